@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is for developers.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install assets run test test-fast lint format bench bench-vllm test-vllm evaluate clean
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/.installed
+
+# KaTeX comes from npm at a pinned version and is served locally: the app never loads a CDN.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+assets: node_modules/.installed
+
+run: install assets
+	bash scripts/run.sh
+
+test: install assets
+	bash scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy tutor grading verifier_worker
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python -m bench
+
+test-vllm: install
+	bash scripts/test_vllm.sh
+
+bench-vllm: install
+	bash scripts/test_vllm.sh --bench
+
+clean:
+	rm -rf var staticfiles tests/artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Submission(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SEGMENTING = "segmenting", "Splitting into steps"
+        VERIFYING = "verifying", "Checking steps"
+        GRADED = "graded", "Graded"
+        NEEDS_REVIEW = "needs_review", "Waiting for teacher review"
+        FAILED = "failed", "Failed"
+
+    FINAL_STATUSES = frozenset({Status.GRADED, Status.NEEDS_REVIEW, Status.FAILED})
+
+    class FinalAnswer(models.TextChoices):
+        CORRECT = "correct", "Correct"
+        INCORRECT = "incorrect", "Incorrect"
+        UNVERIFIED = "unverified", "Not checked"
+
+    problem = models.ForeignKey("classroom.Problem", on_delete=models.PROTECT, related_name="submissions")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions")
+    attempt_number = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    is_late = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    status_reason = models.CharField(max_length=500, blank=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    # Bumped whenever grading is (re)started; a task carrying an older number is stale and does nothing.
+    grading_version = models.PositiveIntegerField(default=1)
+    # Transient-failure retries used by the current grading version.
+    retries = models.PositiveSmallIntegerField(default=0)
+    backend = models.CharField(max_length=40, blank=True)
+    first_error_index = models.IntegerField(null=True, blank=True)
+    final_answer_verdict = models.CharField(
+        max_length=12, choices=FinalAnswer.choices, default=FinalAnswer.UNVERIFIED
+    )
+    confidence = models.FloatField(null=True, blank=True)
+    score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["problem", "student", "attempt_number"], name="unique_attempt")
+        ]
+        indexes = [models.Index(fields=["status", "status_changed_at"])]
+
+    def __str__(self) -> str:
+        return f"Submission {self.pk} ({self.student} on {self.problem}, attempt {self.attempt_number})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL_STATUSES
+
+
+class Step(models.Model):
+    class Verdict(models.TextChoices):
+        CORRECT = "correct", "Correct"
+        INCORRECT = "incorrect", "Incorrect"
+        UNVERIFIED = "unverified", "Not checked"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="steps")
+    index = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    char_start = models.PositiveIntegerField(default=0)
+    char_end = models.PositiveIntegerField(default=0)
+    verdict = models.CharField(max_length=12, choices=Verdict.choices, default=Verdict.UNVERIFIED)
+    confidence = models.FloatField(null=True, blank=True)
+    explanation = models.TextField(blank=True)
+    hint = models.TextField(blank=True)
+    checker = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["submission", "index"]
+        constraints = [models.UniqueConstraint(fields=["submission", "index"], name="unique_step_index")]
+
+    def __str__(self) -> str:
+        return f"Step {self.index + 1} of submission {self.submission_id}"
+
+
+class VerificationRun(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="runs")
+    grading_version = models.PositiveIntegerField(default=1)
+    backend = models.CharField(max_length=40)
+    model_id = models.CharField(max_length=200, blank=True)
+    prompt_version = models.CharField(max_length=40, blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    prompt = models.TextField(blank=True)
+    raw_output = models.TextField(blank=True)
+    chains = models.JSONField(default=list, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    latency_ms = models.FloatField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.backend} run for submission {self.submission_id}"
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class Override(models.Model):
+    """A teacher's change to a verdict or a score, with the reason. The original verdicts stay on record."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="overrides")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, null=True, blank=True, related_name="overrides")
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    old_verdict = models.CharField(max_length=12, blank=True)
+    new_verdict = models.CharField(max_length=12, blank=True)
+    old_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    new_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class RegradeRequest(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="regrade_requests")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    message = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+
+class AuditEvent(models.Model):
+    """Append-only record of every state change and every teacher action. Written inside the same transaction."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    event_type = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=40)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} on {self.target_type}:{self.target_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("Audit events are append-only.")

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make run`: migrate, load demo data (idempotent), then start a Celery worker and the web server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PORT="${PORT:-8000}"
+mkdir -p var/broker/queue var/broker/processed
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-tutor.settings.base}"
+
+$BIN/python manage.py migrate --noinput
+$BIN/python manage.py load_demo
+
+$BIN/celery -A verifier_worker.celery worker -Q cpu,gpu --concurrency 2 --loglevel INFO \
+    --hostname "demo@%h" >var/worker.log 2>&1 &
+WORKER_PID=$!
+trap 'kill $WORKER_PID 2>/dev/null || true' EXIT INT TERM
+echo "Celery worker started (pid $WORKER_PID, log: var/worker.log)"
+echo "Open http://127.0.0.1:$PORT/ — demo logins are listed in README.md"
+$BIN/python manage.py runserver "127.0.0.1:$PORT" --noreload

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ClassroomConfig(AppConfig):
+    name = "tutor.classroom"
+    label = "classroom"
+    verbose_name = "Classes and problem sets"

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(8))
+
+
+class Course(models.Model):
+    """A class a teacher runs. Called Course in code because `class` is a Python keyword."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    join_code = models.CharField(max_length=12, unique=True, default=new_join_code)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enrollment(models.Model):
+    class Role(models.TextChoices):
+        TEACHER = "teacher", "Teacher"
+        TA = "ta", "Teaching assistant"
+        STUDENT = "student", "Student"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "user"], name="unique_enrollment")]
+        ordering = ["role", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course} as {self.role}"
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in (self.Role.TEACHER, self.Role.TA)
+
+
+class Assignment(models.Model):
+    class LatePolicy(models.TextChoices):
+        ACCEPT_WITH_PENALTY = "penalty", "Accept late work with a penalty"
+        REFUSE = "refuse", "Refuse late work"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
+    title = models.CharField(max_length=200)
+    instructions = models.TextField(blank=True)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    late_policy = models.CharField(max_length=10, choices=LatePolicy.choices, default=LatePolicy.ACCEPT_WITH_PENALTY)
+    late_penalty_percent = models.PositiveSmallIntegerField(
+        default=10, validators=[MaxValueValidator(100)], help_text="Points taken off a late submission, in percent."
+    )
+    max_attempts = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1)])
+    # Verification settings.
+    verifier_backend = models.CharField(max_length=40, default="symbolic")
+    verification_parallel = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(16)],
+        help_text="Test-time budget: how many independent verification chains (K) an LLM verifier runs.",
+    )
+    verification_rounds = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text="Sequential verification rounds ('Let's verify again'); LLM verifiers only.",
+    )
+    reveal_corrections = models.BooleanField(
+        default=False, help_text="Show students the corrected value, not only a hint about where to look."
+    )
+    review_threshold = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Grades whose verifier confidence is below this go to the teacher's review queue.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Problem(models.Model):
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="problems")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200, blank=True)
+    statement = models.TextField(help_text="Markdown with LaTeX ($...$).")
+    reference_answer = models.CharField(max_length=500)
+    reference_solution = models.JSONField(default=list, blank=True, help_text="The teacher's solution, as steps.")
+    points = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+
+    class Meta:
+        ordering = ["assignment", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "position"], name="unique_problem_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Problem {self.position}"

@@ -1,0 +1,162 @@
+"""Settings shared by every environment. Everything configurable comes from environment variables here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(os.environ.get("TUTOR_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-key-only-for-local-use")
+DEBUG = env_bool("DEBUG", True)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "tutor.classroom",
+    "grading",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "tutor.urls"
+WSGI_APPLICATION = "tutor.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker share one SQLite file; wait for locks instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20  # type: ignore[index]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATICFILES_DIRS: list[object] = [BASE_DIR / "static"]
+# Pinned npm packages (package.json), served locally: the machines running this are often offline.
+for _prefix, _folder in (("vendor/katex", "node_modules/katex/dist"), ("vendor/htmx", "node_modules/htmx.org/dist")):
+    if (BASE_DIR / _folder).is_dir():
+        STATICFILES_DIRS.append((_prefix, BASE_DIR / _folder))
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Uploads: problem sets are small text files; anything bigger is refused before parsing.
+PROBLEM_SET_MAX_BYTES = int(os.environ.get("PROBLEM_SET_MAX_BYTES", 256 * 1024))
+PROBLEM_SET_MAX_PROBLEMS = int(os.environ.get("PROBLEM_SET_MAX_PROBLEMS", 100))
+PROBLEM_STATEMENT_MAX_CHARS = int(os.environ.get("PROBLEM_STATEMENT_MAX_CHARS", 20_000))
+SOLUTION_MAX_CHARS = int(os.environ.get("SOLUTION_MAX_CHARS", 20_000))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Celery -------------------------------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+BROKER_DIR = VAR_DIR / "broker"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+else:
+    # No Redis: kombu's filesystem transport, so `make run` needs no server.
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Seconds before a submission in a non-final state is considered stuck and re-enqueued by the sweep.
+GRADING_STUCK_AFTER_SECONDS = int(os.environ.get("GRADING_STUCK_AFTER_SECONDS", 600))
+
+# --- Verifiers ----------------------------------------------------------------------------------
+# The default backend for new assignments. `symbolic` needs no GPU and no weights.
+VERIFIER_DEFAULT_BACKEND = os.environ.get("VERIFIER_DEFAULT_BACKEND", "symbolic")
+# Extra or overriding registry entries: "name=module:Class,name2=module:Class".
+VERIFIER_EXTRA_BACKENDS = dict(
+    item.split("=", 1) for item in env_list("VERIFIER_EXTRA_BACKENDS") if "=" in item
+)
+# Options handed to backends that talk to a model. Plain values only; backends never see Django.
+VERIFIER_OPTIONS: dict[str, object] = {
+    "base_url": os.environ.get("VERIFIER_BASE_URL", "http://127.0.0.1:8001/v1"),
+    "model": os.environ.get("VERIFIER_MODEL", "launch/ThinkPRM-1.5B"),
+    "api_key": os.environ.get("VERIFIER_API_KEY", "EMPTY"),
+    "tokenizer_path": os.environ.get("VERIFIER_TOKENIZER_PATH", ""),
+    "model_path": os.environ.get("VERIFIER_MODEL_PATH", ""),
+    "format": os.environ.get("VERIFIER_FORMAT", "thinkprm"),
+    "timeout": float(os.environ.get("VERIFIER_TIMEOUT", "120")),
+    "max_retries": int(os.environ.get("VERIFIER_MAX_RETRIES", "2")),
+    "concurrency": int(os.environ.get("VERIFIER_CONCURRENCY", "4")),
+    "max_tokens": int(os.environ.get("VERIFIER_MAX_TOKENS", "8192")),
+    "structured_outputs": env_bool("VERIFIER_STRUCTURED_OUTPUTS", False),
+    "llm_backend": os.environ.get("VERIFIER_CASCADE_LLM", ""),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

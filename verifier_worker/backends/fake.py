@@ -1,0 +1,73 @@
+"""A deterministic backend for unit tests only. It is never offered to teachers.
+
+Rules, so tests can steer it from the solution text:
+- a step containing "WRONG" is incorrect (confidence 0.95), "UNSURE" is incorrect at confidence 0.5;
+- a step containing "RAISE_UNAVAILABLE" / "RAISE_MISCONFIGURED" raises the matching error;
+- every other step is correct (confidence 0.99).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ..types import (
+    RunMetadata,
+    StepVerdict,
+    VerificationRequest,
+    VerificationResult,
+    VerifierMisconfigured,
+    VerifierUnavailable,
+    first_incorrect,
+)
+
+
+class FakeVerifier:
+    name = "fake"
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+
+    def verify_batch(self, requests: Sequence[VerificationRequest]) -> list[VerificationResult]:
+        return [self._verify(request) for request in requests]
+
+    def _verify(self, request: VerificationRequest) -> VerificationResult:
+        started = time.perf_counter()
+        verdicts: list[StepVerdict] = []
+        for step in request.steps:
+            if "RAISE_UNAVAILABLE" in step.text:
+                raise VerifierUnavailable("fake backend: simulated outage")
+            if "RAISE_MISCONFIGURED" in step.text:
+                raise VerifierMisconfigured("fake backend: simulated misconfiguration")
+            if "WRONG" in step.text or "UNSURE" in step.text:
+                confident = "WRONG" in step.text
+                verdicts.append(
+                    StepVerdict(
+                        index=step.index,
+                        verdict="incorrect",
+                        confidence=0.95 if confident else 0.5,
+                        explanation="The fake verifier marks steps containing WRONG as incorrect.",
+                        hint="Check this step again.",
+                        checker="fake",
+                    )
+                )
+            else:
+                verdicts.append(
+                    StepVerdict(index=step.index, verdict="correct", confidence=0.99, checker="fake")
+                )
+        first = first_incorrect(verdicts)
+        return VerificationResult(
+            steps=tuple(verdicts),
+            first_error_index=first,
+            final_answer_verdict="incorrect" if first is not None else "correct",
+            solution_score=0.0 if first is not None else 1.0,
+            run=RunMetadata(
+                backend=self.name,
+                model="fake",
+                prompt_version="fake-v1",
+                parameters={},
+                raw_output="",
+                latency_ms=(time.perf_counter() - started) * 1000,
+            ),
+        )

@@ -1,0 +1,43 @@
+"""The Celery app: JSON only, late acks, two queues.
+
+`cpu` runs segmentation and the symbolic checker; `gpu` runs model-backed verification with prefetch 1 so one
+worker never hoards long inference tasks.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutor.settings.base")
+
+app = Celery("verifier_worker")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# The longest task may run this long; the broker must not redeliver before it is over.
+TASK_SOFT_TIME_LIMIT = int(os.environ.get("GRADING_SOFT_TIME_LIMIT", 300))
+TASK_TIME_LIMIT = TASK_SOFT_TIME_LIMIT + 60
+
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    task_soft_time_limit=TASK_SOFT_TIME_LIMIT,
+    task_time_limit=TASK_TIME_LIMIT,
+    task_queues=(Queue("cpu"), Queue("gpu")),
+    task_default_queue="cpu",
+    worker_prefetch_multiplier=int(os.environ.get("CELERY_WORKER_PREFETCH_MULTIPLIER", 1)),
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+)
+# Redis redelivers unacked tasks after the visibility timeout; keep it well above the hard time limit.
+app.conf.broker_transport_options = {
+    **(app.conf.broker_transport_options or {}),
+    "visibility_timeout": TASK_TIME_LIMIT * 4,
+}
+app.autodiscover_tasks(["grading"])

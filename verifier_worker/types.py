@@ -1,0 +1,149 @@
+"""Values that cross the boundary between the Django apps and the verifier backends.
+
+Backends get these plain, frozen values and return plain, frozen values. They never touch the database, so the
+evaluation command, the Celery task and the tests all call the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+Verdict = Literal["correct", "incorrect", "unverified"]
+VERDICTS: tuple[Verdict, ...] = ("correct", "incorrect", "unverified")
+
+# A flag at or above this confidence is shown to the student as "First error"; below it as "Check this step".
+CONFIDENT = 0.9
+
+
+class VerifierError(Exception):
+    """Base class for errors raised by a verifier backend."""
+
+
+class VerifierUnavailable(VerifierError):
+    """Transient: the model server is down, overloaded or timed out. Retry with backoff, a bounded number of times."""
+
+
+class VerifierMisconfigured(VerifierError):
+    """Permanent: wrong model name, bad URL, missing weights or tokenizer. Fail at once and tell the teacher."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    statement: str
+    reference_answer: str = ""
+    reference_steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepInput:
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Test-time compute for one verification: K parallel chains, R sequential rounds."""
+
+    parallel: int = 1
+    rounds: int = 1
+    temperature: float | None = None
+
+
+@dataclass(frozen=True)
+class VerificationRequest:
+    problem: Problem
+    steps: tuple[StepInput, ...]
+    budget: Budget = field(default_factory=Budget)
+    # When False, explanations must not give the correct value away; `hint` is what the student sees.
+    reveal_corrections: bool = True
+
+
+@dataclass(frozen=True)
+class StepVerdict:
+    index: int
+    verdict: Verdict
+    confidence: float
+    # Full explanation; may contain the corrected value. The teacher always sees this one.
+    explanation: str = ""
+    # What the student sees when corrections are not revealed. Empty means "same as explanation".
+    hint: str = ""
+    # Which checker decided this verdict, e.g. "arithmetic", "algebra", "final_answer", "grounding", "thinkprm".
+    checker: str = ""
+
+
+@dataclass(frozen=True)
+class ChainRecord:
+    """One generated chain (one of the K parallel chains, or one round), as the model wrote it."""
+
+    text: str
+    tokens: int = 0
+    first_error_index: int | None = None
+    score: float | None = None
+    finish_reason: str = ""
+
+
+@dataclass(frozen=True)
+class RunMetadata:
+    backend: str
+    model: str = ""
+    prompt_version: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict)
+    raw_output: str = ""
+    prompt: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
+    chains: tuple[ChainRecord, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    steps: tuple[StepVerdict, ...]
+    first_error_index: int | None
+    final_answer_verdict: Verdict
+    run: RunMetadata
+    # Probability-like score that the whole solution is correct, when the backend produces one.
+    solution_score: float | None = None
+    # Set when the backend could not decide; the grading service routes such results to a teacher.
+    undecided_reason: str = ""
+
+    @property
+    def first_error(self) -> StepVerdict | None:
+        if self.first_error_index is None:
+            return None
+        for verdict in self.steps:
+            if verdict.index == self.first_error_index:
+                return verdict
+        return None
+
+    @property
+    def confidence(self) -> float:
+        """Confidence of the grade: that of the first error, else the lowest over the checked steps."""
+        first = self.first_error
+        if first is not None:
+            return first.confidence
+        checked = [v.confidence for v in self.steps if v.verdict != "unverified"]
+        return min(checked) if checked else 0.0
+
+
+@runtime_checkable
+class Verifier(Protocol):
+    """The one interface every backend implements. Batch-oriented so GPU backends can batch."""
+
+    name: str
+
+    def verify_batch(self, requests: Sequence[VerificationRequest]) -> list[VerificationResult]: ...
+
+
+def first_incorrect(steps: Sequence[StepVerdict]) -> int | None:
+    for verdict in sorted(steps, key=lambda v: v.index):
+        if verdict.verdict == "incorrect":
+            return verdict.index
+    return None
