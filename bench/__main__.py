@@ -36,7 +36,13 @@ def main(argv: list[str]) -> int:
             continue
         print(f"== {name} ({time.perf_counter() - started:.1f}s)")
         for key, value in figures.items():
-            shown = f"{value:.2f}" if isinstance(value, float) else json.dumps(value) if isinstance(value, dict | list) else value
+            shown = (
+                f"{value:.2f}"
+                if isinstance(value, float)
+                else json.dumps(value)
+                if isinstance(value, dict | list)
+                else value
+            )
             print(f"  {key}: {shown}")
     return 1 if failures else 0
 

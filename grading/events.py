@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import models
 
 from .models import AuditEvent
@@ -17,8 +17,9 @@ def record(
     actor: AbstractBaseUser | AnonymousUser | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    user = actor if isinstance(actor, User) else None
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=user,
         event_type=event_type,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),

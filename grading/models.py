@@ -35,18 +35,14 @@ class Submission(models.Model):
     retries = models.PositiveSmallIntegerField(default=0)
     backend = models.CharField(max_length=40, blank=True)
     first_error_index = models.IntegerField(null=True, blank=True)
-    final_answer_verdict = models.CharField(
-        max_length=12, choices=FinalAnswer.choices, default=FinalAnswer.UNVERIFIED
-    )
+    final_answer_verdict = models.CharField(max_length=12, choices=FinalAnswer.choices, default=FinalAnswer.UNVERIFIED)
     confidence = models.FloatField(null=True, blank=True)
     score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     graded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["problem", "student", "attempt_number"], name="unique_attempt")
-        ]
+        constraints = [models.UniqueConstraint(fields=["problem", "student", "attempt_number"], name="unique_attempt")]
         indexes = [models.Index(fields=["status", "status_changed_at"])]
 
     def __str__(self) -> str:
@@ -126,6 +122,9 @@ class Override(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"Override by {self.teacher_id} on submission {self.submission_id}"
+
 
 class RegradeRequest(models.Model):
     class Status(models.TextChoices):
@@ -138,6 +137,9 @@ class RegradeRequest(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Regrade request on submission {self.submission_id}"
 
 
 class AuditEvent(models.Model):
@@ -162,7 +164,7 @@ class AuditEvent(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise ValueError("Audit events are append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit events are append-only.")

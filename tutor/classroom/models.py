@@ -107,9 +107,7 @@ class Problem(models.Model):
 
     class Meta:
         ordering = ["assignment", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["assignment", "position"], name="unique_problem_position")
-        ]
+        constraints = [models.UniqueConstraint(fields=["assignment", "position"], name="unique_problem_position")]
 
     def __str__(self) -> str:
         return self.title or f"Problem {self.position}"

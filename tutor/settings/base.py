@@ -78,7 +78,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker share one SQLite file; wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20  # type: ignore[index]
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -134,9 +134,7 @@ GRADING_STUCK_AFTER_SECONDS = int(os.environ.get("GRADING_STUCK_AFTER_SECONDS", 
 # The default backend for new assignments. `symbolic` needs no GPU and no weights.
 VERIFIER_DEFAULT_BACKEND = os.environ.get("VERIFIER_DEFAULT_BACKEND", "symbolic")
 # Extra or overriding registry entries: "name=module:Class,name2=module:Class".
-VERIFIER_EXTRA_BACKENDS = dict(
-    item.split("=", 1) for item in env_list("VERIFIER_EXTRA_BACKENDS") if "=" in item
-)
+VERIFIER_EXTRA_BACKENDS = dict(item.split("=", 1) for item in env_list("VERIFIER_EXTRA_BACKENDS") if "=" in item)
 # Options handed to backends that talk to a model. Plain values only; backends never see Django.
 VERIFIER_OPTIONS: dict[str, object] = {
     "base_url": os.environ.get("VERIFIER_BASE_URL", "http://127.0.0.1:8001/v1"),

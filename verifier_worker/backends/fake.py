@@ -53,9 +53,7 @@ class FakeVerifier:
                     )
                 )
             else:
-                verdicts.append(
-                    StepVerdict(index=step.index, verdict="correct", confidence=0.99, checker="fake")
-                )
+                verdicts.append(StepVerdict(index=step.index, verdict="correct", confidence=0.99, checker="fake"))
         first = first_incorrect(verdicts)
         return VerificationResult(
             steps=tuple(verdicts),
