@@ -1,3 +1,7 @@
 from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
+]

@@ -1,0 +1,30 @@
+"""Celery tasks: take ids, call a service, done. Idempotency and state live in grading.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from verifier_worker.celery import app
+from verifier_worker.types import VerifierUnavailable
+
+from . import services
+
+
+@app.task(
+    bind=True,
+    name="grading.grade_submission",
+    autoretry_for=(VerifierUnavailable,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+)
+def grade_submission_task(self: Any, submission_id: int, grading_version: int) -> None:
+    final_attempt = self.request.retries >= self.max_retries
+    services.submission_grade(submission_id=submission_id, grading_version=grading_version, final_attempt=final_attempt)
+
+
+@app.task(name="grading.sweep", acks_late=True)
+def grading_sweep_task() -> int:
+    return len(services.grading_sweep())
