@@ -160,7 +160,7 @@ def grading_enqueue(*, submission_id: int, grading_version: int, backend: str) -
 
     try:
         grade_submission_task.apply_async(
-            args=[submission_id, grading_version],
+            args=(submission_id, grading_version),
             queue=registry.queue_for(backend),
             retry=True,
             retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
@@ -565,7 +565,7 @@ def step_override(*, step: Step, actor: User, verdict: str, reason: str) -> Over
     override = Override.objects.create(
         submission=submission,
         step=step,
-        teacher=actor,
+        teacher_id=actor.pk,
         old_verdict=step.verdict,
         new_verdict=verdict,
         old_score=old_score,
@@ -617,7 +617,7 @@ def score_override(*, submission: Submission, actor: User, score: Decimal, reaso
     if score < 0 or score > points:
         raise SubmissionError(f"The score must be between 0 and {points}.", code="bad_score")
     override = Override.objects.create(
-        submission=submission, teacher=actor, old_score=submission.score, new_score=score, reason=reason.strip()
+        submission=submission, teacher_id=actor.pk, old_score=submission.score, new_score=score, reason=reason.strip()
     )
     submission.score = score
     submission.save(update_fields=["score"])

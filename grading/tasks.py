@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifier_worker.celery import app
+from verifier_worker.celery import TASK_SOFT_TIME_LIMIT, TASK_TIME_LIMIT, app
 from verifier_worker.types import VerifierUnavailable
 
 from . import services
@@ -19,12 +19,14 @@ from . import services
     retry_jitter=True,
     max_retries=5,
     acks_late=True,
+    soft_time_limit=TASK_SOFT_TIME_LIMIT,
+    time_limit=TASK_TIME_LIMIT,
 )
 def grade_submission_task(self: Any, submission_id: int, grading_version: int) -> None:
     final_attempt = self.request.retries >= self.max_retries
     services.submission_grade(submission_id=submission_id, grading_version=grading_version, final_attempt=final_attempt)
 
 
-@app.task(name="grading.sweep", acks_late=True)
+@app.task(name="grading.sweep", acks_late=True, soft_time_limit=60, time_limit=90)
 def grading_sweep_task() -> int:
     return len(services.grading_sweep())

@@ -1,14 +1,17 @@
-"""The Celery app: JSON only, late acks, two queues.
+"""The Celery app: JSON only, late acks, two queues, a periodic sweep.
 
 `cpu` runs segmentation and the symbolic checker; `gpu` runs model-backed verification with prefetch 1 so one
-worker never hoards long inference tasks.
+worker never hoards long inference tasks. Grading tasks are routed per submission by the assignment's backend
+(`verifier_worker.registry.queue_for`), at enqueue time.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import celeryd_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutor.settings.base")
@@ -19,6 +22,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # The longest task may run this long; the broker must not redeliver before it is over.
 TASK_SOFT_TIME_LIMIT = int(os.environ.get("GRADING_SOFT_TIME_LIMIT", 300))
 TASK_TIME_LIMIT = TASK_SOFT_TIME_LIMIT + 60
+SWEEP_EVERY_SECONDS = float(os.environ.get("GRADING_SWEEP_EVERY_SECONDS", 60))
 
 app.conf.update(
     task_serializer="json",
@@ -31,9 +35,14 @@ app.conf.update(
     task_time_limit=TASK_TIME_LIMIT,
     task_queues=(Queue("cpu"), Queue("gpu")),
     task_default_queue="cpu",
+    task_routes={"grading.sweep": {"queue": "cpu"}},
     worker_prefetch_multiplier=int(os.environ.get("CELERY_WORKER_PREFETCH_MULTIPLIER", 1)),
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
+    beat_schedule={
+        # Re-enqueue submissions stuck in a non-final state (broker down at submit time, lost tasks).
+        "grading-sweep": {"task": "grading.sweep", "schedule": SWEEP_EVERY_SECONDS, "options": {"queue": "cpu"}},
+    },
 )
 # Redis redelivers unacked tasks after the visibility timeout; keep it well above the hard time limit.
 app.conf.broker_transport_options = {
@@ -41,3 +50,13 @@ app.conf.broker_transport_options = {
     "visibility_timeout": TASK_TIME_LIMIT * 4,
 }
 app.autodiscover_tasks(["grading"])
+
+
+@celeryd_init.connect
+def _gpu_workers_prefetch_one(sender: Any = None, conf: Any = None, options: Any = None, **_: Any) -> None:
+    """A worker that consumes the gpu queue takes one task at a time, whatever the cpu workers are tuned to."""
+    queues = (options or {}).get("queues") or ()
+    if isinstance(queues, str):
+        queues = queues.split(",")
+    if "gpu" in queues and conf is not None:
+        conf.worker_prefetch_multiplier = 1

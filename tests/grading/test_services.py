@@ -365,3 +365,26 @@ def test_review_accept_resolves_needs_review(classroom):
     services.review_accept(submission=submission, actor=classroom.teacher)
     submission.refresh_from_db()
     assert submission.status == Status.GRADED
+
+
+def test_grading_sweep_command_reenqueues_and_reports(classroom):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    submission = SubmissionFactory(problem=classroom.problem, student=classroom.student, backend="fake")
+    Submission.objects.filter(pk=submission.pk).update(status_changed_at=timezone.now() - timedelta(hours=2))
+    out = StringIO()
+    call_command("grading_sweep", stdout=out)
+    assert f"Re-enqueued 1 submission(s): [{submission.pk}]" in out.getvalue()
+    submission.refresh_from_db()
+    assert submission.status == Status.GRADED
+
+
+def test_beat_schedule_runs_the_sweep_on_the_cpu_queue():
+    from verifier_worker.celery import app
+
+    entry = app.conf.beat_schedule["grading-sweep"]
+    assert entry["task"] == "grading.sweep"
+    assert entry["options"]["queue"] == "cpu"
+    assert "grading.sweep" in app.tasks
