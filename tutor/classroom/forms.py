@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from verifier_worker.registry import TEACHER_CHOICES
+
+from .models import Assignment, Enrollment
+
+
+def backend_choices() -> list[tuple[str, str]]:
+    choices = list(TEACHER_CHOICES)
+    if settings.VERIFIER_DEFAULT_BACKEND not in dict(choices):
+        choices.append((settings.VERIFIER_DEFAULT_BACKEND, f"{settings.VERIFIER_DEFAULT_BACKEND} (site default)"))
+    return choices
+
+
+class CourseForm(forms.Form):
+    name = forms.CharField(
+        max_length=200, label="Class name", widget=forms.TextInput(attrs={"placeholder": "Algebra 1, period 3"})
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class JoinForm(forms.Form):
+    join_code = forms.CharField(
+        max_length=20,
+        label="Class code",
+        widget=forms.TextInput(
+            attrs={"placeholder": "e.g. K7QW2MZP", "autocomplete": "off", "autocapitalize": "characters"}
+        ),
+    )
+
+
+class AddMemberForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(
+        choices=[(Enrollment.Role.TA.value, "Teaching assistant"), (Enrollment.Role.STUDENT.value, "Student")],
+        initial=Enrollment.Role.TA.value,
+    )
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class AssignmentForm(forms.ModelForm):
+    class Meta:
+        model = Assignment
+        fields = [
+            "title",
+            "instructions",
+            "opens_at",
+            "due_at",
+            "late_policy",
+            "late_penalty_percent",
+            "max_attempts",
+            "verifier_backend",
+            "verification_parallel",
+            "verification_rounds",
+            "reveal_corrections",
+            "review_threshold",
+        ]
+        widgets = {
+            "instructions": forms.Textarea(attrs={"rows": 3}),
+            "opens_at": DateTimeInput(),
+            "due_at": DateTimeInput(),
+        }
+        labels = {
+            "opens_at": "Opens at (students see it from then; empty = now)",
+            "due_at": "Due at",
+            "verifier_backend": "How steps are checked",
+            "verification_parallel": "Parallel verifications (K)",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["verifier_backend"] = forms.ChoiceField(
+            choices=backend_choices(), initial=settings.VERIFIER_DEFAULT_BACKEND, label="How steps are checked"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        opens_at, due_at = cleaned.get("opens_at"), cleaned.get("due_at")
+        if opens_at and due_at and due_at <= opens_at:
+            self.add_error("due_at", "The due date must be after the opening date.")
+        return cleaned
+
+
+class ProblemForm(forms.Form):
+    title = forms.CharField(max_length=200, required=False)
+    statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), help_text="Markdown; LaTeX in $...$.")
+    reference_answer = forms.CharField(max_length=500, label="Reference answer")
+    reference_solution = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Reference solution",
+        help_text="One step per line. Students never see it.",
+    )
+    points = forms.DecimalField(min_value=0, max_value=9999, decimal_places=2, initial=1)
+
+    def clean_statement(self) -> str:
+        statement: str = self.cleaned_data["statement"]
+        if len(statement) > settings.PROBLEM_STATEMENT_MAX_CHARS:
+            limit = settings.PROBLEM_STATEMENT_MAX_CHARS
+            raise forms.ValidationError(f"The statement has {len(statement):,} characters; the limit is {limit:,}.")
+        return statement
+
+    def solution_steps(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("reference_solution", "").splitlines() if line.strip()]
+
+
+class ProblemSetUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Problem set file (.md or .json)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".md,.markdown,.json,text/markdown,application/json"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.PROBLEM_SET_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {settings.PROBLEM_SET_MAX_BYTES:,} bytes."
+            )
+        return upload
+
+
+class SolutionForm(forms.Form):
+    text = forms.CharField(
+        label="Your solution",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        help_text="Write one step per line.",
+    )
+
+    def clean_text(self) -> str:
+        text: str = self.cleaned_data["text"]
+        if len(text) > settings.SOLUTION_MAX_CHARS:
+            raise forms.ValidationError(
+                f"Your solution has {len(text):,} characters; the limit is {settings.SOLUTION_MAX_CHARS:,}."
+            )
+        return text

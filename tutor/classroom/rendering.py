@@ -1,0 +1,38 @@
+"""Problem statements: Markdown to sanitized HTML, with the LaTeX left intact for KaTeX's auto-render."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import markdown  # type: ignore[import-untyped]
+import nh3
+
+# $$...$$, \[...\], \(...\), and $...$ (not across blank lines, not "$5 and $6" with spaces inside the dollars).
+MATH = re.compile(
+    r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|(?<![\\$])\$(?=\S)(?:[^$\n]|\n(?!\n))+?(?<=\S)\$",
+    re.DOTALL,
+)
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
+    "table", "thead", "tbody", "tr", "th", "td", "hr", "a", "span", "sub", "sup",
+}  # fmt: skip
+PLACEHOLDER = "\x00MATH{}\x00"
+DOLLAR = "\x00DOLLAR\x00"
+
+
+def render_markdown(text: str) -> str:
+    """Markdown would eat LaTeX's backslashes and underscores, so math spans are set aside and put back."""
+    spans: list[str] = []
+
+    def stash(match: re.Match[str]) -> str:
+        spans.append(match.group(0))
+        return PLACEHOLDER.format(len(spans) - 1)
+
+    # "\$5" is a literal dollar; alone in its own element, KaTeX's auto-render cannot pair it with another.
+    protected = MATH.sub(stash, text.replace("\\$", DOLLAR))
+    rendered = markdown.markdown(protected, extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+    for index, span in enumerate(spans):
+        rendered = rendered.replace(PLACEHOLDER.format(index), html.escape(span, quote=False))
+    rendered = rendered.replace(DOLLAR, "<span>$</span>")
+    return nh3.clean(rendered, tags=ALLOWED_TAGS, link_rel="noopener noreferrer nofollow")
