@@ -1,0 +1,386 @@
+"""The symbolic verifier: the default backend on CPU, no model needed.
+
+Checkers, in the order their verdicts take precedence on a step:
+- `arithmetic`: every "a op b = c" the step claims (checkers/arithmetic.py);
+- `algebra`: an equation must have the same solution set as the one before it (checkers/algebra.py);
+- `final_answer`: the marked final answer against the reference answer (checkers/final_answer.py);
+- `grounding`: with a wrong final answer and no slip found, the first step that leaves the values the reference
+  supports (checkers/grounding.py). Lower confidence: the UI words it "Check this step".
+
+A step is `correct` only when a check passed on it, `unverified` when nothing in it could be checked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .. import cas
+from ..checkers import algebra, grounding
+from ..checkers.arithmetic import ArithmeticFinding, check_claims, format_number
+from ..checkers.claims import StepMath, step_math
+from ..checkers.final_answer import AnswerFinding, check_final_answer, plain_number
+from ..types import RunMetadata, StepVerdict, VerificationRequest, VerificationResult
+
+PROMPT_VERSION = "symbolic-v1"
+ARITHMETIC_CONFIDENCE = 0.97
+ALGEBRA_CONFIDENCE = 0.92
+GROUNDING_CONFIDENCE = 0.7
+FINAL_STEP_CONFIDENCE = 0.6
+CORRECT_CONFIDENCE = 0.85
+DEFAULT_BUDGET_SECONDS = 5.0
+
+
+@dataclass
+class _StepState:
+    position: int
+    index: int
+    text: str
+    math: StepMath
+    arithmetic: list[ArithmeticFinding] = field(default_factory=list)
+    algebra: list[algebra.AlgebraFinding] = field(default_factory=list)
+    unverified_reason: str = ""
+    trace: list[str] = field(default_factory=list)
+
+
+class SymbolicVerifier:
+    name = "symbolic"
+
+    def __init__(self, **options: Any) -> None:
+        self.budget_seconds = float(options.get("budget_seconds", DEFAULT_BUDGET_SECONDS))
+        self.use_grounding = bool(options.get("grounding", True))
+
+    def verify_batch(self, requests: Sequence[VerificationRequest]) -> list[VerificationResult]:
+        return [self.verify(request) for request in requests]
+
+    def verify(self, request: VerificationRequest) -> VerificationResult:
+        started = time.perf_counter()
+        deadline = cas.Deadline(self.budget_seconds)
+        cache: dict[str, StepMath] = {}
+        states = [
+            self._analyse_step(position, step.index, step.text, cache, deadline)
+            for position, step in enumerate(request.steps)
+        ]
+        self._check_algebra(states, deadline)
+        answer = check_final_answer([s.text for s in states], request.problem.reference_answer)
+        verdicts = _StepJudge(request, states, answer, cache, self.use_grounding).verdicts()
+        first = next((v.index for v in verdicts if v.verdict == "incorrect"), None)
+        checked = [v for v in verdicts if v.verdict != "unverified"]
+        undecided = ""
+        if not checked and answer.outcome == "unverified":
+            reasons = sorted({s.unverified_reason for s in states if s.unverified_reason} | {answer.reason})
+            undecided = "Nothing in this solution could be checked: " + "; ".join(r for r in reasons if r) + "."
+        return VerificationResult(
+            steps=tuple(verdicts),
+            first_error_index=first,
+            final_answer_verdict=answer.outcome,
+            solution_score=_score(verdicts, answer),
+            undecided_reason=undecided,
+            run=RunMetadata(
+                backend=self.name,
+                model=f"sympy-{cas.sympy_version()}+math-verify",
+                prompt_version=PROMPT_VERSION,
+                parameters={
+                    "budget_seconds": self.budget_seconds,
+                    "grounding": self.use_grounding,
+                    "confidence": {
+                        "arithmetic": ARITHMETIC_CONFIDENCE,
+                        "algebra": ALGEBRA_CONFIDENCE,
+                        "grounding": GROUNDING_CONFIDENCE,
+                        "final_step": FINAL_STEP_CONFIDENCE,
+                    },
+                },
+                raw_output=_trace(states, answer),
+                latency_ms=(time.perf_counter() - started) * 1000,
+            ),
+        )
+
+    def _analyse_step(
+        self, position: int, index: int, text: str, cache: dict[str, StepMath], deadline: cas.Deadline
+    ) -> _StepState:
+        if deadline.expired():
+            return _StepState(position, index, text, StepMath((), ()), unverified_reason="the time budget ran out")
+        if text not in cache:
+            cache[text] = step_math(text)
+        state = _StepState(position, index, text, cache[text])
+        if state.math.hostile_reason:
+            state.unverified_reason = state.math.hostile_reason
+            return state
+        try:
+            state.arithmetic = check_claims(state.math.claims)
+        except cas.HostileInput as exc:
+            state.unverified_reason = str(exc)
+        return state
+
+    def _check_algebra(self, states: list[_StepState], deadline: cas.Deadline) -> None:
+        equation_cache: dict[str, algebra.Equation | None] = {}
+        previous: algebra.Equation | None = None
+        for state in states:
+            if state.unverified_reason:
+                continue
+            for claim in state.math.claims:
+                if deadline.expired():
+                    state.unverified_reason = "the time budget ran out"
+                    return
+                equation = algebra.equation_of(claim, equation_cache)
+                if equation is None:
+                    continue
+                if previous is not None and equation.expression != 0:
+                    state.algebra.append(algebra.compare(previous, equation))
+                elif equation.expression == 0:
+                    state.algebra.append(algebra.AlgebraFinding(equation, previous, "holds", "identity"))
+                if equation.expression != 0:
+                    previous = equation
+
+
+class _StepJudge:
+    """Turns the checkers' findings into one verdict per step."""
+
+    def __init__(
+        self,
+        request: VerificationRequest,
+        states: list[_StepState],
+        answer: AnswerFinding,
+        cache: dict[str, StepMath],
+        use_grounding: bool,
+    ) -> None:
+        self.request = request
+        self.states = states
+        self.answer = answer
+        self.cache = cache
+        self.use_grounding = use_grounding
+
+    def verdicts(self) -> list[StepVerdict]:
+        direct = {s.position: v for s in self.states if (v := self._direct_error(s)) is not None}
+        first_direct = min(direct) if direct else None
+        located = self._locate_wrong_answer(first_direct)
+        if located is not None:
+            direct[located.index] = located  # position == index key below
+        out: list[StepVerdict] = []
+        first_error = min(direct) if direct else None
+        for state in self.states:
+            if state.position in direct:
+                out.append(_with_index(direct[state.position], state.index))
+            else:
+                out.append(self._not_flagged(state, first_error))
+        return out
+
+    def _direct_error(self, state: _StepState) -> StepVerdict | None:
+        for finding in state.arithmetic:
+            if finding.outcome == "fails" and finding.computed is not None and finding.stated is not None:
+                return _arithmetic_verdict(state.position, finding, self.answer.outcome)
+        for found in state.algebra:
+            if found.outcome == "fails" and found.previous is not None:
+                return _algebra_verdict(state.position, found)
+        return None
+
+    def _locate_wrong_answer(self, first_direct: int | None) -> StepVerdict | None:
+        """When the final answer is wrong and no slip precedes it, point at where the solution went astray."""
+        answer = self.answer
+        if answer.outcome != "incorrect" or answer.answer is None:
+            return None
+        answer_position = answer.answer.step_position
+        if first_direct is not None and first_direct <= answer_position:
+            return None
+        wrong_value = plain_number(answer.answer.text)
+        mention = (
+            grounding.first_mention([s.math for s in self.states], wrong_value, answer_position)
+            if wrong_value is not None
+            else None
+        )
+        limit = answer_position if mention is None else mention
+        if self.use_grounding and self.request.problem.reference_steps:
+            finding = grounding.first_departure(
+                [s.text for s in self.states],
+                [s.math for s in self.states],
+                [s.arithmetic for s in self.states],
+                self._plausible(),
+                limit + 1,
+            )
+            if finding is not None:
+                return StepVerdict(
+                    index=finding.position,
+                    verdict="incorrect",
+                    confidence=GROUNDING_CONFIDENCE,
+                    explanation=grounding.describe(finding),
+                    hint="Check which quantity this step should work out.",
+                    checker="grounding",
+                )
+        position = limit
+        shown = answer.answer.text.strip()
+        expected = self.request.problem.reference_answer.strip()
+        if position == answer_position:
+            explanation = f"Your final answer {shown} does not match the expected answer, {expected}."
+            hint = "Your final answer does not match the expected answer. Check your steps."
+            checker = "final_answer"
+        else:
+            explanation = (
+                f"This step reaches {shown}, which is the final answer, and it does not match the expected "
+                f"answer, {expected}."
+            )
+            hint = "This step leads to a final answer that does not match the expected one. Check it."
+            checker = "grounding"
+        return StepVerdict(
+            index=position,
+            verdict="incorrect",
+            confidence=FINAL_STEP_CONFIDENCE,
+            explanation=explanation,
+            hint=hint,
+            checker=checker,
+        )
+
+    def _plausible(self) -> set[float]:
+        problem = self.request.problem
+        statement_math = _cached(problem.statement, self.cache)
+        reference_numbers: list[Fraction] = []
+        reference_claims = []
+        for text in problem.reference_steps:
+            ref = _cached(text, self.cache)
+            reference_numbers.extend(ref.numbers)
+            reference_claims.extend(ref.claims)
+        return grounding.plausible_values(
+            statement_math.numbers,
+            problem.statement,
+            StepMath(tuple(reference_claims), tuple(reference_numbers)),
+            reference_numbers,
+            plain_number(problem.reference_answer),
+        )
+
+    def _not_flagged(self, state: _StepState, first_error: int | None) -> StepVerdict:
+        if state.unverified_reason:
+            return StepVerdict(
+                index=state.index,
+                verdict="unverified",
+                confidence=0.0,
+                explanation=f"This step was not checked: {state.unverified_reason}.",
+                checker="safety",
+            )
+        held = [f for f in state.arithmetic if f.outcome == "holds"]
+        algebra_held = [f for f in state.algebra if f.outcome == "holds"]
+        is_answer_step = self.answer.answer is not None and self.answer.answer.step_position == state.position
+        if first_error is not None and state.position > first_error:
+            return StepVerdict(
+                index=state.index,
+                verdict="unverified",
+                confidence=0.0,
+                explanation="This step builds on an earlier error, so it was not judged on its own.",
+                checker="arithmetic" if held else "",
+            )
+        if is_answer_step and self.answer.outcome == "correct":
+            return StepVerdict(
+                index=state.index,
+                verdict="correct",
+                confidence=0.95,
+                explanation="The final answer matches the expected answer.",
+                checker="final_answer",
+            )
+        if held or algebra_held:
+            checker = "arithmetic" if held else "algebra"
+            confidence = 0.95 if self.answer.outcome == "correct" else CORRECT_CONFIDENCE
+            what = "calculations" if held else "algebra"
+            return StepVerdict(
+                index=state.index,
+                verdict="correct",
+                confidence=confidence,
+                explanation=f"The {what} in this step check out.",
+                checker=checker,
+            )
+        return StepVerdict(
+            index=state.index,
+            verdict="unverified",
+            confidence=0.0,
+            explanation="This step has no calculation or equation that could be checked.",
+        )
+
+
+def _cached(text: str, cache: dict[str, StepMath]) -> StepMath:
+    if text not in cache:
+        cache[text] = step_math(text)
+    return cache[text]
+
+
+def _with_index(verdict: StepVerdict, index: int) -> StepVerdict:
+    if verdict.index == index:
+        return verdict
+    return StepVerdict(index, verdict.verdict, verdict.confidence, verdict.explanation, verdict.hint, verdict.checker)
+
+
+def _arithmetic_verdict(position: int, finding: ArithmeticFinding, answer_outcome: str) -> StepVerdict:
+    claim = finding.claim
+    assert finding.computed is not None and finding.stated is not None
+    left = cas.render(claim.left.node)
+    if cas.has_operator(claim.right.node):
+        explanation = (
+            f"{left} is {format_number(finding.computed)}, but {cas.render(claim.right.node)} is "
+            f"{format_number(finding.stated)}."
+        )
+    else:
+        explanation = f"{left} is {format_number(finding.computed)}, not {format_number(finding.stated)}."
+    confidence = ARITHMETIC_CONFIDENCE if answer_outcome != "correct" else ARITHMETIC_CONFIDENCE - 0.05
+    return StepVerdict(
+        index=position,
+        verdict="incorrect",
+        confidence=confidence,
+        explanation=explanation,
+        hint=f"Check the {finding.operation} in this step.",
+        checker="arithmetic",
+    )
+
+
+def _algebra_verdict(position: int, found: algebra.AlgebraFinding) -> StepVerdict:
+    assert found.previous is not None
+    previous, current = found.previous, found.equation
+    variable = current.variable
+    explanation = f"{previous.text} does not lead to {current.text}."
+    if previous.solutions:
+        explanation += (
+            f" From {previous.text} it follows that {variable} = {algebra.describe_solutions(previous.solutions)}"
+            f", but {current.text} gives {variable} = {algebra.describe_solutions(current.solutions or frozenset())}."
+        )
+    return StepVerdict(
+        index=position,
+        verdict="incorrect",
+        confidence=ALGEBRA_CONFIDENCE,
+        explanation=explanation,
+        hint="Check that this equation follows from the one before it: do the same thing to both sides.",
+        checker="algebra",
+    )
+
+
+def _score(verdicts: list[StepVerdict], answer: AnswerFinding) -> float:
+    flagged = [v for v in verdicts if v.verdict == "incorrect"]
+    if answer.outcome == "incorrect":
+        return 0.05
+    if flagged:
+        return 0.2 if answer.outcome == "correct" else 0.1
+    if answer.outcome == "correct":
+        return 0.9
+    checked = [v for v in verdicts if v.verdict == "correct"]
+    return 0.6 if checked else 0.5
+
+
+def _trace(states: list[_StepState], answer: AnswerFinding) -> str:
+    lines: list[str] = []
+    for state in states:
+        parts: list[str] = []
+        if state.unverified_reason:
+            parts.append(f"unverified ({state.unverified_reason})")
+        for finding in state.arithmetic:
+            claim = f"{cas.render(finding.claim.left.node)} = {cas.render(finding.claim.right.node)}"
+            detail = f" [{finding.reason}]" if finding.reason else ""
+            parts.append(f"arithmetic {claim}: {finding.outcome}{detail}")
+        for found in state.algebra:
+            parts.append(
+                f"algebra {found.equation.text}: {found.outcome}" + (f" [{found.reason}]" if found.reason else "")
+            )
+        lines.append(f"step {state.index}: " + ("; ".join(parts) if parts else "nothing checkable"))
+    found = answer.answer
+    lines.append(
+        f"final answer: {answer.outcome}"
+        + (f" ({found.text!r} via {found.how} in step {found.step_position})" if found else "")
+        + (f" [{answer.reason}]" if answer.reason else "")
+    )
+    return "\n".join(lines)

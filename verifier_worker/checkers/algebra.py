@@ -1,0 +1,103 @@
+"""Line-to-line algebra: does an equation follow from the one before it?
+
+Two equations in the same single variable are compared by their solution sets (polynomial equations up to degree
+4 after clearing denominators, solved exactly by sympy). Equal sets: the step follows. One set inside the other:
+a legitimate move such as squaring both sides or picking a root, so no judgement. Different sets otherwise: the
+step does not follow. An equality with variables on both sides that sympy proves is an identity is a correct
+rewrite. Inputs are bounded (cas.to_sympy refuses big exponents) so sympy stays fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .. import cas
+from .claims import Claim
+
+Outcome = Literal["holds", "fails", "unclear"]
+MAX_DEGREE = 4
+MAX_OPS = 60
+
+
+@dataclass(frozen=True)
+class Equation:
+    claim: Claim
+    variable: str
+    expression: Any  # sympy expression equal to zero
+    solutions: frozenset[Any] | None  # None: could not be solved within the bounds
+
+    @property
+    def text(self) -> str:
+        return f"{self.claim.left.text} = {self.claim.right.text}".replace(" ", "")
+
+
+@dataclass(frozen=True)
+class AlgebraFinding:
+    equation: Equation
+    previous: Equation | None
+    outcome: Outcome
+    reason: str = ""
+
+
+def _solve(expression: Any, variable: Any) -> frozenset[Any] | None:
+    import sympy
+
+    if sympy.count_ops(expression) > MAX_OPS:
+        return None
+    numerator, denominator = sympy.fraction(sympy.together(expression))
+    try:
+        poly = sympy.Poly(numerator, variable)
+    except sympy.PolynomialError:
+        return None
+    if poly.degree() < 1 or poly.degree() > MAX_DEGREE:
+        return None
+    if any(not c.is_number for c in poly.all_coeffs()):
+        return None
+    roots = sympy.roots(poly)
+    if sum(roots.values()) != poly.degree():
+        return None
+    excluded = {r for r in roots if denominator.free_symbols and denominator.subs(variable, r) == 0}
+    return frozenset(sympy.nsimplify(r) for r in roots if r not in excluded)
+
+
+def equation_of(claim: Claim, cache: dict[str, Equation | None]) -> Equation | None:
+    """The claim as an equation in one variable, or None when it is not one."""
+    names = cas.variables(claim.left.node) | cas.variables(claim.right.node)
+    if len(names) != 1:
+        return None
+    key = f"{claim.left.text}={claim.right.text}"
+    if key in cache:
+        return cache[key]
+    import sympy
+
+    (name,) = names
+    equation: Equation | None
+    try:
+        expression = sympy.expand(cas.to_sympy(claim.left.node) - cas.to_sympy(claim.right.node))
+        if expression == 0:
+            equation = Equation(claim, name, expression, None)  # an identity, not a condition on the variable
+        else:
+            equation = Equation(claim, name, expression, _solve(expression, sympy.Symbol(name)))
+    except (cas.ParseFailure, cas.HostileInput, ValueError, TypeError, ZeroDivisionError):
+        equation = None
+    cache[key] = equation
+    return equation
+
+
+def compare(previous: Equation, current: Equation) -> AlgebraFinding:
+    if previous.variable != current.variable:
+        return AlgebraFinding(current, previous, "unclear", "different variables")
+    if current.expression == 0:
+        return AlgebraFinding(current, previous, "holds", "identity")
+    if previous.solutions is None or current.solutions is None:
+        return AlgebraFinding(current, previous, "unclear", "not solvable within bounds")
+    if previous.solutions == current.solutions:
+        return AlgebraFinding(current, previous, "holds")
+    if previous.solutions <= current.solutions or current.solutions <= previous.solutions:
+        return AlgebraFinding(current, previous, "unclear", "solution sets nest (a root chosen or added)")
+    return AlgebraFinding(current, previous, "fails")
+
+
+def describe_solutions(solutions: frozenset[Any]) -> str:
+    return ", ".join(sorted(str(s) for s in solutions))

@@ -1,0 +1,132 @@
+"""Arithmetic claims: does "a op b = c" hold, allowing the rounding the student announced or implied?"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+from .. import cas
+from .claims import Claim
+
+Outcome = Literal["holds", "fails", "unclear"]
+
+OPERATION_WORDS = {
+    "add": "addition",
+    "sub": "subtraction",
+    "mul": "multiplication",
+    "div": "division",
+    "pow": "power",
+    "pct": "percentage",
+    "sqrt": "square root",
+    "fact": "factorial",
+}
+
+
+@dataclass(frozen=True)
+class ArithmeticFinding:
+    claim: Claim
+    outcome: Outcome
+    computed: cas.Number | None = None
+    stated: cas.Number | None = None
+    reason: str = ""
+
+    @property
+    def operation(self) -> str:
+        node = self.claim.left.node if cas.has_operator(self.claim.left.node) else self.claim.right.node
+        return OPERATION_WORDS.get(node[0], "calculation")
+
+
+def format_number(value: cas.Number) -> str:
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return f"{value.numerator:,}" if abs(value) >= 10_000 else str(value.numerator)
+    number = float(value)
+    if isinstance(value, Fraction) and value.denominator in (2, 4, 5, 8, 10, 20, 25, 50, 100, 1000):
+        return f"{number:g}"
+    if isinstance(value, Fraction) and value.denominator < 100:
+        return f"{value.numerator}/{value.denominator}"
+    return f"{number:.4g}" if abs(number) < 1e6 else f"{number:,.0f}"
+
+
+def _decimal_places(text: str) -> int | None:
+    """Decimal places of a lone written number ("3.50" -> 2), or None when the part is not a lone number."""
+    stripped = text.replace(" ", "").replace(",", "").lstrip("-").rstrip("%")
+    if not stripped or any(ch not in "0123456789." for ch in stripped):
+        return None
+    return len(stripped.split(".", 1)[1]) if "." in stripped else 0
+
+
+def _has_percent_mix(node: cas.Node) -> bool:
+    """ "50 + 20%" reads as "50 plus 20 % of 50" to many students: too ambiguous to judge."""
+    if node[0] in ("add", "sub"):
+        sides = (node[1][0] == "pct", node[2][0] == "pct")
+        if any(sides) and not all(sides):
+            return True
+    return any(isinstance(child, tuple) and _has_percent_mix(child) for child in node[1:])
+
+
+def _close(a: float, b: float, tolerance: float) -> bool:
+    return abs(a - b) <= tolerance + 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def check_claim(claim: Claim) -> ArithmeticFinding:
+    left, right = claim.left.node, claim.right.node
+    if cas.variables(left) or cas.variables(right):
+        return ArithmeticFinding(claim, "unclear", reason="has variables")
+    if not (cas.has_operator(left) or cas.has_operator(right)):
+        return ArithmeticFinding(claim, "unclear", reason="restates a number")
+    if _has_percent_mix(left) or _has_percent_mix(right):
+        return ArithmeticFinding(claim, "unclear", reason="percentage added to a number")
+    computed, stated = cas.evaluate(left), cas.evaluate(right)
+    if computed == stated:
+        return ArithmeticFinding(claim, "holds", computed, stated)
+    a, b = float(computed), float(stated)
+    if _percent_rescaled(claim, a, b):
+        return ArithmeticFinding(claim, "holds", computed, stated, reason="percent written as a whole number")
+    places = _decimal_places(claim.right.text) if not cas.has_operator(right) else None
+    if places is not None and places > 0 and _close(a, b, 10.0 ** (-places)):
+        return ArithmeticFinding(claim, "holds", computed, stated, reason=f"rounded to {places} decimal places")
+    if claim.approximate and (_close(a, b, 1.0) or _close(a, b, 0.02 * abs(a))):
+        return ArithmeticFinding(claim, "holds", computed, stated, reason="approximately equal")
+    if places == 0 and not _is_integer(computed) and abs(a - b) < 1:
+        return ArithmeticFinding(claim, "unclear", computed, stated, reason="rounded to a whole number")
+    if isinstance(computed, float) and _close(a, b, 0.01 * abs(a)):
+        return ArithmeticFinding(claim, "unclear", computed, stated, reason="irrational value, rounded")
+    if _run_on(claim, computed):
+        return ArithmeticFinding(claim, "holds", computed, stated, reason="the next calculation continues here")
+    return ArithmeticFinding(claim, "fails", computed, stated)
+
+
+def _is_integer(value: cas.Number) -> bool:
+    return isinstance(value, Fraction) and value.denominator == 1
+
+
+def _percent_rescaled(claim: Claim, a: float, b: float) -> bool:
+    uses_percent = "%" in claim.left.text or "%" in claim.right.text
+    return uses_percent and (_close(a * 100, b, 1e-9) or _close(a, b * 100, 1e-9))
+
+
+def _leftmost_number(node: cas.Node) -> cas.Number | None:
+    while node[0] in ("add", "sub", "mul", "div", "pow"):
+        node = node[1]
+    if node[0] == "num":
+        value: Fraction = node[1]
+        return value
+    return None
+
+
+def _run_on(claim: Claim, computed: cas.Number) -> bool:
+    """ "5 × 2 = 10 + 3 = 13": the student wrote the next calculation straight after the result."""
+    first = _leftmost_number(claim.right.node)
+    return cas.has_operator(claim.right.node) and first is not None and math.isclose(float(first), float(computed))
+
+
+def check_claims(claims: tuple[Claim, ...]) -> list[ArithmeticFinding]:
+    findings: list[ArithmeticFinding] = []
+    for claim in claims:
+        try:
+            findings.append(check_claim(claim))
+        except cas.ParseFailure as exc:
+            findings.append(ArithmeticFinding(claim, "unclear", reason=str(exc)))
+    return findings

@@ -1,0 +1,254 @@
+"""Find the equalities a step claims ("a op b = c", "a = b = c", "12 × 7 is 84") and the quantities it states.
+
+A step is tokenized once (see cas.tokenize); units after numbers are dropped, "x" between numbers is a product,
+"20% of 50" is 0.2 × 50, and a soft word ("is", "equals") only separates an expression with an operator from a
+single number. Each maximal run of expression tokens is split on its separators into parts, and each pair of
+neighbouring parts that both parse becomes a `Claim`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .. import cas
+from ..cas import Node, Token
+
+UNIT_RUN_LIMIT = 3
+
+
+@dataclass(frozen=True)
+class Part:
+    node: Node
+    text: str
+    approximate: bool = False  # the separator before this part was "≈" or "about"
+
+
+@dataclass(frozen=True)
+class Claim:
+    left: Part
+    right: Part
+    soft: bool  # "is"/"equals" rather than "="
+
+    @property
+    def approximate(self) -> bool:
+        return self.right.approximate
+
+
+@dataclass(frozen=True)
+class StepMath:
+    """Everything the checkers need from one step, parsed once and cached per submission."""
+
+    claims: tuple[Claim, ...]
+    numbers: tuple[Fraction, ...]  # every number written in the step, in order
+    hostile_reason: str = ""
+
+
+_OPERAND_END = ("num", "mixed", "rp", "pct", "fact", "var")
+_OPERAND_START = ("num", "mixed", "lp", "var", "func", "op")
+
+
+def _classify(tokens: list[Token]) -> list[tuple[str, Token]]:
+    """Give each token a role: operand parts, 'sep', 'soft', 'unit' (dropped) or 'break'."""
+    roles: list[tuple[str, Token]] = []
+    unit_run = 0
+    for i, token in enumerate(tokens):
+        prev_role = roles[-1][0] if roles else "break"
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        role = token.kind
+        if token.kind == "word":
+            role = _word_role(token, prev_role, nxt, unit_run, roles)
+        elif token.kind == "eq":
+            role = "sep"
+        elif token.kind == "approx":
+            role = "approx"
+        elif token.kind == "other":
+            role = "break"
+        if role == "unit" and len(roles) >= 2 and roles[-1][1].text == "/" and roles[-2][0] == "unit":
+            roles[-1] = ("unit", roles[-1][1])  # "km/h": the slash belongs to the unit
+        if role == "num" and len(roles) >= 2 and roles[-1][1].text == "^" and roles[-2][0] == "unit":
+            roles[-1] = ("unit", roles[-1][1])  # "m^2": the power belongs to the unit
+            role = "unit"
+        unit_run = unit_run + 1 if role == "unit" else 0
+        roles.append((role, token))
+    return roles
+
+
+def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, roles: list[tuple[str, Token]]) -> str:
+    word = token.text
+    lower = word.lower()
+    if lower in cas.FUNCTIONS or lower in cas.CONSTANTS:
+        return "func"
+    if lower == "of" and prev_role == "pct":
+        return "of"
+    if lower in cas.APPROX_WORDS and prev_role in ("sep", "soft"):
+        return "approxword"
+    if lower in cas.SOFT_EQ_WORDS:
+        return "soft"
+    if prev_role == "op" and roles[-1][1].text == "/" and len(roles) >= 2 and roles[-2][0] == "unit":
+        return "unit"
+    if len(word) == 1:
+        if prev_role in ("num", "rp") and token.glued:
+            return "var"
+        if prev_role in ("num", "mixed", "pct") and not token.glued:
+            return "unit"
+        next_kind = nxt.kind if nxt is not None else ""
+        if (
+            prev_role in ("op", "sep", "lp")
+            or next_kind in ("op", "eq", "rp", "lp")
+            or (nxt is not None and nxt.kind == "op")
+        ):
+            return "var"
+        return "break"
+    if prev_role in ("num", "mixed", "pct", "rp", "unit") and unit_run < UNIT_RUN_LIMIT:
+        return "unit"
+    return "break"
+
+
+def _runs(roles: list[tuple[str, Token]]) -> list[tuple[list[tuple[str, Token]], bool]]:
+    """Maximal runs of expression tokens, each with whether a word came right before it."""
+    runs: list[tuple[list[tuple[str, Token]], bool]] = []
+    current: list[tuple[str, Token]] = []
+    after_word = False
+    last_operand_end = False
+    previous_kind = ""
+    for role, token in roles:
+        if role == "unit":
+            continue
+        if role == "break":
+            if current:
+                runs.append((current, after_word))
+            current, last_operand_end = [], False
+            previous_kind = token.kind
+            continue
+        starts_operand = role in ("num", "mixed", "var", "func") or (role == "lp" and not token.glued)
+        if last_operand_end and starts_operand and not token.glued:
+            # Two operands side by side with no operator: "5 apples 3 pears" — a new run begins.
+            if current:
+                runs.append((current, after_word))
+            current = []
+            previous_kind = "num"
+        if not current:
+            after_word = previous_kind in ("word", "num")
+        current.append((role, token))
+        last_operand_end = role in _OPERAND_END
+    if current:
+        runs.append((current, after_word))
+    return runs
+
+
+def _split_parts(run: list[tuple[str, Token]]) -> list[tuple[list[Token], str, bool]]:
+    """Split a run into (tokens, separator-before, approximate) parts."""
+    parts: list[tuple[list[Token], str, bool]] = []
+    current: list[Token] = []
+    separator, approximate = "", False
+    for role, token in run:
+        if role in ("sep", "soft", "approx"):
+            parts.append((current, separator, approximate))
+            current = []
+            separator = "soft" if role == "soft" else "eq"
+            approximate = role == "approx"
+            continue
+        if role == "approxword":
+            approximate = True
+            continue
+        if role == "of":
+            current.append(Token("word", "of", token.start, False))
+            continue
+        if role == "func":
+            current.append(Token("word", token.text.lower(), token.start, token.glued))
+            continue
+        current.append(token)
+    parts.append((current, separator, approximate))
+    return parts
+
+
+def _parse_part(tokens: list[Token]) -> Node | None:
+    if not tokens:
+        return None
+    try:
+        return cas.parse_tokens(tokens)
+    except cas.ParseFailure:
+        return None
+
+
+def _trim_leading(tokens: list[Token]) -> list[Token]:
+    """The first part of a run may start mid-sentence with stray operands; keep the longest parsable tail."""
+    for start in range(len(tokens)):
+        if _parse_part(tokens[start:]) is not None:
+            return tokens[start:]
+    return []
+
+
+def _trim_trailing(tokens: list[Token]) -> list[Token]:
+    for end in range(len(tokens), 0, -1):
+        if _parse_part(tokens[:end]) is not None:
+            return tokens[:end]
+    return []
+
+
+def _label_guard(tokens: list[Token]) -> list[Token]:
+    """After words, "Total over 12 months = 165 × 12" or "Age - 4 = 10 - 4": the left side is a label, not a
+    calculation, unless it is a full calculation itself ("he has 5 + 3 = 8")."""
+    if not tokens or tokens[0].kind == "op":
+        return []
+    node = _parse_part(tokens)
+    if node is None or not cas.has_operator(node):
+        return []
+    return tokens
+
+
+def _text_of(tokens: list[Token]) -> str:
+    return " ".join(t.text for t in tokens)
+
+
+def claims_in(text: str) -> tuple[Claim, ...]:
+    normalized = cas.normalize(text)
+    roles = _classify(cas.tokenize(normalized))
+    claims: list[Claim] = []
+    for run, after_word in _runs(roles):
+        raw_parts = _split_parts(run)
+        if len(raw_parts) < 2:
+            continue
+        parsed: list[tuple[Part | None, str]] = []
+        for i, (tokens, separator, approximate) in enumerate(raw_parts):
+            if i == 0:
+                trimmed = _trim_leading(tokens)
+                if after_word or len(trimmed) < len(tokens):
+                    trimmed = _label_guard(trimmed)
+                tokens = trimmed
+            elif i == len(raw_parts) - 1 or separator == "soft":
+                tokens = _trim_trailing(tokens)
+            node = _parse_part(tokens)
+            parsed.append((Part(node, _text_of(tokens), approximate) if node is not None else None, separator))
+        for (left, _), (right, separator) in zip(parsed, parsed[1:], strict=False):
+            if left is None or right is None:
+                continue
+            soft = separator == "soft"
+            if soft and (not cas.has_operator(left.node) or cas.has_operator(right.node)):
+                continue
+            claims.append(Claim(left, right, soft))
+    return tuple(claims)
+
+
+_NUMBER = __import__("re").compile(
+    r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?|(?<![\w\d])\.\d+"
+)
+
+
+def numbers_in(text: str) -> tuple[Fraction, ...]:
+    normalized = cas.normalize(text)
+    values: list[Fraction] = []
+    for match in _NUMBER.finditer(normalized):
+        try:
+            values.append(cas.number_value(match.group().lstrip("-")))
+        except (ValueError, ZeroDivisionError):
+            continue
+    return tuple(values)
+
+
+def step_math(text: str) -> StepMath:
+    try:
+        return StepMath(claims=claims_in(text), numbers=numbers_in(text))
+    except cas.HostileInput as exc:
+        return StepMath(claims=(), numbers=(), hostile_reason=str(exc))
