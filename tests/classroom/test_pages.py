@@ -1,0 +1,255 @@
+"""The classroom pages, driven through Django's test client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from grading.models import Submission
+from tests.factories import UserFactory
+from tutor.classroom import services
+from verifier_worker import segmentation
+from tutor.classroom.models import Assignment, Course, Enrollment, Problem
+
+pytestmark = pytest.mark.django_db
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "problem_set.md"
+
+
+@pytest.fixture
+def problem(course, teacher):
+    assignment = services.assignment_create(
+        actor=teacher,
+        course=course,
+        fields={"title": "HW 1", "max_attempts": 2},
+        problems=[services.ProblemInput(statement="Solve $3x + 5 = 20$.", reference_answer="5")],
+    )
+    return assignment.problems.get()
+
+
+def test_preview_for_htmx_is_only_the_numbered_steps(client, enrolled, student, problem):
+    # Given a solution the real segmenter splits into steps
+    text = "3x + 5 = 20\n\nso 3x = 15\n\nx = 5\n"
+    expected = segmentation.split(text).texts
+    assert len(expected) >= 2
+    client.force_login(student)
+    # When the htmx preview posts it
+    response = client.post(reverse("problem_preview", args=[problem.pk]), {"text": text}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    # Then only the partial comes back, one numbered item per step
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="step-preview"')
+    assert "<html" not in body
+    assert body.count("<li>") == len(expected)
+    for step in expected:
+        assert f"<li>{step}</li>".replace("\n", "<br>") in body
+    assert f"{len(expected)} steps" in body
+
+
+def test_preview_without_javascript_renders_the_whole_page_and_keeps_the_text(client, enrolled, student, problem):
+    client.force_login(student)
+    text = "a = 1\n\nb = 2"
+    response = client.post(reverse("problem_preview", args=[problem.pk]), {"text": text})
+    body = response.content.decode()
+    assert "<html" in body
+    assert f"<li>{segmentation.split(text).texts[-1]}</li>" in body
+    assert "a = 1\n\nb = 2</textarea>" in body
+
+
+def test_empty_preview_says_what_to_do(client, enrolled, student, problem):
+    client.force_login(student)
+    response = client.post(reverse("problem_preview", args=[problem.pk]), {"text": "  "}, HTTP_HX_REQUEST="true")
+    assert "Start typing and your steps appear here." in response.content.decode()
+
+
+def test_problem_page_has_the_live_preview_wiring_and_statement(client, enrolled, student, problem):
+    client.force_login(student)
+    body = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
+    assert f'hx-post="{reverse("problem_preview", args=[problem.pk])}"' in body
+    assert 'hx-trigger="keyup changed delay:400ms, change"' in body
+    assert "Solve $3x + 5 = 20$." in body
+    assert "0 of 2 used" in body
+    assert "No attempts yet." in body
+
+
+def test_submit_creates_a_submission_and_redirects_to_it(client, enrolled, student, problem):
+    client.force_login(student)
+    response = client.post(reverse("problem_submit", args=[problem.pk]), {"text": "3x = 15\nx = 5"})
+    submission = Submission.objects.get(student=student, problem=problem)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("submission_detail", args=[submission.pk])
+    # and the problem page now lists the attempt with a link to it
+    body = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
+    assert reverse("submission_detail", args=[submission.pk]) in body
+    assert "1 of 2 used" in body
+
+
+def test_submit_refusal_is_shown_on_the_page(client, enrolled, student, problem):
+    client.force_login(student)
+    for _ in range(2):
+        client.post(reverse("problem_submit", args=[problem.pk]), {"text": "x = 5"})
+    response = client.post(reverse("problem_submit", args=[problem.pk]), {"text": "x = 5"})
+    assert response.status_code == 400
+    assert "You have used all 2 attempts" in response.content.decode()
+    assert Submission.objects.filter(student=student).count() == 2
+
+
+def test_teacher_sees_submission_status_in_the_matrix(client, enrolled, student, teacher, problem):
+    client.force_login(student)
+    client.post(reverse("problem_submit", args=[problem.pk]), {"text": "x = 5"})
+    submission = Submission.objects.get()
+    client.force_login(teacher)
+    body = client.get(reverse("assignment_detail", args=[problem.assignment_id])).content.decode()
+    assert "student1" in body
+    assert reverse("submission_detail", args=[submission.pk]) in body
+    assert submission.get_status_display() in body
+
+
+def test_join_by_code_from_home(client, course):
+    user = UserFactory(username="newkid")
+    client.force_login(user)
+    response = client.post(reverse("course_join"), {"join_code": course.join_code.lower()}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("course_detail", args=[course.pk])
+    assert "You joined Algebra 1." in response.content.decode()
+    assert Enrollment.objects.filter(course=course, user=user, role="student").exists()
+
+
+def test_wrong_join_code_is_explained(client, course):
+    client.force_login(UserFactory(username="newkid"))
+    response = client.post(reverse("course_join"), {"join_code": "NOPE1234"}, follow=True)
+    assert "No class has the code NOPE1234" in response.content.decode()
+
+
+def test_teacher_removes_a_student_from_the_roster(client, teacher, course, enrolled):
+    client.force_login(teacher)
+    page = client.get(reverse("course_detail", args=[course.pk])).content.decode()
+    assert reverse("member_remove", args=[course.pk, enrolled.pk]) in page
+    response = client.post(reverse("member_remove", args=[course.pk, enrolled.pk]), follow=True)
+    assert "Removed student1 from the class." in response.content.decode()
+    assert not Enrollment.objects.filter(pk=enrolled.pk).exists()
+
+
+def test_teacher_adds_a_ta(client, teacher, course):
+    UserFactory(username="helper")
+    client.force_login(teacher)
+    response = client.post(reverse("member_add", args=[course.pk]), {"username": "helper", "role": "ta"}, follow=True)
+    assert "Added helper as teaching assistant." in response.content.decode()
+
+
+def test_create_class_from_home(client, teacher):
+    client.force_login(teacher)
+    response = client.post(reverse("course_create"), {"name": "Geometry"}, follow=True)
+    course = Course.objects.get(name="Geometry")
+    assert course.join_code in response.content.decode()
+
+
+def test_create_assignment_by_form_offers_teacher_backends(client, teacher, course, settings):
+    client.force_login(teacher)
+    page = client.get(reverse("assignment_create", args=[course.pk])).content.decode()
+    assert 'value="symbolic"' in page and 'value="cascade"' in page
+    response = client.post(
+        reverse("assignment_create", args=[course.pk]),
+        {
+            "title": "By form",
+            "due_at": "2027-03-01T10:00",
+            "late_policy": "refuse",
+            "late_penalty_percent": 0,
+            "max_attempts": 4,
+            "verifier_backend": "symbolic",
+            "verification_parallel": 2,
+            "verification_rounds": 1,
+            "review_threshold": 0.4,
+        },
+    )
+    assignment = Assignment.objects.get(title="By form")
+    assert response["Location"] == reverse("assignment_detail", args=[assignment.pk])
+    assert (assignment.late_policy, assignment.max_attempts, assignment.verifier_backend) == ("refuse", 4, "symbolic")
+    # then a problem is added by form
+    client.post(
+        reverse("problem_create", args=[assignment.pk]),
+        {"statement": "What is 2+2?", "reference_answer": "4", "reference_solution": "2+2=4\n", "points": "1"},
+    )
+    assert assignment.problems.get().reference_solution == ["2+2=4"]
+
+
+def test_assignment_form_rejects_due_before_open(client, teacher, course):
+    client.force_login(teacher)
+    response = client.post(
+        reverse("assignment_create", args=[course.pk]),
+        {
+            "title": "Bad",
+            "opens_at": "2027-03-02T10:00",
+            "due_at": "2027-03-01T10:00",
+            "late_policy": "penalty",
+            "late_penalty_percent": 10,
+            "max_attempts": 3,
+            "verifier_backend": "symbolic",
+            "verification_parallel": 1,
+            "verification_rounds": 1,
+            "review_threshold": 0.5,
+        },
+    )
+    assert "The due date must be after the opening date." in response.content.decode()
+    assert not Assignment.objects.exists()
+
+
+def test_upload_the_example_problem_set(client, teacher, course):
+    client.force_login(teacher)
+    upload = SimpleUploadedFile("problem_set.md", EXAMPLE.read_bytes(), content_type="text/markdown")
+    response = client.post(reverse("problem_set_upload", args=[course.pk]), {"file": upload}, follow=True)
+    assignment = Assignment.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("assignment_detail", args=[assignment.pk])
+    assert "with 3 problems" in response.content.decode()
+    assert assignment.problems.count() == 3
+
+
+def test_upload_errors_are_listed_and_nothing_is_imported(client, teacher, course):
+    client.force_login(teacher)
+    broken = (
+        EXAMPLE.read_bytes().replace(b"### Answer\n54\n", b"").replace(b"Points: 2\n\nSolve", b"Points: two\n\nSolve")
+    )
+    upload = SimpleUploadedFile("problem_set.md", broken, content_type="text/markdown")
+    response = client.post(reverse("problem_set_upload", args=[course.pk]), {"file": upload})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Nothing was imported" in body
+    assert "Problem 2 (line 30), field &#x27;points&#x27;: &#x27;two&#x27; is not a number." in body
+    assert "Problem 3 (line 45), field &#x27;answer&#x27;: the reference answer is missing" in body
+    assert not Assignment.objects.exists() and not Problem.objects.exists()
+
+
+def test_format_page_and_example_download(client, teacher):
+    client.force_login(teacher)
+    assert "Front matter fields" in client.get(reverse("problem_set_format")).content.decode()
+    response = client.get(reverse("problem_set_example"))
+    assert response.content == EXAMPLE.read_bytes()
+    assert "attachment" in response["Content-Disposition"]
+
+
+def test_student_home_shows_assignments_with_due_dates_and_status(client, enrolled, student, problem):
+    client.force_login(student)
+    client.post(reverse("problem_submit", args=[problem.pk]), {"text": "x = 5"})
+    status = Submission.objects.get().get_status_display()
+    body = client.get(reverse("home")).content.decode()
+    assert "HW 1" in body
+    assert "No due date" in body
+    assert status in body
+
+
+def test_load_demo_is_idempotent(settings):
+    call_command("load_demo")
+    counts = [m.objects.count() for m in (Course, Enrollment, Assignment, Problem)]
+    call_command("load_demo")
+    assert [m.objects.count() for m in (Course, Enrollment, Assignment, Problem)] == counts
+    assignment = Assignment.objects.get()
+    assert assignment.problems.count() == 3
+    assert assignment.verifier_backend == settings.VERIFIER_DEFAULT_BACKEND
+    assert all(p.reference_answer and p.reference_solution for p in assignment.problems.all())
+    from django.contrib.auth import authenticate
+
+    for username, password in [("teacher", "teacher-demo-1"), ("alice", "alice-demo-1"), ("bob", "bob-demo-1")]:
+        assert authenticate(username=username, password=password) is not None
+    assert authenticate(username="admin", password="admin-demo-1").is_superuser

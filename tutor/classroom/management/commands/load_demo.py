@@ -1,0 +1,110 @@
+"""Demo data for `make run`: one class, a teacher, two students and an assignment with three problems.
+
+Idempotent: a second run finds everything in place and adds nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from tutor.classroom import services
+from tutor.classroom.models import Assignment, Course, Enrollment
+
+COURSE_NAME = "Algebra 1 (demo)"
+ASSIGNMENT_TITLE = "Warm-up: word problems, equations and percents"
+LOGINS = (
+    # username, password, first name, staff
+    ("admin", "admin-demo-1", "Site admin", True),
+    ("teacher", "teacher-demo-1", "Ms. Rivera", False),
+    ("alice", "alice-demo-1", "Alice", False),
+    ("bob", "bob-demo-1", "Bob", False),
+)
+PROBLEMS = (
+    services.ProblemInput(
+        title="Bus tickets",
+        statement=(
+            "A class of 27 students and 3 teachers goes on a trip. A bus ticket costs \\$4 for a student "
+            "and \\$6 for a teacher. How many dollars do the tickets cost in total?"
+        ),
+        reference_answer="126",
+        reference_solution=("27 × 4 = 108", "3 × 6 = 18", "108 + 18 = 126"),
+        points=Decimal(2),
+    ),
+    services.ProblemInput(
+        title="Solve for x",
+        statement="Solve $5(x - 2) = 2x + 8$.",
+        reference_answer="6",
+        reference_solution=("$5x - 10 = 2x + 8$", "$3x = 18$", "$x = 6$"),
+        points=Decimal(2),
+    ),
+    services.ProblemInput(
+        title="Fraction of a price",
+        statement=(
+            "A game costs \\$45. Tom has saved $\\frac{2}{5}$ of the price. "
+            "What percent of the price does he still need to save?"
+        ),
+        reference_answer="60",
+        reference_solution=("$1 - \\frac{2}{5} = \\frac{3}{5}$", "$\\frac{3}{5} = 60\\%$"),
+        points=Decimal(2),
+    ),
+)
+
+
+class Command(BaseCommand):
+    help = "Create the demo class, users and assignment (safe to run again)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            users = {
+                username: self._user(username, password, name, staff) for username, password, name, staff in LOGINS
+            }
+            course = self._course(users["teacher"])
+            Enrollment.objects.get_or_create(course=course, user=users["alice"], defaults={"role": "student"})
+            self._assignment(course, users["teacher"])
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /login/ with:"))
+        for username, password, _, staff in LOGINS:
+            role = (
+                "site admin (Django admin at /admin/)" if staff else ("teacher" if username == "teacher" else "student")
+            )
+            self.stdout.write(f"  {username:<8} {password:<16} {role}")
+        self.stdout.write(
+            f"Class “{course.name}” has the join code {course.join_code}; alice is in it, bob can join with the code."
+        )
+
+    def _user(self, username: str, password: str, first_name: str, staff: bool) -> User:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": first_name, "is_staff": staff, "is_superuser": staff}
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        return user
+
+    def _course(self, teacher: User) -> Course:
+        course = Course.objects.filter(name=COURSE_NAME, created_by=teacher).first()
+        if course is None:
+            course = services.course_create(
+                teacher=teacher, name=COURSE_NAME, description="Demo class for trying it out."
+            )
+        return course
+
+    def _assignment(self, course: Course, teacher: User) -> Assignment:
+        existing = course.assignments.filter(title=ASSIGNMENT_TITLE).first()
+        if existing is not None:
+            return existing
+        fields = {
+            "title": ASSIGNMENT_TITLE,
+            "instructions": "Write one step per line and finish with the answer.",
+            "max_attempts": 3,
+            "due_at": timezone.now() + timedelta(days=7),
+            "verifier_backend": settings.VERIFIER_DEFAULT_BACKEND,
+        }
+        return services.assignment_create(actor=teacher, course=course, fields=fields, problems=PROBLEMS)
