@@ -150,7 +150,7 @@ def test_file_too_big(settings):
 def test_not_utf8_and_wrong_extension():
     with pytest.raises(ProblemSetError, match="not UTF-8"):
         parse_problem_set(b"\xff\xfe\x00bad", "set.md")
-    with pytest.raises(ProblemSetError, match="must end in .md or .json"):
+    with pytest.raises(ProblemSetError, match=r"must end in \.md or \.json"):
         parse_problem_set(b"x", "set.docx")
 
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 from grading.models import Submission
 from tests.factories import UserFactory
 from tutor.classroom import services
-from verifier_worker import segmentation
 from tutor.classroom.models import Assignment, Course, Enrollment, Problem
+from verifier_worker import segmentation
 
 pytestmark = pytest.mark.django_db
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "problem_set.md"
