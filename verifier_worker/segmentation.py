@@ -1,11 +1,42 @@
-"""Split a student's free-text solution into steps. (Placeholder: one step per non-empty line.)
+"""Split a student's free-text solution into steps, math-aware, with character offsets into the original.
 
-Interface (stable; the full math-aware implementation replaces the body):
+Interface (stable; grading and the live preview call it):
     split(text, *, max_steps=MAX_STEPS, max_step_chars=MAX_STEP_CHARS) -> Segmentation
+
+Invariant: for every step, ``step.text == text[step.start:step.end]``. A leading marker (``Step 1:``, ``1.``,
+``1)``, ``(a)``, ``a)``, a bullet) is not part of the step text; the offsets skip it.
+
+How a solution is cut, in order:
+1. Math regions are found first, and nothing is ever cut inside one: ``$...$``, ``$$...$$``, ``\\(...\\)``,
+   ``\\[...\\]`` and ``\\begin{align|aligned|cases|equation|gather|array|...}...\\end{...}``. A region never
+   crosses a blank line (LaTeX forbids it too). ``$...$`` follows pandoc's rule (``$`` opens before a non-space
+   and closes after a non-space, not before a digit), so "$40 - $16 = $24" is money, not math, and it never
+   crosses a line break. A newline inside a region does not end a line, so a multi-line display is one line.
+2. The text is read as lines and blank-line paragraphs, and the layout decides the unit:
+   - two or more paragraphs: one step per paragraph. Inside a paragraph, a new step starts at a line that begins
+     with ``Step N``, or, in a paragraph that is itself a numbered or lettered list, at its next item. Bullets and
+     a lead-in line followed by a list stay in their paragraph's step.
+   - one paragraph of several lines: one step per line, so an equation chain stays one step per line. A line
+     joins the one before it when that one is a bare marker (``Step 2:``), or a lead-in ending with ``:``
+     ("Divide both sides by 3:" / "x = 5"; a bullet list after a lead-in joins it whole), or when this line is a
+     display-math block completing a prose line. Numbered items always start a new step.
+   - a single line: split into sentences (and before an inline ``Step N:``). A sentence ends at ``.``, ``!`` or
+     ``?`` followed by whitespace, not inside math, not after an abbreviation such as "e.g." or a single letter,
+     and not when a lowercase word follows. Decimals never match because no whitespace follows their point.
+3. Caps, never silent:
+   - a step longer than ``max_step_chars`` is split at sentence ends, and where a sentence alone is too long,
+     at the last whitespace before the cap (outside math where possible). A message says so;
+   - past ``max_steps`` steps the rest is not checked: the first ``max_steps`` are kept and a message says how
+     many steps were left out and where they start. (Merging the overflow into the last step would hand the
+     verifier one huge step, which is what the length cap exists to prevent.)
+Empty steps are dropped. Everything is deterministic and runs in O(n log n) on hostile input.
 """
 
 from __future__ import annotations
 
+import bisect
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_STEPS = 60
@@ -16,7 +47,7 @@ MAX_STEP_CHARS = 2000
 class Segment:
     index: int
     text: str
-    # Character offsets into the original text: text == original[start:end].strip() (modulo removed markers).
+    # Character offsets into the original text: text == original[start:end] (a leading marker is skipped).
     start: int
     end: int
 
@@ -32,13 +63,388 @@ class Segmentation:
         return tuple(step.text for step in self.steps)
 
 
+Span = tuple[int, int]
+
+# ---------------------------------------------------------------------------------------------------------
+# Math regions
+# ---------------------------------------------------------------------------------------------------------
+
+MATH_ENVIRONMENTS = frozenset(
+    {
+        *(f"{name}{star}" for name in ("align", "alignat", "equation", "gather", "multline", "eqnarray")
+          for star in ("", "*")),
+        "aligned", "alignedat", "gathered", "split", "cases", "dcases", "rcases", "array",
+        "matrix", "pmatrix", "bmatrix", "vmatrix", "Bmatrix", "Vmatrix", "smallmatrix",
+    }
+)  # fmt: skip
+
+# `\\` and `\$` come first so that an escaped dollar or a LaTeX line break is never read as a delimiter.
+_TOKEN = re.compile(
+    r"\\\\|\\\$|\$\$|\$|\\\[|\\\]|\\\(|\\\)|\\begin\{(?P<begin>[A-Za-z]+\*?)\}|\\end\{(?P<end>[A-Za-z]+\*?)\}"
+)
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+
+
+class _MathRegions:
+    """Sorted, non-overlapping spans of math. Built once per text; every lookup is a bisect."""
+
+    def __init__(self, text: str) -> None:
+        self.spans: list[Span] = _scan_math(text)
+        self._starts = [start for start, _ in self.spans]
+
+    def covers(self, position: int) -> bool:
+        """True when `position` lies strictly inside a region (cutting there would break the math)."""
+        i = bisect.bisect_right(self._starts, position) - 1
+        return i >= 0 and self.spans[i][0] < position < self.spans[i][1]
+
+    def starting_at(self, position: int) -> Span | None:
+        i = bisect.bisect_left(self._starts, position)
+        return self.spans[i] if i < len(self.spans) and self.spans[i][0] == position else None
+
+
+def _first_after(positions: list[int], after: int) -> int | None:
+    i = bisect.bisect_right(positions, after)
+    return positions[i] if i < len(positions) else None
+
+
+def _any_between(positions: list[int], start: int, end: int) -> bool:
+    i = bisect.bisect_left(positions, start)
+    return i < len(positions) and positions[i] < end
+
+
+def _scan_math(text: str) -> list[Span]:
+    if "$" not in text and "\\" not in text:
+        return []
+    tokens = list(_TOKEN.finditer(text))
+    blank_lines = [m.start() for m in _BLANK_LINE.finditer(text)]
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    closers: dict[str, list[int]] = {"$$": [], "$": [], "\\]": [], "\\)": []}
+    env_closers: dict[str, list[int]] = {}
+    env_closer_ends: dict[int, int] = {}
+    for token in tokens:
+        kind, at = token.group(), token.start()
+        if kind in ("$$", "\\]", "\\)"):
+            closers[kind].append(at)
+        elif kind == "$" and at > 0 and not text[at - 1].isspace() and not text[at + 1 : at + 2].isdigit():
+            closers["$"].append(at)
+        elif token.group("end") in MATH_ENVIRONMENTS:
+            env_closers.setdefault(token.group("end"), []).append(at)
+            env_closer_ends[at] = token.end()
+
+    spans: list[Span] = []
+    cursor = 0
+    for token in tokens:
+        at, kind = token.start(), token.group()
+        if at < cursor:
+            continue
+        end: int | None = None
+        if kind == "$$":
+            close = _first_after(closers["$$"], at + 1)
+            end = close + 2 if close is not None else None
+        elif kind == "$" and text[at + 1 : at + 2].strip():
+            close = _first_after(closers["$"], at)
+            end = close + 1 if close is not None and not _any_between(newlines, at, close) else None
+        elif kind in ("\\[", "\\("):
+            close = _first_after(closers["\\]" if kind == "\\[" else "\\)"], at)
+            end = close + 2 if close is not None else None
+        elif token.group("begin") in MATH_ENVIRONMENTS:
+            close = _first_after(env_closers.get(token.group("begin"), []), at)
+            end = env_closer_ends[close] if close is not None else None
+        if end is not None and not _any_between(blank_lines, at, end):
+            spans.append((at, end))
+            cursor = end
+    return spans
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Markers
+# ---------------------------------------------------------------------------------------------------------
+
+_ROMAN = r"(?:i{1,3}|iv|vi{0,3}|ix)"
+_MARKER = re.compile(
+    r"[ \t]*(?:\#{1,6}[ \t]*)?(?:\*\*|__)?"
+    r"(?:"
+    r"(?P<step>(?:step|part)[ \t]*(?:\d{1,3}|[a-h]|\((?:\d{1,3}|[a-h])\))\b(?:[ \t]*[:.)\-–])?)"
+    rf"|(?P<number>\d{{1,3}}[.)])(?=\s|$)"
+    rf"|(?P<paren>\((?:\d{{1,2}}|[a-h]|{_ROMAN})\))(?=\s|$)"
+    r"|(?P<letter>[a-h][.)])(?=\s|$)"
+    r"|(?P<bullet>[-*•‣◦–])(?=\s|$)"
+    r")"
+    r"(?:\*\*|__)?(?:[ \t]*:)?",
+    re.IGNORECASE,
+)
+_ORDERED = frozenset({"number", "paren", "letter"})
+_INLINE_STEP = re.compile(r"(?<=\s)(?:\*\*)?step[ \t]*\d{1,3}\b[ \t]*(?:\*\*)?[:.)]", re.IGNORECASE)
+
+
+def _marker(text: str, start: int, end: int) -> re.Match[str] | None:
+    return _MARKER.match(text, start, end)
+
+
+def _marker_kind(text: str, start: int, end: int) -> str | None:
+    match = _marker(text, start, end)
+    return match.lastgroup if match else None
+
+
+def _skip_marker(text: str, span: Span) -> Span:
+    """The span without its leading markers ("Step 1: (a)" drops both), trimmed."""
+    for _ in range(3):
+        match = _marker(text, *span)
+        if match is None or match.end() == span[0]:
+            break
+        span = _trim(text, match.end(), span[1])
+    return span
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Lines, paragraphs, sentences
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _logical_lines(text: str, math: _MathRegions) -> list[Span]:
+    """Lines, where a newline inside a math region does not count. Untrimmed, so blank lines stay visible."""
+    lines: list[Span] = []
+    line_start = 0
+    newline = text.find("\n")
+    while newline != -1:
+        if not math.covers(newline):
+            lines.append((line_start, newline))
+            line_start = newline + 1
+        newline = text.find("\n", newline + 1)
+    lines.append((line_start, len(text)))
+    return lines
+
+
+def _paragraphs(text: str, lines: list[Span]) -> list[list[Span]]:
+    paragraphs: list[list[Span]] = []
+    current: list[Span] = []
+    for start, end in lines:
+        trimmed = _trim(text, start, end)
+        if trimmed[0] == trimmed[1]:
+            if current:
+                paragraphs.append(current)
+                current = []
+        else:
+            current.append(trimmed)
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+_ABBREVIATIONS = frozenset(
+    {"e.g", "i.e", "etc", "vs", "cf", "approx", "resp", "mr", "mrs", "ms", "dr", "fig", "figs", "eq", "eqs", "al"}
+)
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(\s+)")
+_WORD_BEFORE = re.compile(r"(\S+)$")
+
+
+def _is_sentence_end(text: str, match: re.Match[str], start: int, math: _MathRegions) -> bool:
+    if math.covers(match.start()):
+        return False
+    following = text[match.end() : match.end() + 2]
+    if len(following) == 2 and following[0].islower() and following[1].isalpha():
+        return False  # "e.g. the", "approx. three": the sentence goes on
+    if text[match.start()] != ".":
+        return True
+    before = _WORD_BEFORE.search(text, max(start, match.start() - 16), match.start())
+    if before is None:
+        return True
+    word = before.group(1).lstrip("(\"'").lower()
+    return word not in _ABBREVIATIONS and not (len(word) == 1 and word.isalpha())
+
+
+def _sentence_breaks(text: str, span: Span, math: _MathRegions) -> Iterator[int]:
+    """Offsets where a new sentence starts inside `span`."""
+    start, end = span
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if match.end() < end and _is_sentence_end(text, match, start, math):
+            yield match.end()
+
+
+def _cut(text: str, span: Span, breaks: list[int]) -> list[Span]:
+    pieces: list[Span] = []
+    previous = span[0]
+    for at in [*breaks, span[1]]:
+        piece = _trim(text, previous, at)
+        if piece[0] < piece[1]:
+            pieces.append(piece)
+        previous = at
+    return pieces
+
+
+def _sentences(text: str, span: Span, math: _MathRegions) -> list[Span]:
+    breaks = set(_sentence_breaks(text, span, math))
+    breaks.update(m.start() for m in _INLINE_STEP.finditer(text, *span) if not math.covers(m.start()))
+    return _cut(text, span, sorted(breaks))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Units by layout
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _paragraph_units(text: str, paragraph: list[Span]) -> list[Span]:
+    """One paragraph, cut only at `Step N` lines or, in a paragraph that is a numbered list, at its items."""
+    list_kind = _marker_kind(text, *paragraph[0])
+    list_indent = _indent(text, paragraph[0][0])
+    units: list[Span] = []
+    unit_start, unit_end = paragraph[0]
+    for start, end in paragraph[1:]:
+        kind = _marker_kind(text, start, end)
+        same_list = kind == list_kind and kind in _ORDERED and _indent(text, start) <= list_indent
+        if kind == "step" or same_list:
+            units.append((unit_start, unit_end))
+            unit_start = start
+        unit_end = end
+    units.append((unit_start, unit_end))
+    return units
+
+
+def _indent(text: str, start: int) -> int:
+    return start - text.rfind("\n", 0, start) - 1
+
+
+def _is_display(text: str, line: Span, math: _MathRegions) -> bool:
+    """A line that is one display-math block (``\\[...\\]``, ``$$...$$``, an environment), maybe with a full stop."""
+    region = math.starting_at(line[0])
+    return (
+        region is not None
+        and text[line[0] + 1] in "[$b"
+        and (region[1] == line[1] or (region[1] == line[1] - 1 and text[line[1] - 1] in ".,;"))
+    )
+
+
+def _line_units(text: str, lines: list[Span], math: _MathRegions) -> list[Span]:
+    """One step per line, except that a line is joined to the one before it when
+    - the line before is a bare marker ("Step 2:" on its own line);
+    - the line before ends with ":" and this line is neither a numbered item nor another lead-in ending with ":"
+      ("Divide both sides by 3:" / "x = 5"); a bullet list after such a lead-in joins it as a whole;
+    - this line is a display-math block and the line before is prose, which the display completes. A chain of
+      display lines still gives one step per line."""
+    units: list[Span] = []
+    unit_start, previous_span = lines[0][0], lines[0]
+    in_bullets = False
+    for line in lines[1:]:
+        kind = _marker_kind(text, *line)
+        if _skip_marker(text, previous_span)[0] == previous_span[1]:
+            join = True
+        elif in_bullets:
+            join = kind == "bullet"
+        elif text[previous_span[1] - 1] == ":":
+            join = kind == "bullet" or (kind is None and text[line[1] - 1] != ":")
+            in_bullets = kind == "bullet"
+        else:
+            join = _is_display(text, line, math) and not _is_display(text, previous_span, math)
+        if not join:
+            units.append((unit_start, previous_span[1]))
+            unit_start = line[0]
+            in_bullets = False
+        previous_span = line
+    units.append((unit_start, previous_span[1]))
+    return units
+
+
+def _units(text: str, math: _MathRegions) -> list[Span]:
+    paragraphs = _paragraphs(text, _logical_lines(text, math))
+    if len(paragraphs) >= 2:
+        return [unit for paragraph in paragraphs for unit in _paragraph_units(text, paragraph)]
+    if len(paragraphs) == 1 and len(paragraphs[0]) >= 2:
+        return _line_units(text, paragraphs[0], math)
+    if len(paragraphs) == 1:
+        return _sentences(text, paragraphs[0][0], math)
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Caps
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _hard_cut(text: str, span: Span, limit: int, math: _MathRegions) -> list[Span]:
+    """Cut a span with no usable sentence end into pieces of at most `limit` characters, at whitespace."""
+    pieces: list[Span] = []
+    start, end = span
+    while end - start > limit:
+        window_end = start + limit
+        cut = -1
+        fallback = -1
+        for match in re.finditer(r"\s+", text[start + limit // 2 : window_end + 1]):
+            at = start + limit // 2 + match.start()
+            fallback = at
+            if not math.covers(at):
+                cut = at
+        cut = cut if cut > start else fallback if fallback > start else window_end
+        piece = _trim(text, start, cut)
+        if piece[0] < piece[1]:
+            pieces.append(piece)
+        start = _trim(text, cut, end)[0]
+    if start < end:
+        pieces.append((start, end))
+    return pieces
+
+
+def _fit(text: str, span: Span, limit: int, math: _MathRegions) -> list[Span]:
+    """Pack the sentences of an over-long span into pieces of at most `limit` characters."""
+    pieces: list[Span] = []
+    current: Span | None = None
+    for sentence in _cut(text, span, list(_sentence_breaks(text, span, math))):
+        if sentence[1] - sentence[0] > limit:
+            if current is not None:
+                pieces.append(current)
+                current = None
+            pieces.extend(_hard_cut(text, sentence, limit, math))
+        elif current is not None and sentence[1] - current[0] <= limit:
+            current = (current[0], sentence[1])
+        else:
+            if current is not None:
+                pieces.append(current)
+            current = sentence
+    if current is not None:
+        pieces.append(current)
+    return pieces
+
+
 def split(text: str, *, max_steps: int = MAX_STEPS, max_step_chars: int = MAX_STEP_CHARS) -> Segmentation:
-    steps: list[Segment] = []
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        stripped = line.strip()
-        if stripped:
-            start = offset + line.index(stripped)
-            steps.append(Segment(index=len(steps), text=stripped, start=start, end=start + len(stripped)))
-        offset += len(line)
-    return Segmentation(steps=tuple(steps[:max_steps]))
+    if max_steps < 1 or max_step_chars < 1:
+        raise ValueError("max_steps and max_step_chars must be positive")
+    math = _MathRegions(text)
+    spans: list[Span] = []
+    messages: list[str] = []
+    long_steps = 0
+    for unit in _units(text, math):
+        start, end = _skip_marker(text, unit)
+        if start == end:
+            continue
+        if end - start <= max_step_chars:
+            spans.append((start, end))
+            continue
+        long_steps += 1
+        spans.extend(_fit(text, (start, end), max_step_chars, math))
+    if long_steps:
+        messages.append(
+            f"{_count(long_steps, 'step was', 'steps were')} longer than {max_step_chars:,} characters and "
+            f"{'was' if long_steps == 1 else 'were'} split into smaller steps."
+        )
+    if len(spans) > max_steps:
+        left_out = len(spans) - max_steps
+        first_left_out = spans[max_steps][0]
+        messages.append(
+            f"Only the first {max_steps} steps are checked: {_count(left_out, 'more step', 'more steps')} "
+            f"(from character {first_left_out:,} on) {'was' if left_out == 1 else 'were'} not checked. "
+            "Please shorten the solution or combine steps."
+        )
+        spans = spans[:max_steps]
+    steps = tuple(Segment(index=i, text=text[start:end], start=start, end=end) for i, (start, end) in enumerate(spans))
+    return Segmentation(steps=steps, messages=tuple(messages))
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n:,} {singular if n == 1 else plural}"
