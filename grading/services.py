@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 Status = Submission.Status
 User = AbstractBaseUser
+Actor = AbstractBaseUser | AnonymousUser
 
 # The state machine. Final states go back to `queued` only through a regrade; `needs_review` is resolved by a
 # teacher to `graded`. A worker that restarts a half-done grading (after a crash or a transient error) moves
@@ -522,15 +523,17 @@ def grading_sweep(*, older_than_seconds: int | None = None) -> list[int]:
 # --- Teacher actions ----------------------------------------------------------------------------------------
 
 
-def _require_staff(user: User, submission: Submission) -> None:
+def _require_staff(user: Actor, submission: Submission) -> int:
+    """The acting teacher's user id, or GradingPermissionError."""
     from .selectors import user_can_manage
 
-    if not user_can_manage(user, submission):
+    if not user_can_manage(user, submission) or user.pk is None:
         raise GradingPermissionError("Only the class's teachers and TAs can change grades.")
+    return int(user.pk)
 
 
 @transaction.atomic
-def submission_regrade(*, submission: Submission, actor: User, reason: str = "") -> Submission:
+def submission_regrade(*, submission: Submission, actor: Actor, reason: str = "") -> Submission:
     """Start grading again from scratch: bump the version so in-flight tasks become stale, then enqueue."""
     _require_staff(actor, submission)
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
@@ -552,10 +555,10 @@ def submission_regrade(*, submission: Submission, actor: User, reason: str = "")
 
 
 @transaction.atomic
-def step_override(*, step: Step, actor: User, verdict: str, reason: str) -> Override:
+def step_override(*, step: Step, actor: Actor, verdict: str, reason: str) -> Override:
     """A teacher changes one step's verdict. The first error and the score follow from the new verdicts."""
     submission = Submission.objects.select_for_update().get(pk=step.submission_id)
-    _require_staff(actor, submission)
+    teacher_id = _require_staff(actor, submission)
     if not reason.strip():
         raise SubmissionError("Give a reason for the change.", code="reason_required")
     if verdict not in Step.Verdict.values:
@@ -565,7 +568,7 @@ def step_override(*, step: Step, actor: User, verdict: str, reason: str) -> Over
     override = Override.objects.create(
         submission=submission,
         step=step,
-        teacher_id=actor.pk,
+        teacher_id=teacher_id,
         old_verdict=step.verdict,
         new_verdict=verdict,
         old_score=old_score,
@@ -608,16 +611,16 @@ def step_override(*, step: Step, actor: User, verdict: str, reason: str) -> Over
 
 
 @transaction.atomic
-def score_override(*, submission: Submission, actor: User, score: Decimal, reason: str) -> Override:
+def score_override(*, submission: Submission, actor: Actor, score: Decimal, reason: str) -> Override:
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    _require_staff(actor, submission)
+    teacher_id = _require_staff(actor, submission)
     if not reason.strip():
         raise SubmissionError("Give a reason for the change.", code="reason_required")
     points = Decimal(submission.problem.points)
     if score < 0 or score > points:
         raise SubmissionError(f"The score must be between 0 and {points}.", code="bad_score")
     override = Override.objects.create(
-        submission=submission, teacher_id=actor.pk, old_score=submission.score, new_score=score, reason=reason.strip()
+        submission=submission, teacher_id=teacher_id, old_score=submission.score, new_score=score, reason=reason.strip()
     )
     submission.score = score
     submission.save(update_fields=["score"])
@@ -636,13 +639,13 @@ def score_override(*, submission: Submission, actor: User, score: Decimal, reaso
     return override
 
 
-def _resolve_review(submission: Submission, actor: User, reason: str) -> None:
+def _resolve_review(submission: Submission, actor: Actor, reason: str) -> None:
     if submission.status == Status.NEEDS_REVIEW:
         submission_transition(submission=submission, to=Status.GRADED, actor=actor, reason=reason)
 
 
 @transaction.atomic
-def review_accept(*, submission: Submission, actor: User) -> Submission:
+def review_accept(*, submission: Submission, actor: Actor) -> Submission:
     """A teacher confirms the verifier's grade for a submission in the review queue."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     _require_staff(actor, submission)

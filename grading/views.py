@@ -1,15 +1,166 @@
-"""Grading pages: the feedback page (student and teacher), teacher actions, review queue, gradebook."""
+"""Grading pages: the feedback page (student and teacher), teacher actions, review queue, gradebook, audit."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from . import selectors
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from . import selectors, services
+from .forms import RegradeForm, ScoreOverrideForm, StepOverrideForm
+
+TEMPLATE = "grading/submission_detail.html"
+
+
+def _feedback_context(request: HttpRequest, submission: Any, **extra: Any) -> dict[str, Any]:
+    feedback = selectors.submission_feedback(submission=submission, viewer=request.user)
+    problem = submission.problem
+    context: dict[str, Any] = {
+        "submission": submission,
+        "feedback": feedback,
+        "problem": problem,
+        "assignment": problem.assignment,
+        "course": problem.assignment.course,
+        "poll_url": request.path,
+    }
+    if feedback.viewer_is_staff:
+        context.setdefault("score_form", ScoreOverrideForm(initial={"score": submission.score}))
+        context.setdefault("regrade_form", RegradeForm())
+        context["verdict_choices"] = StepOverrideForm.base_fields["verdict"].choices  # type: ignore[attr-defined]
+    context.update(extra)
+    return context
 
 
 @login_required
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One URL for the full page and the polled fragment; polling stops (HTTP 286) once grading is final."""
     submission = selectors.submission_for_user(user=request.user, pk=pk)
-    return render(request, "grading/submission_detail.html", {"submission": submission})
+    context = _feedback_context(request, submission)
+    if request.htmx:  # type: ignore[attr-defined]
+        context["just_finished"] = submission.is_final
+        response = render(request, f"{TEMPLATE}#feedback", context)
+        if submission.is_final:
+            stop = HttpResponseStopPolling(response.content)
+            stop["Content-Type"] = response["Content-Type"]
+            return stop
+        return response
+    return render(request, TEMPLATE, context)
+
+
+def _staff_submission(request: HttpRequest, pk: int) -> Any:
+    submission = selectors.submission_for_user(user=request.user, pk=pk)
+    if not selectors.user_can_manage(request.user, submission):
+        raise Http404("No such submission.")
+    return submission
+
+
+@login_required
+@require_POST
+def step_override(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _staff_submission(request, pk)
+    form = StepOverrideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a verdict and give a reason.")
+        return redirect("submission_detail", pk=pk)
+    step = submission.steps.filter(index=form.cleaned_data["step_index"]).first()
+    if step is None:
+        raise Http404("No such step.")
+    try:
+        services.step_override(
+            step=step, actor=request.user, verdict=form.cleaned_data["verdict"], reason=form.cleaned_data["reason"]
+        )
+    except services.SubmissionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Step {step.index + 1} is now marked {form.cleaned_data['verdict']}.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def score_override(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _staff_submission(request, pk)
+    form = ScoreOverrideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter a score and a reason.")
+        return redirect("submission_detail", pk=pk)
+    try:
+        services.score_override(
+            submission=submission,
+            actor=request.user,
+            score=form.cleaned_data["score"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.SubmissionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Score changed.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def regrade(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _staff_submission(request, pk)
+    form = RegradeForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.submission_regrade(submission=submission, actor=request.user, reason=reason)
+    except services.IllegalTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Regrading started.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _staff_submission(request, pk)
+    try:
+        services.review_accept(submission=submission, actor=request.user)
+    except (services.IllegalTransition, services.SubmissionError) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+    else:
+        messages.success(request, "Grade confirmed.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "grading/review_queue.html", {"submissions": selectors.review_queue(user=request.user)})
+
+
+@login_required
+def gradebook(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = selectors.assignment_for_staff(user=request.user, pk=pk)
+    problems, rows = selectors.gradebook(assignment=assignment)
+    return render(
+        request,
+        "grading/gradebook.html",
+        {"assignment": assignment, "course": assignment.course, "problems": problems, "rows": rows},
+    )
+
+
+@login_required
+def submission_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full story of a grade: every run (model, prompt, raw output, tokens, latency) and every event."""
+    submission = selectors.submission_for_user(user=request.user, pk=pk)
+    if not (request.user.is_staff or selectors.user_can_manage(request.user, submission)):
+        raise Http404("No such submission.")
+    return render(
+        request,
+        "grading/submission_audit.html",
+        {
+            "submission": submission,
+            "runs": submission.runs.order_by("started_at", "id"),
+            "events": selectors.audit_events(submission=submission),
+            "overrides": submission.overrides.select_related("step", "teacher"),
+            "steps": submission.steps.order_by("index"),
+        },
+    )
