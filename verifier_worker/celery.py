@@ -21,7 +21,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 # The longest task may run this long; the broker must not redeliver before it is over.
 TASK_SOFT_TIME_LIMIT = int(os.environ.get("GRADING_SOFT_TIME_LIMIT", 300))
-TASK_TIME_LIMIT = TASK_SOFT_TIME_LIMIT + 60
+TASK_TIME_LIMIT = TASK_SOFT_TIME_LIMIT + int(os.environ.get("GRADING_TIME_LIMIT_GRACE", 60))
+# Redis redelivers unacked tasks after the visibility timeout; it must stay above the hard time limit, or a task
+# still running would be handed to a second worker.
+VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", TASK_TIME_LIMIT * 4))
+if VISIBILITY_TIMEOUT <= TASK_TIME_LIMIT:
+    raise ValueError(
+        f"CELERY_VISIBILITY_TIMEOUT={VISIBILITY_TIMEOUT}s must be above the task time limit ({TASK_TIME_LIMIT}s)."
+    )
 SWEEP_EVERY_SECONDS = float(os.environ.get("GRADING_SWEEP_EVERY_SECONDS", 60))
 
 app.conf.update(
@@ -44,11 +51,15 @@ app.conf.update(
         "grading-sweep": {"task": "grading.sweep", "schedule": SWEEP_EVERY_SECONDS, "options": {"queue": "cpu"}},
     },
 )
-# Redis redelivers unacked tasks after the visibility timeout; keep it well above the hard time limit.
 app.conf.broker_transport_options = {
     **(app.conf.broker_transport_options or {}),
-    "visibility_timeout": TASK_TIME_LIMIT * 4,
+    "visibility_timeout": VISIBILITY_TIMEOUT,
 }
+if os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL"):
+    # How often a Redis worker looks for tasks abandoned by a dead worker (kombu's default is about 100 s).
+    app.conf.broker_transport_options.update(
+        unacked_restore_interval=int(os.environ["CELERY_UNACKED_RESTORE_INTERVAL"]), unacked_restore_throttle=1
+    )
 app.autodiscover_tasks(["grading"])
 
 

@@ -3,11 +3,14 @@
 Rules, so tests can steer it from the solution text:
 - a step containing "WRONG" is incorrect (confidence 0.95), "UNSURE" is incorrect at confidence 0.5;
 - a step containing "RAISE_UNAVAILABLE" / "RAISE_MISCONFIGURED" raises the matching error;
+- a step containing "SLOW" sleeps `slow_seconds` (option, else env FAKE_VERIFIER_SLOW_SECONDS, default 2) first,
+  so integration tests can kill a worker in the middle of a task;
 - every other step is correct (confidence 0.99).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +31,7 @@ class FakeVerifier:
 
     def __init__(self, **options: Any) -> None:
         self.options = options
+        self.slow_seconds = float(options.get("slow_seconds") or os.environ.get("FAKE_VERIFIER_SLOW_SECONDS") or 2)
 
     def verify_batch(self, requests: Sequence[VerificationRequest]) -> list[VerificationResult]:
         return [self._verify(request) for request in requests]
@@ -35,6 +39,8 @@ class FakeVerifier:
     def _verify(self, request: VerificationRequest) -> VerificationResult:
         started = time.perf_counter()
         verdicts: list[StepVerdict] = []
+        if any("SLOW" in step.text for step in request.steps):
+            time.sleep(self.slow_seconds)
         for step in request.steps:
             if "RAISE_UNAVAILABLE" in step.text:
                 raise VerifierUnavailable("fake backend: simulated outage")
