@@ -84,6 +84,24 @@ class AssignmentForm(forms.ModelForm):
             choices=backend_choices(), initial=settings.VERIFIER_DEFAULT_BACKEND, label="How steps are checked"
         )
 
+    FIELDSETS = (
+        ("The basics", ("title", "instructions", "opens_at", "due_at")),
+        ("Attempts and late work", ("max_attempts", "late_policy", "late_penalty_percent")),
+        (
+            "How answers are checked",
+            (
+                "verifier_backend",
+                "reveal_corrections",
+                "review_threshold",
+                "verification_parallel",
+                "verification_rounds",
+            ),
+        ),
+    )
+
+    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         opens_at, due_at = cleaned.get("opens_at"), cleaned.get("due_at")
