@@ -80,6 +80,8 @@ def guard_text(text: str) -> None:
 _TEXT_COMMANDS = re.compile(r"\\(?:text|mathrm|textbf|textit|mbox|operatorname|mathbf|emph)\s*\{([^{}]*)\}")
 _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _FRAC_DIGITS = re.compile(r"\\[dt]?frac\s*(\d)\s*(\d)")
+_LATEX_MIXED = re.compile(r"(?<![\d.])(\d+)\s*\\[dt]?frac\s*\{(\d+)\}\s*\{(\d+)\}")
+_SUBSCRIPT = re.compile(r"_\{[^{}]*\}|_[A-Za-z0-9]")
 _SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _SIMPLE_REPLACEMENTS: tuple[tuple[str, str], ...] = (
@@ -111,7 +113,7 @@ _SIMPLE_REPLACEMENTS: tuple[tuple[str, str], ...] = (
     ("\\leq", " ≤ "),
     ("\\ge", " ≥ "),
     ("\\le", " ≤ "),
-    ("\\pi", " pi "),
+    ("\\pi", "pi "),
     ("\\{", " ; "),
     ("\\}", " ; "),
     ("&=", "="),
@@ -139,6 +141,8 @@ def normalize(text: str) -> str:
     guard_text(text)
     out = _TEXT_COMMANDS.sub(lambda m: f" {m.group(1)} ", text)
     out = _BOXED.sub("{", out)
+    out = _LATEX_MIXED.sub(lambda m: f"({m.group(1)}+{m.group(2)}/{m.group(3)})", out)
+    out = _SUBSCRIPT.sub(" @ ", out)
     for _ in range(MAX_DEPTH):
         replaced = _FRAC.sub(lambda m: f"(({m.group(1)})/({m.group(2)}))", out)
         replaced = _FRAC_DIGITS.sub(lambda m: f"(({m.group(1)})/({m.group(2)}))", replaced)
@@ -148,7 +152,9 @@ def normalize(text: str) -> str:
         out = replaced
     for old, new in _SIMPLE_REPLACEMENTS:
         out = out.replace(old, new)
-    out = re.sub(r"\\[A-Za-z]+", " ; ", out)  # any other command ends an expression
+    # Any other command (\log, \sin, \lfloor, \Join) is a function or relation we do not evaluate: "@" marks it,
+    # and the expression right after it is not read as a plain calculation.
+    out = re.sub(r"\\[A-Za-z]+", " @ ", out)
     out = out.replace("{", "(").replace("}", ")")
     # "3 x 4", "3x4", "3 X 4": the letter x between two numbers is a multiplication sign.
     out = re.sub(r"(?<=\d)(?: [xX] |[xX])(?=\(?\$?\d)", " * ", out)

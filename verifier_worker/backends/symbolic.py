@@ -31,6 +31,7 @@ ALGEBRA_CONFIDENCE = 0.92
 GROUNDING_CONFIDENCE = 0.7
 FINAL_STEP_CONFIDENCE = 0.6
 CORRECT_CONFIDENCE = 0.85
+UNSURE_CONFIDENCE = 0.75  # a direct check failed, but in notation we may have misread
 DEFAULT_BUDGET_SECONDS = 5.0
 
 
@@ -128,7 +129,7 @@ class SymbolicVerifier:
                 equation = algebra.equation_of(claim, equation_cache)
                 if equation is None:
                     continue
-                if previous is not None and equation.expression != 0:
+                if previous is not None and equation.expression != 0 and not algebra.is_assignment(previous):
                     state.algebra.append(algebra.compare(previous, equation))
                 elif equation.expression == 0:
                     state.algebra.append(algebra.AlgebraFinding(equation, previous, "holds", "identity"))
@@ -171,10 +172,10 @@ class _StepJudge:
     def _direct_error(self, state: _StepState) -> StepVerdict | None:
         for finding in state.arithmetic:
             if finding.outcome == "fails" and finding.computed is not None and finding.stated is not None:
-                return _arithmetic_verdict(state.position, finding, self.answer.outcome)
+                return _arithmetic_verdict(state.position, finding, self.answer.outcome, _plain_step(state))
         for found in state.algebra:
             if found.outcome == "fails" and found.previous is not None:
-                return _algebra_verdict(state.position, found)
+                return _algebra_verdict(state.position, found, _simple_derivation(state, found))
         return None
 
     def _locate_wrong_answer(self, first_direct: int | None) -> StepVerdict | None:
@@ -308,7 +309,35 @@ def _with_index(verdict: StepVerdict, index: int) -> StepVerdict:
     return StepVerdict(index, verdict.verdict, verdict.confidence, verdict.explanation, verdict.hint, verdict.checker)
 
 
-def _arithmetic_verdict(position: int, finding: ArithmeticFinding, answer_outcome: str) -> StepVerdict:
+CASE_WORDS = ("if ", "case", "let ", "suppose", "try", "substitut", "for ", "when ", "check", "assume", "plug")
+
+
+def _plain_step(state: _StepState) -> bool:
+    """A step of plain arithmetic: no variables, no functions we skipped. Its slips are reported confidently;
+    in algebraic text a mismatch is more often our misreading of notation than the student's slip."""
+    if any(cas.variables(c.left.node) or cas.variables(c.right.node) for c in state.math.claims):
+        return False
+    return "@" not in cas.normalize(state.text)
+
+
+def _simple_derivation(state: _StepState, found: algebra.AlgebraFinding) -> bool:
+    """Linear equation to linear equation, with no case analysis or substitution words in the step."""
+    import sympy
+
+    lowered = state.text.lower()
+    if any(word in lowered for word in CASE_WORDS) or found.previous is None:
+        return False
+    for equation in (found.previous, found.equation):
+        try:
+            degree = sympy.Poly(sympy.fraction(sympy.together(equation.expression))[0], sympy.Symbol(equation.variable)).degree()
+        except sympy.PolynomialError:
+            return False
+        if degree != 1:
+            return False
+    return True
+
+
+def _arithmetic_verdict(position: int, finding: ArithmeticFinding, answer_outcome: str, plain: bool) -> StepVerdict:
     claim = finding.claim
     assert finding.computed is not None and finding.stated is not None
     left = cas.render(claim.left.node)
@@ -320,6 +349,8 @@ def _arithmetic_verdict(position: int, finding: ArithmeticFinding, answer_outcom
     else:
         explanation = f"{left} is {format_number(finding.computed)}, not {format_number(finding.stated)}."
     confidence = ARITHMETIC_CONFIDENCE if answer_outcome != "correct" else ARITHMETIC_CONFIDENCE - 0.05
+    if not plain:
+        confidence = UNSURE_CONFIDENCE
     return StepVerdict(
         index=position,
         verdict="incorrect",
@@ -330,7 +361,7 @@ def _arithmetic_verdict(position: int, finding: ArithmeticFinding, answer_outcom
     )
 
 
-def _algebra_verdict(position: int, found: algebra.AlgebraFinding) -> StepVerdict:
+def _algebra_verdict(position: int, found: algebra.AlgebraFinding, simple: bool) -> StepVerdict:
     assert found.previous is not None
     previous, current = found.previous, found.equation
     variable = current.variable
@@ -343,7 +374,7 @@ def _algebra_verdict(position: int, found: algebra.AlgebraFinding) -> StepVerdic
     return StepVerdict(
         index=position,
         verdict="incorrect",
-        confidence=ALGEBRA_CONFIDENCE,
+        confidence=ALGEBRA_CONFIDENCE if simple else UNSURE_CONFIDENCE,
         explanation=explanation,
         hint="Check that this equation follows from the one before it: do the same thing to both sides.",
         checker="algebra",

@@ -84,9 +84,10 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
     a, b = float(computed), float(stated)
     if _percent_rescaled(claim, a, b):
         return ArithmeticFinding(claim, "holds", computed, stated, reason="percent written as a whole number")
-    places = _decimal_places(claim.right.text) if not cas.has_operator(right) else None
-    if places is not None and places > 0 and _close(a, b, 10.0 ** (-places)):
-        return ArithmeticFinding(claim, "holds", computed, stated, reason=f"rounded to {places} decimal places")
+    places = _decimal_places(claim.right.text) if _is_lone(right) else None
+    for candidate in _percent_readings(claim, b):
+        if places is not None and places > 0 and _close(a, candidate, 10.0 ** (-places) * _scale(candidate, b)):
+            return ArithmeticFinding(claim, "holds", computed, stated, reason=f"rounded to {places} decimal places")
     if claim.approximate and (_close(a, b, 1.0) or _close(a, b, 0.02 * abs(a))):
         return ArithmeticFinding(claim, "holds", computed, stated, reason="approximately equal")
     if places == 0 and not _is_integer(computed) and abs(a - b) < 1:
@@ -96,6 +97,21 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
     if _run_on(claim, computed):
         return ArithmeticFinding(claim, "holds", computed, stated, reason="the next calculation continues here")
     return ArithmeticFinding(claim, "fails", computed, stated)
+
+
+def _is_lone(node: cas.Node) -> bool:
+    return node[0] in ("num", "neg") or (node[0] == "pct" and node[1][0] == "num")
+
+
+def _percent_readings(claim: Claim, stated: float) -> list[float]:
+    """ "(2/3) × 100 = 66.67%": a percentage on one side only may be written as a whole number."""
+    if ("%" in claim.right.text) != ("%" in claim.left.text):
+        return [stated, stated * 100, stated / 100]
+    return [stated]
+
+
+def _scale(candidate: float, stated: float) -> float:
+    return abs(candidate / stated) if stated else 1.0
 
 
 def _is_integer(value: cas.Number) -> bool:

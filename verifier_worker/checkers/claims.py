@@ -15,6 +15,9 @@ from .. import cas
 from ..cas import Node, Token
 
 UNIT_RUN_LIMIT = 3
+KNOWN_UNITS = frozenset(
+    "m cm mm km kg g mg lb lbs oz ft in yd mi h hr hrs min s sec l ml gal mph kmh pm am st nd rd th".split()
+)
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,15 @@ def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, r
         return "approxword"
     if lower in cas.SOFT_EQ_WORDS:
         return "soft"
+    if token.glued and prev_role in ("num",) and lower in ("st", "nd", "rd", "th"):
+        return "break"  # an ordinal: "1st - 5 = 6th" is about places, not numbers
+    if token.glued and roles and roles[-1][1].kind == "other":
+        return "break"  # "t_s", "Chenny's": part of a name
     if prev_role == "op" and roles[-1][1].text == "/" and len(roles) >= 2 and roles[-2][0] == "unit":
         return "unit"
     if len(word) == 1:
+        if nxt is not None and nxt.kind == "lp" and nxt.glued and prev_role != "num":
+            return "call"  # "f(1)", "Q(2)": a function value, not a product
         if prev_role in ("num", "rp") and token.glued:
             return "var"
         if prev_role in ("num", "mixed", "pct") and not token.glued:
@@ -100,6 +109,11 @@ def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, r
         ):
             return "var"
         return "break"
+    if nxt is not None and nxt.kind == "lp" and nxt.glued:
+        return "call"  # "exp(2)", "lcm(4, 6)": a function we do not evaluate
+    glued_to_number = token.glued and prev_role in ("num", "mixed")
+    if glued_to_number and lower not in KNOWN_UNITS:
+        return "break"  # "3cQ(2)": letters glued to a number are algebra, not a unit
     if prev_role in ("num", "mixed", "pct", "rp", "unit") and unit_run < UNIT_RUN_LIMIT:
         return "unit"
     return "break"
@@ -115,11 +129,11 @@ def _runs(roles: list[tuple[str, Token]]) -> list[tuple[list[tuple[str, Token]],
     for role, token in roles:
         if role == "unit":
             continue
-        if role == "break":
+        if role in ("break", "call"):
             if current:
                 runs.append((current, after_word))
             current, last_operand_end = [], False
-            previous_kind = token.kind
+            previous_kind = "call" if role == "call" or token.text == "@" else token.kind
             continue
         starts_operand = role in ("num", "mixed", "var", "func") or (role == "lp" and not token.glued)
         if last_operand_end and starts_operand and not token.glued:
@@ -130,6 +144,9 @@ def _runs(roles: list[tuple[str, Token]]) -> list[tuple[list[tuple[str, Token]],
             previous_kind = "num"
         if not current:
             after_word = previous_kind in ("word", "num")
+            if previous_kind == "call":
+                after_word = True
+                current.append(("break_marker", token))
         current.append((role, token))
         last_operand_end = role in _OPERAND_END
     if current:
@@ -143,6 +160,9 @@ def _split_parts(run: list[tuple[str, Token]]) -> list[tuple[list[Token], str, b
     current: list[Token] = []
     separator, approximate = "", False
     for role, token in run:
+        if role == "break_marker":
+            current.append(Token("other", "@", token.start, False))  # makes the first part unreadable
+            continue
         if role in ("sep", "soft", "approx"):
             parts.append((current, separator, approximate))
             current = []
@@ -193,8 +213,18 @@ def _label_guard(tokens: list[Token]) -> list[Token]:
     if not tokens or tokens[0].kind == "op":
         return []
     node = _parse_part(tokens)
-    if node is None or not cas.has_operator(node):
+    if node is None or node[0] not in _BINARY_NODES:
         return []
+    return tokens
+
+
+_BINARY_NODES = ("add", "sub", "mul", "div", "pow")
+
+
+def _strip_bullet(tokens: list[Token]) -> list[Token]:
+    """ "- 40% of $40 is $16": a dash followed by a space is a list bullet, not a minus sign."""
+    if len(tokens) >= 2 and tokens[0].kind == "op" and tokens[0].text in "-+" and not tokens[1].glued:
+        return tokens[1:]
     return tokens
 
 
@@ -213,13 +243,22 @@ def claims_in(text: str) -> tuple[Claim, ...]:
         parsed: list[tuple[Part | None, str]] = []
         for i, (tokens, separator, approximate) in enumerate(raw_parts):
             if i == 0:
+                tokens = _strip_bullet(tokens)
                 trimmed = _trim_leading(tokens)
-                if after_word or len(trimmed) < len(tokens):
+                if len(trimmed) < len(tokens):
+                    trimmed = []  # something unreadable came before: the left side is not a whole calculation
+                elif after_word:
                     trimmed = _label_guard(trimmed)
                 tokens = trimmed
             elif i == len(raw_parts) - 1 or separator == "soft":
-                tokens = _trim_trailing(tokens)
+                trimmed = _trim_trailing(tokens)
+                # "= 76 + 10 = 86 dollars" is fine; "= 2 × (Length" was cut short and is not a value.
+                if len(trimmed) < len(tokens) and tokens[len(trimmed)].kind in ("op", "lp", "word"):
+                    trimmed = []
+                tokens = trimmed
             node = _parse_part(tokens)
+            if i == 0 and node is not None and not cas.has_operator(node) and not cas.variables(node):
+                node = None  # "10 = 76 + 10" after other text: a lone number on the left is a label
             parsed.append((Part(node, _text_of(tokens), approximate) if node is not None else None, separator))
         for (left, _), (right, separator) in zip(parsed, parsed[1:], strict=False):
             if left is None or right is None:

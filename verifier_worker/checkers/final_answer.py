@@ -7,6 +7,7 @@ MAX_ANSWER_CHARS are not compared. Plain numbers ("$1,200", "25%") are compared 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -15,6 +16,8 @@ from typing import Literal
 from .. import cas
 
 MAX_ANSWER_CHARS = 300
+# math-verify warns on every call that its (signal-based) timeout is off; that is deliberate here.
+logging.getLogger("math_verify").setLevel(logging.ERROR)
 Outcome = Literal["correct", "incorrect", "unverified"]
 
 _ANSWER_IS = re.compile(r"(?:final answer|the answer|answer)\s*(?:is|:|=)\s*:?\s*(.+?)(?:\.\s|\.$|$|\n)", re.IGNORECASE)
