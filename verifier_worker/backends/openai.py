@@ -50,6 +50,7 @@ class OpenAIVerifier:
         round_trigger: str | None = None,
         score_top_logprobs: int = 20,
         vllm_extensions: bool = True,
+        extra_body: dict[str, Any] | None = None,
         **_ignored: Any,
     ) -> None:
         if not model:
@@ -60,6 +61,8 @@ class OpenAIVerifier:
         self.max_retries = max(0, int(max_retries))
         self.concurrency = max(1, int(concurrency))
         self.vllm_extensions = bool(vllm_extensions)
+        # Server-specific sampling fields sent with every generation request, e.g. {"top_p": 0.95}.
+        self.extra_body = dict(extra_body or {})
         self._semaphore = threading.BoundedSemaphore(self.concurrency)
         self._client = httpx.Client(
             base_url=self.base_url,
@@ -118,6 +121,8 @@ class OpenAIVerifier:
             payload["structured_outputs"] = {"choice": list(sample.choices)}
         if self.vllm_extensions:
             payload["return_token_ids"] = True
+        if not sample.top_logprobs:
+            payload.update(self.extra_body)
         if sample.prompt:
             payload["prompt"] = sample.prompt
             body = self.post("/completions", payload)
