@@ -253,3 +253,21 @@ def test_load_demo_is_idempotent(settings):
     for username, password in [("teacher", "teacher-demo-1"), ("alice", "alice-demo-1"), ("bob", "bob-demo-1")]:
         assert authenticate(username=username, password=password) is not None
     assert authenticate(username="admin", password="admin-demo-1").is_superuser
+
+
+def test_removed_students_keep_their_row_marked_removed(client, enrolled, student, teacher, problem, course):
+    client.force_login(student)
+    client.post(reverse("problem_submit", args=[problem.pk]), {"text": "x = 5"})
+    services.enrollment_remove(actor=teacher, enrollment=enrolled)
+    client.force_login(teacher)
+    body = client.get(reverse("assignment_detail", args=[problem.assignment_id])).content.decode()
+    assert "student1" in body
+    assert "removed from class" in body
+
+
+@pytest.mark.parametrize("model", ["course", "enrollment", "assignment", "problem"])
+def test_admin_lists_classroom_models(admin_client, problem, model):
+    assert admin_client.get(reverse(f"admin:classroom_{model}_changelist")).status_code == 200
+    obj = {"course": problem.assignment.course, "assignment": problem.assignment, "problem": problem}.get(model)
+    if obj is not None:
+        assert admin_client.get(reverse(f"admin:classroom_{model}_change", args=[obj.pk])).status_code == 200

@@ -140,17 +140,18 @@ def student_attempts(*, student: User, problem: Problem) -> QuerySet[Submission]
 class SubmissionRow:
     student: User
     cells: list[ProblemProgress]
+    removed: bool = False
 
 
 def submission_matrix(*, assignment: Assignment) -> list[SubmissionRow]:
-    """Students by problems: each cell holds the student's latest attempt and their attempt count."""
+    """Students by problems: each cell holds the student's latest attempt and their attempt count.
+
+    Students removed from the class keep their rows when they have submitted work, marked as removed.
+    """
     problems = list(assignment.problems.all())
-    students = [
-        e.user
-        for e in assignment.course.enrollments.filter(role=Enrollment.Role.STUDENT)
-        .select_related("user")
-        .order_by("user__username")
-    ]
+    enrolled_ids = set(
+        assignment.course.enrollments.filter(role=Enrollment.Role.STUDENT).values_list("user_id", flat=True)
+    )
     latest: dict[tuple[int, int], Submission] = {}
     counts: dict[tuple[int, int], int] = {}
     submissions = Submission.objects.filter(problem__assignment=assignment).order_by("attempt_number")
@@ -158,9 +159,12 @@ def submission_matrix(*, assignment: Assignment) -> list[SubmissionRow]:
         key = (submission.student_id, submission.problem_id)
         latest[key] = submission
         counts[key] = counts.get(key, 0) + 1
+    student_ids = enrolled_ids | {student_id for student_id, _ in latest}
+    students = User.objects.filter(pk__in=student_ids).order_by("username")
     return [
         SubmissionRow(
             student=student,
+            removed=student.pk not in enrolled_ids,
             cells=[
                 ProblemProgress(
                     problem=p, latest=latest.get((student.pk, p.pk)), attempts=counts.get((student.pk, p.pk), 0)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from ..forms import backend_choices
+from ..models import Problem
 from ..rendering import render_markdown
 
 register = template.Library()
@@ -12,3 +14,14 @@ register = template.Library()
 def markdown_filter(text: str) -> SafeString:
     # render_markdown sanitizes with nh3, so the result is safe to mark.
     return mark_safe(render_markdown(text or ""))  # noqa: S308
+
+
+@register.filter
+def problem_label(problem: Problem) -> str:
+    """'2. Sale price', or 'Problem 2' when the problem has no title."""
+    return f"{problem.position}. {problem.title}" if problem.title else f"Problem {problem.position}"
+
+
+@register.filter
+def backend_label(name: str) -> str:
+    return dict(backend_choices()).get(name, name)
