@@ -21,7 +21,7 @@ celery_workers = harness.celery_workers
 
 STATEMENT = "A phone plan costs a fixed fee plus a price per gigabyte. Solve $3x + 5 = 20$ for $x$."
 # The fake backend flags steps containing WRONG; SLOW holds the verification for a moment so progress shows.
-SOLUTION = "3x + 5 = 20\n3x = 20 + 5 WRONG\n3x = 25\nx = \\frac{25}{3} SLOW"
+SOLUTION = "$3x + 5 = 20$\n$3x = 20 + 5$ WRONG\n$3x = 25$\n$x = \\frac{25}{3}$ SLOW"
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_student_sees_progress_then_the_highlighted_first_error(page, problem, c
     # score and final answer are shown, and the math went through KaTeX
     summary = page.locator(".fb-summary").inner_text()
     assert "Incorrect" in summary and "1 / 4" in summary
-    assert page.locator(".katex").count() > 0
+    assert page.locator("ol.fb-steps .katex").count() == 4
     screenshot(page, "graded-first-error")
     assert page.js_errors == []
 
