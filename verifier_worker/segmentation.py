@@ -242,6 +242,8 @@ def _paragraphs(text: str, lines: list[Span]) -> list[list[Span]]:
 _ABBREVIATIONS = frozenset(
     {"e.g", "i.e", "etc", "vs", "cf", "approx", "resp", "mr", "mrs", "ms", "dr", "fig", "figs", "eq", "eqs", "al"}
 )
+_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
+_CONTINUES = frozenset("=<>+×÷*/^≈≤≥")
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(\s+)")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 
@@ -252,13 +254,16 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, math: _MathReg
     following = text[match.end() : match.end() + 2]
     if len(following) == 2 and following[0].islower() and following[1].isalpha():
         return False  # "e.g. the", "approx. three": the sentence goes on
+    if following[:1] in _CONTINUES or following == "- ":
+        return False  # "8:20 a.m. - 8:00 a.m. = 20": an operator carries the calculation on
     if text[match.start()] != ".":
         return True
     before = _WORD_BEFORE.search(text, max(start, match.start() - 16), match.start())
     if before is None:
         return True
     word = before.group(1).lstrip("(\"'").lower()
-    return word not in _ABBREVIATIONS and not (len(word) == 1 and word.isalpha())
+    initials = _INITIALS.fullmatch(word) is not None  # "a.m", "u.s": letters between full stops
+    return word not in _ABBREVIATIONS and not initials and not (len(word) == 1 and word.isalpha())
 
 
 def _sentence_breaks(text: str, span: Span, math: _MathRegions) -> Iterator[int]:

@@ -259,3 +259,12 @@ def test_hostile_input_finishes_quickly_within_the_caps(text: str) -> None:
     assert_offsets_map_back(text, result)
     if len(text.strip()) > MAX_STEPS * MAX_STEP_CHARS or text.count("\n") > MAX_STEPS * 2:
         assert result.messages or not result.steps
+
+
+def test_times_and_operators_after_a_full_stop_do_not_end_the_sentence() -> None:
+    text = "He was 8:20 a.m. - 8:00 a.m. = 20 minutes late. Then x = 5. = is not a sentence start. Done."
+    assert split(text).texts == (
+        "He was 8:20 a.m. - 8:00 a.m. = 20 minutes late.",
+        "Then x = 5. = is not a sentence start.",
+        "Done.",
+    )
