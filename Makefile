@@ -40,6 +40,16 @@ format: install
 bench: install
 	$(BIN)/python -m bench
 
+# The verifier's figures on the shared datasets (docs/evaluation.md). `make evaluate BACKEND=openai` for another.
+BACKEND ?= symbolic
+EVAL_DATA ?= ../shared/data
+EVALUATE := $(BIN)/python manage.py evaluate_verifier --backend $(BACKEND)
+evaluate: install
+	$(EVALUATE) --dataset $(EVAL_DATA)/processbench/gsm8k.json --join-gsm8k $(EVAL_DATA)/gsm8k/test.jsonl
+	$(EVALUATE) --dataset $(EVAL_DATA)/processbench/gsm8k.json --join-gsm8k $(EVAL_DATA)/gsm8k/test.jsonl --no-reference-solution
+	$(EVALUATE) --dataset $(EVAL_DATA)/processbench/math.json
+	$(EVALUATE) --dataset $(EVAL_DATA)/stepverify/dataset.json
+
 test-vllm: install
 	bash scripts/test_vllm.sh
 
