@@ -317,7 +317,10 @@ def _plain_step(state: _StepState) -> bool:
     in algebraic text a mismatch is more often our misreading of notation than the student's slip."""
     if any(cas.variables(c.left.node) or cas.variables(c.right.node) for c in state.math.claims):
         return False
-    return "@" not in cas.normalize(state.text)
+    try:
+        return "@" not in cas.normalize(state.text)
+    except cas.HostileInput:
+        return False
 
 
 def _simple_derivation(state: _StepState, found: algebra.AlgebraFinding) -> bool:
@@ -329,7 +332,9 @@ def _simple_derivation(state: _StepState, found: algebra.AlgebraFinding) -> bool
         return False
     for equation in (found.previous, found.equation):
         try:
-            degree = sympy.Poly(sympy.fraction(sympy.together(equation.expression))[0], sympy.Symbol(equation.variable)).degree()
+            degree = sympy.Poly(
+                sympy.fraction(sympy.together(equation.expression))[0], sympy.Symbol(equation.variable)
+            ).degree()
         except sympy.PolynomialError:
             return False
         if degree != 1:

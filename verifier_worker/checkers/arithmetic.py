@@ -35,6 +35,8 @@ class ArithmeticFinding:
     @property
     def operation(self) -> str:
         node = self.claim.left.node if cas.has_operator(self.claim.left.node) else self.claim.right.node
+        if node[0] == "mul" and node[1][0] == "pct":
+            return "percentage"
         return OPERATION_WORDS.get(node[0], "calculation")
 
 
@@ -76,6 +78,8 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
         return ArithmeticFinding(claim, "unclear", reason="has variables")
     if not (cas.has_operator(left) or cas.has_operator(right)):
         return ArithmeticFinding(claim, "unclear", reason="restates a number")
+    if len(claim.left.units) > 1 and left[0] in ("add", "sub"):
+        return ArithmeticFinding(claim, "unclear", reason="adds different units")
     if _has_percent_mix(left) or _has_percent_mix(right):
         return ArithmeticFinding(claim, "unclear", reason="percentage added to a number")
     computed, stated = cas.evaluate(left), cas.evaluate(right)

@@ -16,7 +16,7 @@ from ..cas import Node, Token
 
 UNIT_RUN_LIMIT = 3
 KNOWN_UNITS = frozenset(
-    "m cm mm km kg g mg lb lbs oz ft in yd mi h hr hrs min s sec l ml gal mph kmh pm am st nd rd th".split()
+    ["m", "cm", "mm", "km", "kg", "g", "mg", "lb", "lbs", "oz", "ft", "in", "yd", "mi", "h", "hr", "hrs", "min", "s", "sec", "l", "ml", "gal", "mph", "kmh", "pm", "am", "st", "nd", "rd", "th"]
 )
 
 
@@ -25,6 +25,7 @@ class Part:
     node: Node
     text: str
     approximate: bool = False  # the separator before this part was "≈" or "about"
+    units: frozenset[str] = frozenset()  # unit words dropped inside this part ("hour", "minutes")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, r
             return "call"  # "f(1)", "Q(2)": a function value, not a product
         if prev_role in ("num", "rp") and token.glued:
             return "var"
-        if prev_role in ("num", "mixed", "pct") and not token.glued:
+        if prev_role in ("num", "mixed", "pct") and not token.glued and lower in KNOWN_UNITS:
             return "unit"
         next_kind = nxt.kind if nxt is not None else ""
         if (
@@ -130,10 +131,13 @@ def _runs(roles: list[tuple[str, Token]]) -> list[tuple[list[tuple[str, Token]],
         if role == "unit":
             continue
         if role in ("break", "call"):
+            suspicious = role == "call" or token.text == "@" or (token.kind == "word" and len(token.text) == 1)
             if current:
+                if suspicious:
+                    current.append(("break_marker", token))  # "= 5 x x": the last part was cut short
                 runs.append((current, after_word))
             current, last_operand_end = [], False
-            previous_kind = "call" if role == "call" or token.text == "@" else token.kind
+            previous_kind = "call" if suspicious else token.kind
             continue
         starts_operand = role in ("num", "mixed", "var", "func") or (role == "lp" and not token.glued)
         if last_operand_end and starts_operand and not token.glued:
@@ -152,6 +156,22 @@ def _runs(roles: list[tuple[str, Token]]) -> list[tuple[list[tuple[str, Token]],
     if current:
         runs.append((current, after_word))
     return runs
+
+
+def _units_between(tokens: list[Token], roles: list[tuple[str, Token]]) -> frozenset[str]:
+    """Unit words inside the part and right after it ("1 hour - 20 minutes")."""
+    if not tokens:
+        return frozenset()
+    first, last = tokens[0].start, tokens[-1].start
+    units: set[str] = set()
+    for role, token in roles:
+        if token.start < first:
+            continue
+        if token.start > last and role != "unit":
+            break
+        if role == "unit" and token.kind == "word":
+            units.add(token.text.lower().rstrip("s"))
+    return frozenset(units)
 
 
 def _split_parts(run: list[tuple[str, Token]]) -> list[tuple[list[Token], str, bool]]:
@@ -259,7 +279,9 @@ def claims_in(text: str) -> tuple[Claim, ...]:
             node = _parse_part(tokens)
             if i == 0 and node is not None and not cas.has_operator(node) and not cas.variables(node):
                 node = None  # "10 = 76 + 10" after other text: a lone number on the left is a label
-            parsed.append((Part(node, _text_of(tokens), approximate) if node is not None else None, separator))
+            units = _units_between(tokens, roles)
+            part = Part(node, _text_of(tokens), approximate, units) if node is not None else None
+            parsed.append((part, separator))
         for (left, _), (right, separator) in zip(parsed, parsed[1:], strict=False):
             if left is None or right is None:
                 continue

@@ -72,7 +72,10 @@ def find_answer(steps: list[str]) -> FoundAnswer | None:
             return FoundAnswer(stated[-1], position, "the answer is")
     for position in range(len(steps) - 1, -1, -1):
         if steps[position].strip():
-            numbers = _NUMBER_ANYWHERE.findall(cas.normalize(steps[position]))
+            try:
+                numbers = _NUMBER_ANYWHERE.findall(cas.normalize(steps[position]))
+            except cas.HostileInput:
+                return None
             if numbers:
                 return FoundAnswer(numbers[-1], position, "last number")
             return None

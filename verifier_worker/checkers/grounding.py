@@ -128,7 +128,7 @@ def first_departure(
             return GroundingFinding(
                 position,
                 result,
-                f"{claim.left.text} = {claim.right.text}",
+                f"{cas.render(claim.left.node)} = {cas.render(claim.right.node)}",
                 _unit_after(steps_text[position], result_text),
                 "computes a value the reference solution never uses",
             )

@@ -1,0 +1,85 @@
+"""The bounded parser: notation it reads, and hostile input it refuses quickly."""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+import pytest
+
+from verifier_worker import cas
+from verifier_worker.checkers.claims import claims_in
+
+
+def value_of(text: str) -> Fraction | float:
+    return cas.evaluate(cas.parse_tokens(cas.tokenize(cas.normalize(text))))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 × 7", Fraction(84)),
+        (r"3 \times 4", Fraction(12)),
+        (r"3 \cdot 4", Fraction(12)),
+        ("3 · 4", Fraction(12)),
+        ("12 ÷ 4", Fraction(3)),
+        (r"12 \div 4", Fraction(3)),
+        ("3 x 4", Fraction(12)),
+        ("2^10", Fraction(1024)),
+        (r"\frac{3}{4} \cdot 8", Fraction(6)),
+        ("(2 + 3) * 4", Fraction(20)),
+        ("1,200 + 300", Fraction(1500)),
+        ("-3 + 5", Fraction(2)),
+        ("2.5 * 4", Fraction(10)),
+        ("2 1/2 + 1/2", Fraction(3)),
+        ("20% of 50", Fraction(10)),
+    ],
+)
+def test_notation_is_evaluated_exactly(text: str, expected: Fraction) -> None:
+    # given a calculation in one of the notations students use / when evaluated / then the value is exact
+    assert value_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10^{10^{10^{10}}} = 5",
+        "9!!!!!! = 3",
+        "1" * 40 + " + 1 = 2",
+    ],
+)
+def test_hostile_calculations_are_refused_quickly(text: str) -> None:
+    # given a calculation that would explode / when evaluated / then HostileInput is raised within a second
+    started = time.perf_counter()
+    with pytest.raises(cas.HostileInput):
+        for claim in claims_in(text):
+            cas.evaluate(claim.left.node)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_long_and_deep_input_is_refused_before_parsing() -> None:
+    started = time.perf_counter()
+    with pytest.raises(cas.HostileInput, match="characters long"):
+        cas.normalize("1 + " * 50_000 + "1 = 2")
+    with pytest.raises(cas.HostileInput, match="nested"):
+        cas.normalize("{" * 500 + "1" + "}" * 500)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_deadline_expires_without_signals() -> None:
+    deadline = cas.Deadline(0.0)
+    assert deadline.expired()
+    with pytest.raises(cas.BudgetExceeded):
+        deadline.check()
+
+
+def test_sympy_conversion_builds_expressions_without_eval() -> None:
+    node = cas.parse_tokens(cas.tokenize(cas.normalize("3x + 5")))
+    import sympy
+
+    assert cas.to_sympy(node) == 3 * sympy.Symbol("x") + 5
+
+
+def test_render_uses_school_symbols() -> None:
+    node = cas.parse_tokens(cas.tokenize(cas.normalize("12 * 7")))
+    assert cas.render(node) == "12 × 7"

@@ -1,0 +1,208 @@
+"""The symbolic backend end to end: each checker, each notation, and correct work that must not be flagged."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from verifier_worker.backends.symbolic import SymbolicVerifier
+from verifier_worker.registry import get_verifier
+from verifier_worker.types import CONFIDENT, Problem, StepInput, VerificationRequest, VerificationResult
+
+
+def verify(
+    steps: list[str],
+    answer: str = "",
+    reference: tuple[str, ...] = (),
+    statement: str = "A problem.",
+    reveal: bool = True,
+) -> VerificationResult:
+    request = VerificationRequest(
+        problem=Problem(statement, answer, reference),
+        steps=tuple(StepInput(i, text) for i, text in enumerate(steps)),
+        reveal_corrections=reveal,
+    )
+    return SymbolicVerifier().verify_batch([request])[0]
+
+
+def test_registry_builds_the_backend_and_ignores_unknown_options() -> None:
+    verifier = get_verifier("symbolic", {"unknown_option": 3})
+    assert verifier.name == "symbolic"
+
+
+@pytest.mark.parametrize(
+    "wrong_step",
+    [
+        "So 12 × 7 is 82.",
+        "12 * 7 = 82",
+        r"\(12 \times 7 = 82\)",
+        r"$12 \cdot 7 = 82$",
+        "12 x 7 = 82 apples",
+        "The cost is $12 × $7 = $82.",
+    ],
+)
+def test_arithmetic_slip_is_the_confident_first_error(wrong_step: str) -> None:
+    # given a solution whose second step multiplies wrongly
+    result = verify(["There are 12 boxes of 7 pens.", wrong_step, "So there are 82 pens."], answer="84")
+    # then that step is the first error, confidently, with a plain explanation and a number-free hint
+    assert result.first_error_index == 1
+    first = result.first_error
+    assert first is not None and first.checker == "arithmetic" and first.confidence >= CONFIDENT
+    assert first.explanation == "12 × 7 is 84, not 82."
+    assert "84" not in first.hint and "multiplication" in first.hint
+    assert result.final_answer_verdict == "incorrect"
+
+
+@pytest.mark.parametrize(
+    ("step", "operation"),
+    [
+        ("1,200 + 350 = 1,500", "addition"),
+        ("20% of 50 = 15", "percentage"),
+        (r"\frac{3}{4} \times 8 = 5", "multiplication"),
+        ("-3 + 5 = -2", "addition"),
+        ("2 1/2 + 1/2 = 4", "addition"),
+        ("18 ÷ 3 = 5", "division"),
+        ("2^5 = 30", "power"),
+        ("(2 + 3) * 4 = 14", "multiplication"),
+        ("60 km/h * 2 h = 100 km", "multiplication"),
+        ("5 m × 3 m = 16 m²", "multiplication"),
+    ],
+)
+def test_each_notation_slip_is_caught(step: str, operation: str) -> None:
+    result = verify(["Start.", step])
+    assert result.first_error_index == 1
+    first = result.first_error
+    assert first is not None and first.checker == "arithmetic"
+    assert operation in first.hint
+
+
+@pytest.mark.parametrize(
+    "correct_step",
+    [
+        "100 / 3 ≈ 33.33",
+        "100 / 3 = 33.3",
+        "10 / 3 is about 3",
+        "The area is 5 m × 3 m = 15 m².",
+        "He pays \\$1,200 + \\$300 = \\$1,500 dollars.",
+        "So 2 hours + 30 minutes = 2.5 hours.",
+        "1 hour = 60 minutes, so 3 hours = 180 minutes.",
+        "(2/3) * 100 = 66.67%",
+        "0.25 * 100 = 25%",
+        "5 * 2 = 10 + 3 = 13",
+        "She has 18 flamingos and takes back one third of them.",
+        "1st - 5 = 6th place.",
+        "Alyana's age = Chenny's age - 4 = 10 - 4 = 6",
+    ],
+)
+def test_correct_work_is_not_flagged(correct_step: str) -> None:
+    # given a correct step (rounding, units, restated quantities, text only) / then no step is incorrect
+    result = verify(["Let us start.", correct_step])
+    assert result.first_error_index is None
+    assert all(v.verdict != "incorrect" for v in result.steps)
+
+
+def test_text_only_step_is_unverified_not_correct() -> None:
+    result = verify(["First we read the problem carefully."])
+    assert result.steps[0].verdict == "unverified"
+    assert result.undecided_reason.startswith("Nothing in this solution could be checked")
+
+
+def test_checked_steps_are_correct_with_evidence() -> None:
+    result = verify(["3 + 4 = 7", "7 * 2 = 14", "The answer is 14."], answer="14")
+    assert [v.verdict for v in result.steps] == ["correct", "correct", "correct"]
+    assert result.final_answer_verdict == "correct"
+    assert result.first_error_index is None
+    assert result.run.backend == "symbolic" and result.run.prompt_version == "symbolic-v1"
+    assert result.run.model.startswith("sympy-") and "math-verify" in result.run.model
+    assert "3 + 4 = 7: holds" in result.run.raw_output
+
+
+def test_algebra_slip_is_caught_line_to_line() -> None:
+    result = verify(["3x + 5 = 20", "3x = 25", "x = 25/3"])
+    assert result.first_error_index == 1
+    first = result.first_error
+    assert first is not None and first.checker == "algebra" and first.confidence >= CONFIDENT
+    assert "3x+5=20" in first.explanation and "x = 5" in first.explanation
+    assert "5" not in first.hint
+
+
+def test_valid_algebra_is_not_flagged() -> None:
+    result = verify(["3x + 5 = 20", "3x = 15", "Divide both sides by 3: x = 5"], answer="5")
+    assert result.first_error_index is None
+    assert result.steps[1].verdict == "correct" and result.steps[1].checker == "algebra"
+
+
+def test_expanding_brackets_wrongly_is_caught() -> None:
+    result = verify(["2(x + 4) = 18", "2x + 4 = 18", "x = 7"])
+    assert result.first_error_index == 1
+
+
+@pytest.mark.parametrize(
+    ("last_step", "answer"),
+    [
+        (r"The answer is \boxed{17}.", "18"),
+        ("#### 17", "18"),
+        ("The answer is 17.", "18"),
+        ("So she has 17 apples.", "18"),
+    ],
+)
+def test_wrong_final_answer_is_found_in_each_form(last_step: str, answer: str) -> None:
+    result = verify(["She starts with some apples.", last_step], answer=answer)
+    assert result.final_answer_verdict == "incorrect"
+    assert result.first_error_index == 1
+    first = result.first_error
+    assert first is not None and first.confidence < CONFIDENT
+    assert "Your final answer 17 does not match the expected answer" in first.explanation
+    assert "18" not in first.hint
+
+
+def test_final_answer_uses_math_verify_for_latex() -> None:
+    result = verify([r"So the answer is $\boxed{\frac{1}{2}}$."], answer="0.5")
+    assert result.final_answer_verdict == "correct"
+
+
+def test_grounding_locates_the_step_that_leaves_the_reference_path() -> None:
+    # given: a correct calculation of the wrong quantity, then steps that carry it forward consistently
+    statement = "Ignatius owns 5 bicycles. His friend's cycles have three times as many tires. How many tires?"
+    reference = ("Ignatius has 2 x 5 = 10 tires.", "His friend has 3 x 10 = 30 tires.")
+    steps = ["His friend has 3 x 5 = 15 tires.", "Adding 2 spare tires gives 15 + 2 = 17 tires.", "The answer is 17."]
+    result = verify(steps, answer="30", reference=reference, statement=statement)
+    # then the first departure is flagged, softly, and later steps are not new errors
+    assert result.first_error_index == 0
+    first = result.first_error
+    assert first is not None and first.checker == "grounding" and first.confidence < CONFIDENT
+    assert first.explanation == "This step computes 3 × 5 = 15 tires, but the problem needs a different quantity here."
+    assert [v.verdict for v in result.steps].count("incorrect") == 1
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["10^{10^{10^{10}}} = 7", "9!!!!!! = 1", "1 + " * 60_000 + "1 = 2", "{" * 300 + "1" + "}" * 300],
+)
+def test_hostile_step_is_unverified_with_a_reason_quickly(hostile: str) -> None:
+    started = time.perf_counter()
+    result = verify(["2 + 2 = 4", hostile])
+    assert time.perf_counter() - started < 2.0
+    assert result.steps[1].verdict == "unverified"
+    assert "not checked" in result.steps[1].explanation
+
+
+def test_runs_in_a_non_main_thread() -> None:
+    results: list[VerificationResult] = []
+    worker = threading.Thread(target=lambda: results.append(verify([r"\boxed{17}"], answer="18")))
+    worker.start()
+    worker.join(timeout=30)
+    assert results and results[0].final_answer_verdict == "incorrect"
+
+
+def test_ten_step_solution_is_fast() -> None:
+    steps = [f"{i} + {i} = {2 * i} and {i} × 3 = {3 * i} dollars" for i in range(1, 11)]
+    verifier = SymbolicVerifier()
+    request = VerificationRequest(Problem("p", "30"), tuple(StepInput(i, s) for i, s in enumerate(steps)))
+    verifier.verify_batch([request])
+    started = time.perf_counter()
+    for _ in range(5):
+        verifier.verify_batch([request])
+    assert (time.perf_counter() - started) / 5 < 0.2
