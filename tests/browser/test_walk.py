@@ -154,3 +154,37 @@ def test_teacher_creates_an_assignment_by_form_and_removes_a_student(page, scree
     screenshot(page, "roster-after-removal")
     assert page.get_by_text("No students yet.").is_visible()
     assert page.js_errors == []
+
+
+def test_without_javascript_the_preview_button_and_submit_still_work(
+    browser, live_server, transactional_db, screenshot
+):
+    # Given a student in a class with one problem, and a browser with JavaScript off
+    teacher = UserFactory(username="teacher")
+    student = UserFactory(username="alice", first_name="Alice", last_name="")
+    course = services.course_create(teacher=teacher, name="Algebra 1")
+    services.course_join(student=student, join_code=course.join_code)
+    problem = services.assignment_create(
+        actor=teacher,
+        course=course,
+        fields={"title": "HW"},
+        problems=[services.ProblemInput(statement="Solve $3x + 5 = 20$.", reference_answer="5")],
+    ).problems.get()
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        log_in(page, "alice")
+        page.goto(f"/problems/{problem.pk}/")
+        # When they type and press "Preview steps"
+        page.get_by_label("Write one step per line").fill("3x + 5 = 20\n3x = 15\nx = 5")
+        page.get_by_role("button", name="Preview steps").click()
+        # Then the page comes back with the numbered steps and their text kept
+        page.locator("#step-preview ol.steps > li").nth(2).wait_for()
+        assert page.get_by_label("Write one step per line").input_value() == "3x + 5 = 20\n3x = 15\nx = 5"
+        screenshot(page, "no-js-preview")
+        # and submitting lands on the submission page
+        page.get_by_role("button", name=re.compile("^Submit attempt 1")).click()
+        page.wait_for_url(re.compile(r"/submissions/\d+/$"))
+        assert Submission.objects.filter(student=student, problem=problem).count() == 1
+    finally:
+        context.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from grading.models import Submission
 from tests.factories import UserFactory
@@ -271,3 +273,51 @@ def test_admin_lists_classroom_models(admin_client, problem, model):
     obj = {"course": problem.assignment.course, "assignment": problem.assignment, "problem": problem}.get(model)
     if obj is not None:
         assert admin_client.get(reverse(f"admin:classroom_{model}_change", args=[obj.pk])).status_code == 200
+
+
+def test_preview_refuses_to_split_text_over_the_limit(client, enrolled, student, problem, settings):
+    settings.SOLUTION_MAX_CHARS = 20
+    client.force_login(student)
+    response = client.post(
+        reverse("problem_preview", args=[problem.pk]), {"text": "x = 1\n" * 10}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert "Your solution has 60 characters; the limit is 20." in body
+    assert "<li>" not in body
+
+
+def test_clearing_the_box_shows_the_empty_preview_not_an_error(client, enrolled, student, problem):
+    client.force_login(student)
+    body = client.post(reverse("problem_preview", args=[problem.pk]), {"text": ""}).content.decode()
+    assert "Start typing and your steps appear here." in body
+    assert "This field is required" not in body
+
+
+def test_past_due_refusing_assignment_hides_submit_and_says_why(client, enrolled, student, problem):
+    assignment = problem.assignment
+    assignment.due_at = timezone.now() - timedelta(hours=1)
+    assignment.late_policy = Assignment.LatePolicy.REFUSE
+    assignment.save()
+    client.force_login(student)
+    body = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
+    assert "late work is not accepted" in body
+    assert "Submit attempt" not in body
+    assert "(past due)" in client.get(reverse("home")).content.decode()
+
+
+def test_past_due_with_penalty_warns_and_still_allows_submit(client, enrolled, student, problem):
+    assignment = problem.assignment
+    assignment.due_at = timezone.now() - timedelta(hours=1)
+    assignment.late_penalty_percent = 25
+    assignment.save()
+    client.force_login(student)
+    body = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
+    assert "You can still submit, but 25% of the points come off." in body
+    assert "Submit attempt 1 of 2" in body
+
+
+def test_teacher_problem_page_has_preview_but_no_submit(client, teacher, problem):
+    client.force_login(teacher)
+    body = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
+    assert "Try the step preview" in body
+    assert "Submit attempt" not in body

@@ -241,13 +241,14 @@ def problem_create(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _problem_context(
-    request: AuthedRequest, problem: Problem, enrollment: Enrollment, form: SolutionForm
+    request: AuthedRequest, problem: Problem, enrollment: Enrollment, form: SolutionForm, text: str = ""
 ) -> dict[str, Any]:
     assignment = problem.assignment
     attempts = list(selectors.student_attempts(student=request.user, problem=problem))
     now = timezone.now()
     past_due = assignment.due_at is not None and assignment.due_at < now
-    text = form.data.get("text", "") if form.is_bound else ""
+    # The preview runs on every pause in typing, so only text within the length limit is split.
+    too_long = len(text) > settings.SOLUTION_MAX_CHARS
     return {
         "problem": problem,
         "assignment": assignment,
@@ -259,7 +260,12 @@ def _problem_context(
         "attempts_left": max(assignment.max_attempts - len(attempts), 0),
         "past_due": past_due,
         "closed": past_due and assignment.late_policy == assignment.LatePolicy.REFUSE,
-        "segmentation": segmentation.split(text) if text.strip() else None,
+        "segmentation": segmentation.split(text) if text.strip() and not too_long else None,
+        "preview_error": (
+            f"Your solution has {len(text):,} characters; the limit is {settings.SOLUTION_MAX_CHARS:,}."
+            if too_long
+            else ""
+        ),
         "siblings": list(assignment.problems.all()),
     }
 
@@ -277,7 +283,8 @@ def problem_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def problem_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     """The live step preview. htmx gets the `step-preview` partial; without JavaScript, the whole page."""
     problem, enrollment = selectors.problem_get(user=request.user, problem_id=pk)
-    context = _problem_context(request, problem, enrollment, SolutionForm(request.POST))
+    text = request.POST.get("text", "")
+    context = _problem_context(request, problem, enrollment, SolutionForm(initial={"text": text}), text)
     if getattr(request, "htmx", False):
         return render(request, "classroom/problem_detail.html#step-preview", context)
     return render(request, "classroom/problem_detail.html", context)
@@ -295,7 +302,7 @@ def problem_submit(request: AuthedRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return redirect("submission_detail", pk=submission.pk)
-    context = _problem_context(request, problem, enrollment, form)
+    context = _problem_context(request, problem, enrollment, form, request.POST.get("text", ""))
     return render(request, "classroom/problem_detail.html", context, status=400)
 
 
