@@ -21,7 +21,7 @@ from typing import Any
 from .. import cas
 from ..checkers import algebra, grounding
 from ..checkers.arithmetic import ArithmeticFinding, check_claims, format_number
-from ..checkers.claims import StepMath, step_math
+from ..checkers.claims import Claim, StepMath, step_math
 from ..checkers.final_answer import AnswerFinding, check_final_answer, plain_number
 from ..types import RunMetadata, StepVerdict, VerificationRequest, VerificationResult
 
@@ -237,7 +237,7 @@ class _StepJudge:
         problem = self.request.problem
         statement_math = _cached(problem.statement, self.cache)
         reference_numbers: list[Fraction] = []
-        reference_claims = []
+        reference_claims: list[Claim] = []
         for text in problem.reference_steps:
             ref = _cached(text, self.cache)
             reference_numbers.extend(ref.numbers)
@@ -413,10 +413,10 @@ def _trace(states: list[_StepState], answer: AnswerFinding) -> str:
                 f"algebra {found.equation.text}: {found.outcome}" + (f" [{found.reason}]" if found.reason else "")
             )
         lines.append(f"step {state.index}: " + ("; ".join(parts) if parts else "nothing checkable"))
-    found = answer.answer
+    located = answer.answer
     lines.append(
         f"final answer: {answer.outcome}"
-        + (f" ({found.text!r} via {found.how} in step {found.step_position})" if found else "")
+        + (f" ({located.text!r} via {located.how} in step {located.step_position})" if located else "")
         + (f" [{answer.reason}]" if answer.reason else "")
     )
     return "\n".join(lines)

@@ -8,6 +8,8 @@ neighbouring parts that both parse becomes a `Claim`.
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -16,7 +18,39 @@ from ..cas import Node, Token
 
 UNIT_RUN_LIMIT = 3
 KNOWN_UNITS = frozenset(
-    ["m", "cm", "mm", "km", "kg", "g", "mg", "lb", "lbs", "oz", "ft", "in", "yd", "mi", "h", "hr", "hrs", "min", "s", "sec", "l", "ml", "gal", "mph", "kmh", "pm", "am", "st", "nd", "rd", "th"]
+    [
+        "m",
+        "cm",
+        "mm",
+        "km",
+        "kg",
+        "g",
+        "mg",
+        "lb",
+        "lbs",
+        "oz",
+        "ft",
+        "in",
+        "yd",
+        "mi",
+        "h",
+        "hr",
+        "hrs",
+        "min",
+        "s",
+        "sec",
+        "l",
+        "ml",
+        "gal",
+        "mph",
+        "kmh",
+        "pm",
+        "am",
+        "st",
+        "nd",
+        "rd",
+        "th",
+    ]
 )
 
 
@@ -282,7 +316,7 @@ def claims_in(text: str) -> tuple[Claim, ...]:
             units = _units_between(tokens, roles)
             part = Part(node, _text_of(tokens), approximate, units) if node is not None else None
             parsed.append((part, separator))
-        for (left, _), (right, separator) in zip(parsed, parsed[1:], strict=False):
+        for (left, _), (right, separator) in itertools.pairwise(parsed):
             if left is None or right is None:
                 continue
             soft = separator == "soft"
@@ -292,9 +326,7 @@ def claims_in(text: str) -> tuple[Claim, ...]:
     return tuple(claims)
 
 
-_NUMBER = __import__("re").compile(
-    r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?|(?<![\w\d])\.\d+"
-)
+_NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?|(?<![\w\d])\.\d+")
 
 
 def numbers_in(text: str) -> tuple[Fraction, ...]:

@@ -115,8 +115,8 @@ def _math_verify(reference: str, answer: str) -> bool | None:
     from math_verify import parse, verify
 
     try:
-        gold = parse(_wrap(reference), parsing_timeout=None)  # type: ignore[arg-type]
-        target = parse(_wrap(answer), parsing_timeout=None)  # type: ignore[arg-type]
+        gold = parse(_wrap(reference), parsing_timeout=None)
+        target = parse(_wrap(answer), parsing_timeout=None)
         if not gold or not target:
             return None
         return bool(verify(gold, target, timeout_seconds=None))

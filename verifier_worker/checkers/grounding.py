@@ -81,7 +81,9 @@ def plausible_values(
     reference_steps_numbers: Sequence[Fraction],
     reference_answer: Fraction | None,
 ) -> set[float]:
-    base: set[Fraction | float] = set(statement_numbers) | _words_to_numbers(statement) | set(UNIT_CONSTANTS)
+    base: set[Fraction | float] = set(statement_numbers)
+    base.update(_words_to_numbers(statement))
+    base.update(UNIT_CONSTANTS)
     base.update(reference_steps_numbers)
     if reference is not None:
         for claim in reference.claims:
