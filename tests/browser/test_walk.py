@@ -188,3 +188,26 @@ def test_without_javascript_the_preview_button_and_submit_still_work(
         assert Submission.objects.filter(student=student, problem=problem).count() == 1
     finally:
         context.close()
+
+
+def test_live_preview_renders_latex_in_steps(page, screenshot):
+    teacher = UserFactory(username="teacher")
+    student = UserFactory(username="alice", first_name="Alice", last_name="")
+    course = services.course_create(teacher=teacher, name="Algebra 1")
+    services.course_join(student=student, join_code=course.join_code)
+    problem = services.assignment_create(
+        actor=teacher,
+        course=course,
+        fields={"title": "HW"},
+        problems=[services.ProblemInput(statement="Solve $7x - 4 = 3x + 18$.", reference_answer="11/2")],
+    ).problems.get()
+    log_in(page, "alice")
+    page.goto(f"/problems/{problem.pk}/")
+    # the statement's LaTeX is typeset on load
+    assert page.locator(".statement .katex").count() == 1
+    page.get_by_label("Write one step per line").press_sequentially("$4x = 22$\n$x = \\frac{11}{2}$", delay=15)
+    page.locator("#step-preview ol.steps > li").nth(1).wait_for()
+    # and the steps' LaTeX is typeset after each htmx swap
+    page.locator("#step-preview .katex").nth(1).wait_for()
+    screenshot(page, "latex-preview")
+    assert page.js_errors == []
