@@ -243,3 +243,29 @@ def test_concurrency_cap_bounds_requests_in_flight(serve, tokenizer_dir):
     results = verifier(server.url, tokenizer_dir, concurrency=2).verify_batch([request() for _ in range(6)])
     assert len(results) == 6 and all(r.first_error_index is None for r in results)
     assert peak == 2
+
+
+def test_chunk_judge_calls_once_per_step_and_stops_at_the_first_negative(serve, tokenizer_dir):
+    # given a judge that rejects any chunk containing 28
+    def handle(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        chunk = body["prompt"].split("[New step]\n")[1].split("\n")[0]
+        label = "Negative" if "28" in chunk else "Positive"
+        choices = [
+            {"index": k, "text": f"Checked {chunk}. \\boxed{{{label}}}", "finish_reason": "stop"}
+            for k in range(body["n"])
+        ]
+        return 200, {"choices": choices, "usage": {"prompt_tokens": 20, "completion_tokens": 8 * body["n"]}}
+
+    server = serve(handle)
+    three = VerificationRequest(
+        problem=Problem(statement="Compute 3 * (4 + 5)."),
+        steps=(StepInput(0, "4 + 5 = 9"), StepInput(1, "3 * 9 = 28"), StepInput(2, "The answer is 28.")),
+        budget=Budget(parallel=2),
+    )
+    result = verifier(server.url, tokenizer_dir, format="chunkjudge").verify_batch([three])[0]
+    # then two calls (steps 1 and 2), the second with step 1 as history, and step 3 never judged
+    assert len(server.requests) == 2
+    assert "[Steps accepted so far]\n4 + 5 = 9\n" in server.requests[1][1]["prompt"]
+    assert [v.verdict for v in result.steps] == ["correct", "incorrect", "unverified"]
+    assert result.first_error_index == 1 and result.steps[1].confidence == 1.0
+    assert result.run.prompt_version == "chunkjudge-v1" and len(result.run.chains) == 4
