@@ -122,6 +122,10 @@ def test_broken_problem_set_lists_every_error_and_imports_nothing(page, screensh
         "Problem 3 (line 45), field 'answer': the reference answer is missing (add a '### Answer' section).",
     ]
     screenshot(page, "upload-errors")
+    page.get_by_role("link", name="How to write one").click()
+    page.get_by_role("heading", name="Writing a problem set").wait_for()
+    screenshot(page, "format-help")
+    page.go_back()
     page.get_by_role("link", name="Back to the class").click()
     assert page.get_by_text("No assignments yet.").is_visible()
     assert page.js_errors == []

@@ -321,3 +321,12 @@ def test_teacher_problem_page_has_preview_but_no_submit(client, teacher, problem
     body = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
     assert "Try the step preview" in body
     assert "Submit attempt" not in body
+
+
+def test_format_page_links_to_both_example_downloads(client, teacher):
+    client.force_login(teacher)
+    body = client.get(reverse("problem_set_format")).content.decode()
+    assert 'href="/problem-sets/example.md"' in body
+    assert 'href="/problem-sets/example.json"' in body
+    assert client.get("/problem-sets/example.json").json()["title"].startswith("Week 4")
+    assert client.get("/problem-sets/example.exe").status_code == 404

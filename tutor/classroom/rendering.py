@@ -17,7 +17,10 @@ ALLOWED_TAGS = {
     "p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
     "table", "thead", "tbody", "tr", "th", "td", "hr", "a", "span", "sub", "sup",
 }  # fmt: skip
+# Code is left exactly as written: fenced blocks and inline spans are set aside before looking for math.
+CODE = re.compile(r"^(```|~~~).*?^\1[ \t]*$|(`+).+?\2", re.DOTALL | re.MULTILINE)
 PLACEHOLDER = "\x00MATH{}\x00"
+CODE_PLACEHOLDER = "\x00CODE{}\x00"
 DOLLAR = "\x00DOLLAR\x00"
 
 
@@ -29,8 +32,17 @@ def render_markdown(text: str) -> str:
         spans.append(match.group(0))
         return PLACEHOLDER.format(len(spans) - 1)
 
+    code: list[str] = []
+
+    def stash_code(match: re.Match[str]) -> str:
+        code.append(match.group(0))
+        return CODE_PLACEHOLDER.format(len(code) - 1)
+
+    protected = CODE.sub(stash_code, text)
     # "\$5" is a literal dollar; alone in its own element, KaTeX's auto-render cannot pair it with another.
-    protected = MATH.sub(stash, text.replace("\\$", DOLLAR))
+    protected = MATH.sub(stash, protected.replace("\\$", DOLLAR))
+    for index, block in enumerate(code):
+        protected = protected.replace(CODE_PLACEHOLDER.format(index), block)
     rendered = markdown.markdown(protected, extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
     for index, span in enumerate(spans):
         rendered = rendered.replace(PLACEHOLDER.format(index), html.escape(span, quote=False))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("assignments/<int:pk>/problems/new/", views.problem_create, name="problem_create"),
     path("problem-sets/format/", views.problem_set_format, name="problem_set_format"),
     path("problem-sets/example.md", views.problem_set_example, name="problem_set_example"),
+    path("problem-sets/example.<str:extension>", views.problem_set_example, name="problem_set_example"),
     path("problems/<int:pk>/", views.problem_detail, name="problem_detail"),
     path("problems/<int:pk>/preview/", views.problem_preview, name="problem_preview"),
     path("problems/<int:pk>/submit/", views.problem_submit, name="problem_submit"),

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -312,11 +313,20 @@ def _repo_file(*parts: str) -> str:
 
 @login_required
 def problem_set_format(request: AuthedRequest) -> HttpResponse:
-    return render(request, "classroom/problem_set_format.html", {"doc": _repo_file("docs", "problem_sets.md")})
+    doc = _repo_file("docs", "problem_sets.md")
+    # The document links to the examples by their repository paths; on the site they are downloads.
+    for extension in ("md", "json"):
+        doc = doc.replace(f"../examples/problem_set.{extension}", reverse("problem_set_example", args=[extension]))
+    return render(request, "classroom/problem_set_format.html", {"doc": doc})
+
+
+EXAMPLE_TYPES = {"md": "text/markdown; charset=utf-8", "json": "application/json"}
 
 
 @login_required
-def problem_set_example(request: AuthedRequest) -> HttpResponse:
-    response = HttpResponse(_repo_file("examples", "problem_set.md"), content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="problem_set.md"'
+def problem_set_example(request: AuthedRequest, extension: str = "md") -> HttpResponse:
+    if extension not in EXAMPLE_TYPES:
+        raise Http404("No such example.")
+    response = HttpResponse(_repo_file("examples", f"problem_set.{extension}"), content_type=EXAMPLE_TYPES[extension])
+    response["Content-Disposition"] = f'attachment; filename="problem_set.{extension}"'
     return response

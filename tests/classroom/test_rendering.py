@@ -1,0 +1,42 @@
+"""Statements: Markdown becomes sanitized HTML and the LaTeX reaches KaTeX untouched."""
+
+from __future__ import annotations
+
+from tutor.classroom.rendering import render_markdown
+
+
+def test_latex_survives_markdown():
+    html = render_markdown(r"Solve $x_1 + x_2 = \frac{1}{2}$ and $$a_b * c_d$$")
+    assert r"$x_1 + x_2 = \frac{1}{2}$" in html
+    assert "$$a_b * c_d$$" in html
+    assert "<em>" not in html
+
+
+def test_markdown_formatting_is_kept():
+    html = render_markdown("**Bold** and a list:\n\n1. one\n2. two\n")
+    assert "<strong>Bold</strong>" in html
+    assert "<ol>" in html and "<li>one</li>" in html
+
+
+def test_scripts_and_handlers_are_removed():
+    html = render_markdown('Hi <script>alert(1)</script> <img src=x onerror="alert(2)"> <a href="javascript:x()">l</a>')
+    assert "<script" not in html
+    assert "onerror" not in html
+    assert "javascript:" not in html
+
+
+def test_escaped_dollar_is_a_lone_dollar_sign():
+    html = render_markdown(r"It costs \$80 and $\frac{1}{4}$ off.")
+    assert "<span>$</span>80" in html
+    assert r"$\frac{1}{4}$" in html
+
+
+def test_code_is_left_exactly_as_written():
+    html = render_markdown("Write `\\$` for a dollar.\n\n```\n$x_1$ \\$\n```\n")
+    assert "<code>\\$</code>" in html
+    assert "$x_1$ \\$" in html
+
+
+def test_math_with_html_characters_is_escaped_not_interpreted():
+    html = render_markdown("Is $a<b>c$ true?")
+    assert "$a&lt;b&gt;c$" in html
