@@ -330,3 +330,13 @@ def test_format_page_links_to_both_example_downloads(client, teacher):
     assert 'href="/problem-sets/example.json"' in body
     assert client.get("/problem-sets/example.json").json()["title"].startswith("Week 4")
     assert client.get("/problem-sets/example.exe").status_code == 404
+
+
+def test_add_problem_form_errors_keep_the_form_open(client, teacher, problem):
+    client.force_login(teacher)
+    response = client.post(reverse("problem_create", args=[problem.assignment_id]), {"statement": "New one"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert '<details class="add-problem" open>' in body
+    assert "This field is required." in body
+    assert problem.assignment.problems.count() == 1

@@ -63,12 +63,10 @@ def course_join(*, student: User, join_code: str) -> Enrollment:
 @transaction.atomic
 def enrollment_add(*, actor: User, course: Course, username: str, role: str) -> Enrollment:
     """A teacher adds an existing account, typically as a teaching assistant."""
-    from django.contrib.auth import get_user_model
-
     _require_teacher(course, actor)
     if role not in Enrollment.Role.values:
         raise ClassroomError(f"Unknown role {role!r}.")
-    user = get_user_model().objects.filter(username=username.strip()).first()
+    user = User.objects.filter(username=username.strip()).first()
     if user is None:
         raise ClassroomError(f"There is no account with the username {username.strip()!r}.")
     if Enrollment.objects.filter(course=course, user=user).exists():

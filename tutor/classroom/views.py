@@ -30,13 +30,18 @@ from .forms import (
     SolutionForm,
 )
 from .importers import ProblemSetError
-from .models import Enrollment, Problem
+from .models import Assignment, Enrollment, Problem
 
 
 class AuthedRequest(HttpRequest):
     """What `login_required` guarantees: a real user."""
 
     user: User
+
+
+def _error_text(exc: Exception) -> str:
+    """A service's ClassroomError, or a model ValidationError, as one sentence for the page."""
+    return " ".join(getattr(exc, "messages", [str(exc)]))
 
 
 def _is_staff(enrollment: Enrollment) -> bool:
@@ -148,7 +153,7 @@ def assignment_create(request: AuthedRequest, pk: int) -> HttpResponse:
                 actor=request.user, course=enrollment.course, fields=form.cleaned_data
             )
         except (services.ClassroomError, ValidationError) as exc:
-            form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+            form.add_error(None, _error_text(exc))
         else:
             messages.success(request, f"Assignment “{assignment.title}” created. Now add its problems.")
             return redirect("assignment_detail", pk=assignment.pk)
@@ -170,7 +175,7 @@ def problem_set_upload(request: AuthedRequest, pk: int) -> HttpResponse:
         except ProblemSetError as exc:
             errors = exc.errors
         except (services.ClassroomError, ValidationError) as exc:
-            errors = list(getattr(exc, "messages", [str(exc)]))
+            errors = [_error_text(exc)]
         else:
             count = assignment.problems.count()
             messages.success(request, f"Imported “{assignment.title}” with {count} problem{'s' if count != 1 else ''}.")
@@ -180,9 +185,14 @@ def problem_set_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "classroom/problem_set_upload.html", context, status=status)
 
 
-@login_required
-def assignment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    assignment, enrollment = selectors.assignment_get(user=request.user, assignment_id=pk)
+def _assignment_page(
+    request: AuthedRequest,
+    assignment: Assignment,
+    enrollment: Enrollment,
+    *,
+    problem_form: ProblemForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     context: dict[str, Any] = {
         "assignment": assignment,
         "course": assignment.course,
@@ -193,14 +203,18 @@ def assignment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         context |= {
             "problems": assignment.problems.all(),
             "rows": selectors.submission_matrix(assignment=assignment),
-            "problem_form": ProblemForm(),
+            "problem_form": problem_form or ProblemForm(),
         }
     else:
-        progress = selectors.student_progress(
-            student=request.user, assignments=assignment.course.assignments.filter(pk=assignment.pk)
-        )
-        context["progress"] = progress[0]
-    return render(request, "classroom/assignment_detail.html", context)
+        assignments = assignment.course.assignments.filter(pk=assignment.pk)
+        context["progress"] = selectors.student_progress(student=request.user, assignments=assignments)[0]
+    return render(request, "classroom/assignment_detail.html", context, status=status)
+
+
+@login_required
+def assignment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    assignment, enrollment = selectors.assignment_get(user=request.user, assignment_id=pk)
+    return _assignment_page(request, assignment, enrollment)
 
 
 @login_required
@@ -212,33 +226,21 @@ def problem_create(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ProblemForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        problem = services.ProblemInput(
+            title=data["title"],
+            statement=data["statement"],
+            reference_answer=data["reference_answer"],
+            reference_solution=form.solution_steps(),
+            points=data["points"],
+        )
         try:
-            problem = services.problem_create(
-                actor=request.user,
-                assignment=assignment,
-                problem=services.ProblemInput(
-                    title=data["title"],
-                    statement=data["statement"],
-                    reference_answer=data["reference_answer"],
-                    reference_solution=form.solution_steps(),
-                    points=data["points"],
-                ),
-            )
+            created = services.problem_create(actor=request.user, assignment=assignment, problem=problem)
         except (services.ClassroomError, ValidationError) as exc:
-            messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+            form.add_error(None, _error_text(exc))
         else:
-            messages.success(request, f"Added problem {problem.position}.")
+            messages.success(request, f"Added problem {created.position}.")
             return redirect("assignment_detail", pk=pk)
-    context = {
-        "assignment": assignment,
-        "course": assignment.course,
-        "enrollment": enrollment,
-        "is_staff": True,
-        "problems": assignment.problems.all(),
-        "rows": selectors.submission_matrix(assignment=assignment),
-        "problem_form": form,
-    }
-    return render(request, "classroom/assignment_detail.html", context, status=400)
+    return _assignment_page(request, assignment, enrollment, problem_form=form, status=400)
 
 
 def _problem_context(
