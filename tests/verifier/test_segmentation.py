@@ -184,8 +184,8 @@ def test_the_step_count_cap_keeps_the_first_steps_and_says_what_was_left_out() -
     result = split(text, max_steps=4)
     assert result.texts == ("0 + 1 = 1", "1 + 1 = 2", "2 + 1 = 3", "3 + 1 = 4")
     assert len(result.messages) == 1
-    assert "first 4 steps" in result.messages[0] and "6 more steps" in result.messages[0]
-    assert f"{text.index('4 + 1'):,}" in result.messages[0]
+    assert "first 4 steps" in result.messages[0] and "not checked" in result.messages[0]
+    assert f"from character {text.index('4 + 1'):,} on" in result.messages[0]
 
 
 def test_a_step_over_the_length_cap_is_split_at_sentences_without_losing_text() -> None:
@@ -236,6 +236,8 @@ def test_splitting_is_deterministic() -> None:
         "\\begin{align} " * 15_000,
         "Hi. " * 50_000,
         "{" * 100_000 + "}" * 100_000,
+        "Intro:\n" + "- a\n" * 100_000,
+        "First.\n\nSecond\n" + "c\n" * 100_000,
     ],
     ids=[
         "200k-digits",
@@ -247,6 +249,8 @@ def test_splitting_is_deterministic() -> None:
         "envs",
         "sentences",
         "braces",
+        "100k-bullets",
+        "100k-line-paragraph",
     ],
 )
 def test_hostile_input_finishes_quickly_within_the_caps(text: str) -> None:
@@ -268,3 +272,17 @@ def test_times_and_operators_after_a_full_stop_do_not_end_the_sentence() -> None
         "Then x = 5. = is not a sentence start.",
         "Done.",
     )
+
+
+def test_a_long_paragraph_is_cut_at_line_breaks_under_the_length_cap() -> None:
+    # Given blank-line paragraphs, one of which has many short lines
+    lines = [f"{i} + 1 = {i + 1}" for i in range(40)]
+    text = "We add one at a time.\n\n" + "\n".join(lines) + "\n\nDone."
+    # When the step length cap is lower than that paragraph
+    result = split(text, max_step_chars=120)
+    # Then the paragraph is cut between lines, nothing is lost, and a message says so
+    middle = result.texts[1:-1]
+    assert all(len(step) <= 120 for step in middle) and len(middle) > 1
+    assert "\n".join(middle) == "\n".join(lines)
+    assert result.messages == ("1 step was longer than 120 characters and was split into smaller steps.",)
+    assert_offsets_map_back(text, result)
