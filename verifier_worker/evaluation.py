@@ -333,7 +333,8 @@ class _Pool:
         process = self.context.Process(
             target=_worker_main,
             args=(child, self.backend, self.options, self.extra),
-            daemon=True,
+            # Not a daemon, so a backend may start processes of its own; an orphaned worker exits on EOF.
+            daemon=False,
             name="evaluate-verifier",
         )
         process.start()
