@@ -157,7 +157,7 @@ def normalize(text: str) -> str:
     out = re.sub(r"\\[A-Za-z]+", " @ ", out)
     out = out.replace("{", "(").replace("}", ")")
     # "3 x 4", "3x4", "3 X 4": the letter x between two numbers is a multiplication sign.
-    out = re.sub(r"(?<=\d)(?: [xX] |[xX])(?=\(?\$?\d)", " * ", out)
+    out = re.sub(r"(?<=\d)(?:\s{1,3}[xX]\s{1,3}|[xX])(?=\(?\d)", " * ", out)
     out = re.sub(r"\)\s+\(", ")(", out)  # "\frac{1}{3} (x - 30)": a product, as the LaTeX means
     return out
 

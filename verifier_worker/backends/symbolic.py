@@ -233,7 +233,7 @@ class _StepJudge:
             checker=checker,
         )
 
-    def _plausible(self) -> set[float]:
+    def _plausible(self) -> grounding.Plausible:
         problem = self.request.problem
         statement_math = _cached(problem.statement, self.cache)
         reference_numbers: list[Fraction] = []
@@ -246,7 +246,6 @@ class _StepJudge:
             statement_math.numbers,
             problem.statement,
             StepMath(tuple(reference_claims), tuple(reference_numbers)),
-            reference_numbers,
             plain_number(problem.reference_answer),
         )
 

@@ -307,7 +307,7 @@ def claims_in(text: str) -> tuple[Claim, ...]:
             elif i == len(raw_parts) - 1 or separator == "soft":
                 trimmed = _trim_trailing(tokens)
                 # "= 76 + 10 = 86 dollars" is fine; "= 2 × (Length" was cut short and is not a value.
-                if len(trimmed) < len(tokens) and tokens[len(trimmed)].kind in ("op", "lp", "word"):
+                if len(trimmed) < len(tokens) and tokens[len(trimmed)].kind in ("op", "lp", "word", "other"):
                     trimmed = []
                 tokens = trimmed
             node = _parse_part(tokens)

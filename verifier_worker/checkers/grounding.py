@@ -74,26 +74,35 @@ def _expand(values: Iterable[Fraction | float]) -> set[float]:
     return out
 
 
+@dataclass(frozen=True)
+class Plausible:
+    """Values a valid solution may compute (`results`), and values it may merely mention (`mentioned`)."""
+
+    results: set[float]
+    mentioned: set[float]
+
+
 def plausible_values(
     statement_numbers: Sequence[Fraction],
     statement: str,
-    reference: StepMath | None,
-    reference_steps_numbers: Sequence[Fraction],
+    reference: StepMath,
     reference_answer: Fraction | None,
-) -> set[float]:
-    base: set[Fraction | float] = set(statement_numbers)
-    base.update(_words_to_numbers(statement))
-    base.update(UNIT_CONSTANTS)
-    base.update(reference_steps_numbers)
-    if reference is not None:
-        for claim in reference.claims:
+) -> Plausible:
+    results: set[Fraction | float] = set()
+    for claim in reference.claims:
+        for side in (claim.left.node, claim.right.node):
             try:
-                base.add(cas.evaluate(claim.left.node))
+                results.add(cas.evaluate(side))
             except (cas.ParseFailure, cas.HostileInput):
                 continue
     if reference_answer is not None:
-        base.add(reference_answer)
-    return _expand(base)
+        results.add(reference_answer)
+    mentioned: set[Fraction | float] = set(results)
+    mentioned.update(statement_numbers)
+    mentioned.update(_words_to_numbers(statement))
+    mentioned.update(UNIT_CONSTANTS)
+    mentioned.update(reference.numbers)
+    return Plausible(_expand(results), _expand(mentioned))
 
 
 def _is_plausible(value: Fraction | float, plausible: set[float]) -> bool:
@@ -114,17 +123,17 @@ def first_departure(
     steps_text: Sequence[str],
     steps_math: Sequence[StepMath],
     arithmetic: Sequence[Sequence[ArithmeticFinding]],
-    plausible: set[float],
+    plausible: Plausible,
     limit: int,
 ) -> GroundingFinding | None:
-    """The first step (before `limit`) that computes a value outside the plausible set."""
+    """The first step (before `limit`) that computes a value no valid path uses, and passes it on."""
     for position in range(min(limit, len(steps_math))):
         for finding in arithmetic[position]:
             if finding.outcome != "holds" or finding.stated is None:
                 continue
             claim = finding.claim
             result = finding.stated if cas.has_operator(claim.left.node) else finding.computed
-            if result is None or _is_plausible(result, plausible):
+            if result is None or _is_plausible(result, plausible.results):
                 continue
             result_text = claim.right.text if cas.has_operator(claim.left.node) else claim.left.text
             return GroundingFinding(
