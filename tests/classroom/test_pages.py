@@ -340,3 +340,19 @@ def test_add_problem_form_errors_keep_the_form_open(client, teacher, problem):
     assert '<details class="add-problem" open>' in body
     assert "This field is required." in body
     assert problem.assignment.problems.count() == 1
+
+
+def test_teacher_home_counts_students_and_assignments(client, teacher, course, enrolled, problem):
+    client.force_login(teacher)
+    body = client.get(reverse("home")).content.decode()
+    assert "1 student · 1 assignment" in body
+
+
+def test_student_class_page_names_the_teacher(client, teacher, student, course, enrolled):
+    teacher.first_name, teacher.last_name = "Ms.", "Rivera"
+    teacher.save()
+    client.force_login(student)
+    body = client.get(reverse("course_detail", args=[course.pk])).content.decode()
+    assert "Teacher: Ms. Rivera" in body
+    assert "Roster" not in body
+    assert "No assignments yet." in body

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,7 +18,22 @@ STAFF_ROLES = (Enrollment.Role.TEACHER, Enrollment.Role.TA)
 
 
 def enrollments_for_user(*, user: User) -> QuerySet[Enrollment]:
-    return Enrollment.objects.filter(user=user).select_related("course").order_by("course__name", "course_id")
+    """The user's classes, each with how many students and assignments it has."""
+    return (
+        Enrollment.objects.filter(user=user)
+        .select_related("course")
+        .annotate(
+            student_count=Count(
+                "course__enrollments", filter=Q(course__enrollments__role=Enrollment.Role.STUDENT), distinct=True
+            ),
+            assignment_count=Count("course__assignments", distinct=True),
+        )
+        .order_by("course__name", "course_id")
+    )
+
+
+def teachers_of(*, course: Course) -> QuerySet[Enrollment]:
+    return course.enrollments.filter(role__in=STAFF_ROLES).select_related("user").order_by("role", "user__username")
 
 
 def membership_get(*, user: User, course_id: int) -> Enrollment:

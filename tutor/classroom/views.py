@@ -109,6 +109,7 @@ def course_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         }
     else:
         context["progress"] = selectors.student_progress(student=request.user, assignments=assignments)
+        context["teachers"] = selectors.teachers_of(course=enrollment.course)
     return render(request, "classroom/course_detail.html", context)
 
 
