@@ -19,7 +19,8 @@ How a solution is cut, in order:
    - one paragraph of several lines: one step per line, so an equation chain stays one step per line. A line
      joins the one before it when that one is a bare marker (``Step 2:``), or a lead-in ending with ``:``
      ("Divide both sides by 3:" / "x = 5"; a bullet list after a lead-in joins it whole), or when this line is a
-     display-math block completing a prose line. Numbered items always start a new step.
+     display-math block completing a prose line, or goes on after a display with "where"/"which". Numbered
+     items always start a new step.
    - a single line: split into sentences (and before an inline ``Step N:``). A sentence ends at ``.``, ``!`` or
      ``?`` followed by whitespace, not inside math, not after an abbreviation such as "e.g." or a single letter,
      and not when a lowercase word follows. Decimals never match because no whitespace follows their point.
@@ -177,6 +178,7 @@ _MARKER = re.compile(
     r"(?:\*\*|__)?(?:[ \t]*:)?",
     re.IGNORECASE,
 )
+_CONTINUATION = re.compile(r"(?:where|which|whence)\b")
 _ORDERED = frozenset({"number", "paren", "letter"})
 _INLINE_STEP = re.compile(r"(?<=\s)(?:\*\*)?step[ \t]*\d{1,3}\b[ \t]*(?:\*\*)?[:.)]", re.IGNORECASE)
 
@@ -385,7 +387,8 @@ class _Units:
         - the line before ends with ":" and this line is neither a numbered item nor another lead-in ending with
           ":" ("Divide both sides by 3:" / "x = 5"); a bullet list after such a lead-in joins it as a whole;
         - this line is a display-math block and the line before is prose, which the display completes. A chain
-          of display lines still gives one step per line."""
+          of display lines still gives one step per line;
+        - the line before is a display and this line goes on with "where" or "which" ("where n is the count")."""
         text = self.text
         first = next(lines, None)
         if first is None:
@@ -401,8 +404,10 @@ class _Units:
             elif text[previous[1] - 1] == ":":
                 join = kind == "bullet" or (kind is None and text[line[1] - 1] != ":")
                 in_bullets = kind == "bullet"
+            elif _is_display(text, previous, self.math):
+                join = _CONTINUATION.match(text, *line) is not None
             else:
-                join = _is_display(text, line, self.math) and not _is_display(text, previous, self.math)
+                join = _is_display(text, line, self.math)
             if join and self._fits(unit_start, line):
                 previous = line
                 continue

@@ -286,3 +286,11 @@ def test_a_long_paragraph_is_cut_at_line_breaks_under_the_length_cap() -> None:
     assert "\n".join(middle) == "\n".join(lines)
     assert result.messages == ("1 step was longer than 120 characters and was split into smaller steps.",)
     assert_offsets_map_back(text, result)
+
+
+def test_a_where_clause_after_a_display_continues_its_step() -> None:
+    text = "The area is\n\\[ A = \\pi r^2 \\]\nwhere r = 2 is the radius.\nSo A = 4\\pi."
+    assert split(text).texts == (
+        "The area is\n\\[ A = \\pi r^2 \\]\nwhere r = 2 is the radius.",
+        "So A = 4\\pi.",
+    )
