@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -157,6 +157,11 @@ class _StepJudge:
     def verdicts(self) -> list[StepVerdict]:
         direct = {s.position: v for s in self.states if (v := self._direct_error(s)) is not None}
         first_direct = min(direct) if direct else None
+        if first_direct is not None and self._departure_before(first_direct) is not None:
+            # The slip is real, but the solution had already left every path the reference supports: the
+            # slip may not be the first error, so it is not shown as one with confidence.
+            slip = direct[first_direct]
+            direct[first_direct] = replace(slip, confidence=min(slip.confidence, UNSURE_CONFIDENCE))
         located = self._locate_wrong_answer(first_direct)
         if located is not None:
             direct[located.index] = located  # position == index key below
@@ -202,14 +207,7 @@ class _StepJudge:
                 limit + 1,
             )
             if finding is not None:
-                return StepVerdict(
-                    index=finding.position,
-                    verdict="incorrect",
-                    confidence=GROUNDING_CONFIDENCE,
-                    explanation=grounding.describe(finding),
-                    hint="Check which quantity this step should work out.",
-                    checker="grounding",
-                )
+                return _grounding_verdict(finding)
         position = limit
         shown = answer.answer.text.strip()
         expected = self.request.problem.reference_answer.strip()
@@ -232,6 +230,19 @@ class _StepJudge:
             hint=hint,
             checker=checker,
         )
+
+    def _departure_before(self, limit: int) -> StepVerdict | None:
+        """A slip was found, but the solution may have left every valid path before it."""
+        if not (self.use_grounding and self.request.problem.reference_steps) or self.answer.outcome != "incorrect":
+            return None
+        finding = grounding.first_departure(
+            [s.text for s in self.states],
+            [s.math for s in self.states],
+            [s.arithmetic for s in self.states],
+            self._plausible(),
+            limit,
+        )
+        return _grounding_verdict(finding) if finding is not None else None
 
     def _plausible(self) -> grounding.Plausible:
         problem = self.request.problem
@@ -294,6 +305,17 @@ class _StepJudge:
             confidence=0.0,
             explanation="This step has no calculation or equation that could be checked.",
         )
+
+
+def _grounding_verdict(finding: grounding.GroundingFinding) -> StepVerdict:
+    return StepVerdict(
+        index=finding.position,
+        verdict="incorrect",
+        confidence=GROUNDING_CONFIDENCE,
+        explanation=grounding.describe(finding),
+        hint="Check which quantity this step should work out.",
+        checker="grounding",
+    )
 
 
 def _cached(text: str, cache: dict[str, StepMath]) -> StepMath:
