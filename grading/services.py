@@ -191,7 +191,7 @@ def submission_transition(
     source = submission.status
     if to not in ALLOWED_TRANSITIONS.get(source, frozenset()):
         raise IllegalTransition(f"Submission {submission.pk}: {source} → {to} is not allowed.")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         submission.status = to
         submission.status_reason = reason[:500]
         submission.status_changed_at = timezone.now()
@@ -225,7 +225,12 @@ class _Claim:
 
 def _locked(submission_id: int, grading_version: int) -> Submission | None:
     """The row, locked, if this grading version is current and not finished; else None (a no-op)."""
-    submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
+    submission = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("problem__assignment")
+        .filter(pk=submission_id)
+        .first()
+    )
     if submission is None:
         logger.info("Submission %s no longer exists; nothing to grade", submission_id)
         return None
@@ -242,34 +247,37 @@ def _locked(submission_id: int, grading_version: int) -> Submission | None:
     return submission
 
 
+STEP_FIELDS = ["text", "char_start", "char_end", "verdict", "confidence", "explanation", "hint", "checker"]
+
+
 def _segment(submission: Submission) -> list[Step]:
     """Create or refresh the Step rows from the text. Idempotent: unique (submission, index), updated in place."""
     result = segmentation.split(submission.text)
-    keep: list[Step] = []
+    existing = {step.index: step for step in submission.steps.all()}
+    fresh: list[Step] = []
+    kept: list[Step] = []
     for segment in result.steps:
-        step, _ = Step.objects.update_or_create(
-            submission=submission,
-            index=segment.index,
-            defaults={
-                "text": segment.text,
-                "char_start": segment.start,
-                "char_end": segment.end,
-                "verdict": Step.Verdict.UNVERIFIED,
-                "confidence": None,
-                "explanation": "",
-                "hint": "",
-                "checker": "",
-            },
-        )
-        keep.append(step)
-    Step.objects.filter(submission=submission, index__gte=len(keep)).delete()
+        step = existing.pop(segment.index, None)
+        if step is None:
+            step = Step(submission=submission, index=segment.index)
+            fresh.append(step)
+        else:
+            kept.append(step)
+        step.text, step.char_start, step.char_end = segment.text, segment.start, segment.end
+        step.verdict, step.confidence = Step.Verdict.UNVERIFIED, None
+        step.explanation = step.hint = step.checker = ""
+    if existing:
+        Step.objects.filter(pk__in=[step.pk for step in existing.values()]).delete()
+    if kept:
+        Step.objects.bulk_update(kept, STEP_FIELDS)
+    Step.objects.bulk_create(fresh)
     if result.messages:
         events.record(
             event_type="submission.segmentation_notes",
             target=submission,
             details={"messages": list(result.messages)},
         )
-    return keep
+    return sorted(kept + fresh, key=lambda step: step.index)
 
 
 def _verification_request(submission: Submission, steps: list[Step]) -> VerificationRequest:
@@ -289,7 +297,10 @@ def _verification_request(submission: Submission, steps: list[Step]) -> Verifica
 
 
 def _claim(submission_id: int, grading_version: int) -> _Claim | None:
-    """Short transactions that move the row to `verifying` with its steps saved. No lock is held afterwards."""
+    """One short transaction that moves the row to `verifying` with its steps saved. No lock is held afterwards.
+
+    Segmenting is fast and deterministic, so it shares the transaction; both transitions are still recorded.
+    """
     with transaction.atomic():
         submission = _locked(submission_id, grading_version)
         if submission is None:
@@ -301,10 +312,6 @@ def _claim(submission_id: int, grading_version: int) -> _Claim | None:
             submission_transition(
                 submission=submission, to=Status.SEGMENTING, reason="Grading restarted after an interruption"
             )
-    with transaction.atomic():
-        submission = _locked(submission_id, grading_version)
-        if submission is None or submission.status != Status.SEGMENTING:
-            return None
         steps = _segment(submission)
         if not steps:
             submission_transition(
@@ -317,7 +324,6 @@ def _claim(submission_id: int, grading_version: int) -> _Claim | None:
             reason=f"Checking {len(steps)} step{'s' if len(steps) != 1 else ''}",
             details={"steps": len(steps), "backend": submission.backend},
         )
-        submission.problem.assignment  # noqa: B018 - loaded now, inside the transaction
         return _Claim(
             submission_id=submission.pk,
             request=_verification_request(submission, steps),

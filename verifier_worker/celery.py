@@ -12,7 +12,7 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import celeryd_init
-from kombu import Queue
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutor.settings.base")
 
@@ -40,7 +40,11 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     task_soft_time_limit=TASK_SOFT_TIME_LIMIT,
     task_time_limit=TASK_TIME_LIMIT,
-    task_queues=(Queue("cpu"), Queue("gpu")),
+    # Each queue gets its own exchange and routing key; a bare Queue("gpu") would inherit the default
+    # exchange and key, and gpu tasks would land on the cpu queue.
+    task_queues=tuple(Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("cpu", "gpu")),
+    task_default_exchange="cpu",
+    task_default_routing_key="cpu",
     task_default_queue="cpu",
     task_routes={"grading.sweep": {"queue": "cpu"}},
     worker_prefetch_multiplier=int(os.environ.get("CELERY_WORKER_PREFETCH_MULTIPLIER", 1)),

@@ -388,3 +388,13 @@ def test_beat_schedule_runs_the_sweep_on_the_cpu_queue():
     assert entry["task"] == "grading.sweep"
     assert entry["options"]["queue"] == "cpu"
     assert "grading.sweep" in app.tasks
+
+
+def test_gpu_and_cpu_queues_have_their_own_routing_keys():
+    from verifier_worker.celery import app
+
+    queues = app.amqp.queues
+    assert (queues["gpu"].exchange.name, queues["gpu"].routing_key) == ("gpu", "gpu")
+    assert (queues["cpu"].exchange.name, queues["cpu"].routing_key) == ("cpu", "cpu")
+    route = app.amqp.router.route({"queue": "gpu"}, "grading.grade_submission")
+    assert route["queue"].routing_key == "gpu"

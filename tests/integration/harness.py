@@ -85,20 +85,27 @@ def point_app_at(broker_url: str) -> None:
     app.amqp._producer_pool = None
 
 
+def clear_celery_keys(client: object) -> None:
+    """Drop the queues and unacked bookkeeping of this app, and nothing else in that Redis database."""
+    keys = ["cpu", "gpu", "unacked", "unacked_index", "unacked_mutex"]
+    keys += [key.decode() for key in client.scan_iter("_kombu.binding.*")]  # type: ignore[attr-defined]
+    client.delete(*keys)  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def redis_broker() -> Iterator[str]:
     require_services()
     import redis
 
     client = redis.Redis.from_url(TEST_REDIS_URL)
-    client.flushdb()  # the test Redis database: leftover tasks from an earlier run must not leak in
+    clear_celery_keys(client)  # leftover tasks from an earlier run must not leak in
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     point_app_at(TEST_REDIS_URL)
     yield TEST_REDIS_URL
     app.conf.update(saved)
     app._pool = None
     app.amqp._producer_pool = None
-    client.flushdb()
+    clear_celery_keys(client)
 
 
 @dataclass

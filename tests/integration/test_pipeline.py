@@ -76,9 +76,13 @@ def test_worker_killed_mid_task_is_redelivered_and_graded_exactly_once(live_serv
     # When the worker is SIGKILLed mid-task and a new one starts
     first.kill()
     assert status_of(submission_id) == "verifying"
-    celery_workers("w2", slow_seconds=0.2)
+    second = celery_workers("w2", slow_seconds=0.2)
     # Then the unacked task is redelivered, and the submission is graded exactly once
-    wait_for(lambda: status_of(submission_id) == "graded", timeout=60, what="the redelivered task to finish")
+    wait_for(
+        lambda: status_of(submission_id) == "graded",
+        timeout=60,
+        what=f"the redelivered task to finish; worker log:\n{second.log}",
+    )
     target = {"target_type": "grading.submission", "target_id": str(submission_id)}
     assert Step.objects.filter(submission_id=submission_id).count() == 3
     assert AuditEvent.objects.filter(event_type="submission.graded", **target).count() == 1
