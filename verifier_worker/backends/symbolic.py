@@ -43,6 +43,7 @@ class _StepState:
     math: StepMath
     arithmetic: list[ArithmeticFinding] = field(default_factory=list)
     algebra: list[algebra.AlgebraFinding] = field(default_factory=list)
+    equations: list[algebra.Equation] = field(default_factory=list)
     unverified_reason: str = ""
     trace: list[str] = field(default_factory=list)
 
@@ -129,6 +130,7 @@ class SymbolicVerifier:
                 equation = algebra.equation_of(claim, equation_cache)
                 if equation is None:
                     continue
+                state.equations.append(equation)
                 if previous is not None and equation.expression != 0 and not algebra.is_assignment(previous):
                     state.algebra.append(algebra.compare(previous, equation))
                 elif equation.expression == 0:
@@ -203,6 +205,7 @@ class _StepJudge:
                 [s.text for s in self.states],
                 [s.math for s in self.states],
                 [s.arithmetic for s in self.states],
+                [s.equations for s in self.states],
                 self._plausible(),
                 limit + 1,
             )
@@ -239,6 +242,7 @@ class _StepJudge:
             [s.text for s in self.states],
             [s.math for s in self.states],
             [s.arithmetic for s in self.states],
+            [s.equations for s in self.states],
             self._plausible(),
             limit,
         )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .. import cas
+from .algebra import Equation
 from .arithmetic import ArithmeticFinding, format_number
 from .claims import StepMath
 
@@ -123,6 +124,7 @@ def first_departure(
     steps_text: Sequence[str],
     steps_math: Sequence[StepMath],
     arithmetic: Sequence[Sequence[ArithmeticFinding]],
+    equations: Sequence[Sequence[Equation]],
     plausible: Plausible,
     limit: int,
 ) -> GroundingFinding | None:
@@ -143,7 +145,27 @@ def first_departure(
                 _unit_after(steps_text[position], result_text),
                 "computes a value the reference solution never uses",
             )
+        for equation in equations[position]:
+            solution = _single_rational_solution(equation)
+            if solution is None or _is_plausible(solution, plausible.results):
+                continue
+            return GroundingFinding(
+                position,
+                solution,
+                "",
+                "",
+                f"its equation {equation.text} gives {equation.variable} = {format_number(solution)}",
+            )
     return None
+
+
+def _single_rational_solution(equation: Equation) -> Fraction | None:
+    if not equation.solutions or len(equation.solutions) != 1:
+        return None
+    (solution,) = tuple(equation.solutions)
+    if not getattr(solution, "is_Rational", False):
+        return None
+    return Fraction(int(solution.p), int(solution.q))
 
 
 def first_mention(steps_math: Sequence[StepMath], value: Fraction, limit: int) -> int | None:
@@ -155,6 +177,10 @@ def first_mention(steps_math: Sequence[StepMath], value: Fraction, limit: int) -
 
 def describe(finding: GroundingFinding) -> str:
     quantity = f" {finding.unit}" if finding.unit else ""
+    if not finding.claim_text and finding.reason.startswith("its equation"):
+        return (
+            f"In this step {finding.reason[4:]}, but that does not fit the problem. Check how the equation was set up."
+        )
     if finding.claim_text:
         return f"This step computes {finding.claim_text}{quantity}, but the problem needs a different quantity here."
     return f"This step uses {format_number(finding.value)}{quantity}, but the problem needs a different quantity here."
