@@ -170,3 +170,14 @@ def test_problems_may_live_in_the_front_matter():
     data = parse(text)
     assert data.problems[0].reference_answer == "2"
     assert str(data.problems[0].points) == "2.00"
+
+
+def test_unquoted_colon_in_a_title_gets_a_hint():
+    errors = errors_of("---\ntitle: Week 4: Equations\n---\n## P\nx\n### Answer\n1\n")
+    assert errors[0].startswith("Line 2: mapping values are not allowed here (front matter).")
+    assert errors[0].endswith("Put text that contains ': ' in quotes.")
+
+
+def test_problems_in_both_places_are_refused():
+    text = "---\ntitle: Y\nproblems:\n  - statement: a\n    answer: 1\n---\n\n## Another\nb\n### Answer\n2\n"
+    assert errors_of(text) == ["Line 8: problems are listed in the front matter and as sections; use one or the other."]

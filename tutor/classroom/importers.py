@@ -143,11 +143,17 @@ def _read_markdown(text: str) -> tuple[dict[str, Any], dict[int, int]]:
         mark = getattr(exc, "problem_mark", None)
         line = f"Line {mark.line + 2}" if mark is not None else "Front matter"
         problem = getattr(exc, "problem", None) or "it is not valid YAML"
-        raise ProblemSetError([f"{line}: {problem} (front matter)."]) from exc
+        hint = " Put text that contains ': ' in quotes." if "mapping values" in problem else ""
+        raise ProblemSetError([f"{line}: {problem} (front matter).{hint}"]) from exc
     if not isinstance(meta, dict):
         raise ProblemSetError(["Line 2: the front matter must be 'key: value' lines."])
     if "problems" in meta:
-        # Problems may be written entirely in the front matter instead of as sections.
+        # Problems may be written entirely in the front matter instead of as sections, but not both.
+        for number, line in enumerate(lines[end + 1 :], start=end + 2):
+            if SECTION_HEADING.match(line):
+                raise ProblemSetError(
+                    [f"Line {number}: problems are listed in the front matter and as sections; use one or the other."]
+                )
         return meta, {}
     problems, lines_by_index = _read_sections(lines, first_line=end + 1)
     return {**meta, "problems": problems}, lines_by_index
