@@ -120,41 +120,57 @@ def _any_between(positions: list[int], start: int, end: int) -> bool:
 def _scan_math(text: str) -> list[Span]:
     if "$" not in text and "\\" not in text:
         return []
-    tokens = list(_TOKEN.finditer(text))
-    blank_lines = [m.start() for m in _BLANK_LINE.finditer(text)]
-    newlines = [m.start() for m in re.finditer("\n", text)]
+    # One pass collects the openers and, per kind, the sorted positions of the closers.
+    openers: list[tuple[int, str, str]] = []
     closers: dict[str, list[int]] = {"$$": [], "$": [], "\\]": [], "\\)": []}
     env_closers: dict[str, list[int]] = {}
     env_closer_ends: dict[int, int] = {}
-    for token in tokens:
-        kind, at = token.group(), token.start()
-        if kind in ("$$", "\\]", "\\)"):
+    for token in _TOKEN.finditer(text):
+        kind = token.group()
+        if kind in ("\\\\", "\\$"):
+            continue  # a LaTeX line break or an escaped dollar delimits nothing
+        at = token.start()
+        if kind == "$$":
             closers[kind].append(at)
-        elif kind == "$" and at > 0 and not text[at - 1].isspace() and not text[at + 1 : at + 2].isdigit():
-            closers["$"].append(at)
-        elif token.group("end") in MATH_ENVIRONMENTS:
-            env_closers.setdefault(token.group("end"), []).append(at)
+            openers.append((at, kind, ""))
+        elif kind == "$":
+            if at > 0 and not text[at - 1].isspace() and not text[at + 1 : at + 2].isdigit():
+                closers[kind].append(at)
+            if text[at + 1 : at + 2].strip():
+                openers.append((at, kind, ""))
+        elif kind in ("\\]", "\\)"):
+            closers[kind].append(at)
+        elif kind in ("\\[", "\\("):
+            openers.append((at, kind, ""))
+        elif (name := token.group("begin")) is not None:
+            if name in MATH_ENVIRONMENTS:
+                openers.append((at, "begin", name))
+        elif (name := token.group("end")) in MATH_ENVIRONMENTS:
+            env_closers.setdefault(name, []).append(at)
             env_closer_ends[at] = token.end()
+    if not openers:
+        return []
+    blank_lines = [m.start() for m in _BLANK_LINE.finditer(text)]
+    newlines = [m.start() for m in re.finditer("\n", text)] if closers["$"] else []
 
     spans: list[Span] = []
     cursor = 0
-    for token in tokens:
-        at, kind = token.start(), token.group()
+    for at, kind, name in openers:
         if at < cursor:
             continue
         end: int | None = None
         if kind == "$$":
             close = _first_after(closers["$$"], at + 1)
             end = close + 2 if close is not None else None
-        elif kind == "$" and text[at + 1 : at + 2].strip():
+        elif kind == "$":
             close = _first_after(closers["$"], at)
             end = close + 1 if close is not None and not _any_between(newlines, at, close) else None
-        elif kind in ("\\[", "\\("):
+        elif kind == "begin":
+            close = _first_after(env_closers.get(name, []), at)
+            end = env_closer_ends[close] if close is not None else None
+        else:
             close = _first_after(closers["\\]" if kind == "\\[" else "\\)"], at)
             end = close + 2 if close is not None else None
-        elif token.group("begin") in MATH_ENVIRONMENTS:
-            close = _first_after(env_closers.get(token.group("begin"), []), at)
-            end = env_closer_ends[close] if close is not None else None
         if end is not None and not _any_between(blank_lines, at, end):
             spans.append((at, end))
             cursor = end
