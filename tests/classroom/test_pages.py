@@ -356,3 +356,12 @@ def test_student_class_page_names_the_teacher(client, teacher, student, course, 
     assert "Teacher: Ms. Rivera" in body
     assert "Roster" not in body
     assert "No assignments yet." in body
+
+
+def test_roster_with_only_a_ta_still_says_no_students(client, teacher, course):
+    UserFactory(username="helper")
+    services.enrollment_add(actor=teacher, course=course, username="helper", role="ta")
+    client.force_login(teacher)
+    body = client.get(reverse("course_detail", args=[course.pk])).content.decode()
+    assert "No students yet. Share the class code above." in body
+    assert "Teaching assistant" in body

@@ -103,7 +103,8 @@ def course_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if context["is_staff"]:
         context |= {
             "assignments": assignments,
-            "roster": selectors.roster(course=enrollment.course),
+            "roster": (roster := list(selectors.roster(course=enrollment.course))),
+            "student_count": sum(1 for member in roster if member.role == Enrollment.Role.STUDENT),
             "upload_form": ProblemSetUploadForm(),
             "member_form": AddMemberForm(),
         }
