@@ -378,6 +378,7 @@ def _run_row(claim: _Claim, grading_version: int, *, result: VerificationResult 
         parameters={
             **(run.parameters if run else {}),
             "budget": {"parallel": claim.request.budget.parallel, "rounds": claim.request.budget.rounds},
+            **({"notes": list(run.notes)} if run and run.notes else {}),
         },
         prompt=run.prompt if run else "",
         raw_output=run.raw_output if run else "",

@@ -398,3 +398,14 @@ def test_gpu_and_cpu_queues_have_their_own_routing_keys():
     assert (queues["cpu"].exchange.name, queues["cpu"].routing_key) == ("cpu", "cpu")
     route = app.amqp.router.route({"queue": "gpu"}, "grading.grade_submission")
     assert route["queue"].routing_key == "gpu"
+
+
+def test_grading_task_declares_bounded_retries_with_backoff_and_time_limits():
+    from verifier_worker.types import VerifierUnavailable
+
+    task = grade_submission_task
+    assert task.autoretry_for == (VerifierUnavailable,)
+    assert task.max_retries == 5
+    assert task.retry_backoff and task.retry_jitter
+    assert task.soft_time_limit and task.time_limit and task.time_limit > task.soft_time_limit
+    assert task.acks_late
