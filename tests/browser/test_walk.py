@@ -209,7 +209,8 @@ def test_live_preview_renders_latex_in_steps(page, screenshot):
     page.goto(f"/problems/{problem.pk}/")
     # the statement's LaTeX is typeset on load
     assert page.locator(".statement .katex").count() == 1
-    page.get_by_label("Write one step per line").press_sequentially("$4x = 22$\n$x = \\frac{11}{2}$", delay=15)
+    # (pasted in one go: the preview follows `input` events, not only key presses)
+    page.get_by_label("Write one step per line").fill("$4x = 22$\n$x = \\frac{11}{2}$")
     page.locator("#step-preview ol.steps > li").nth(1).wait_for()
     # and the steps' LaTeX is typeset after each htmx swap
     page.locator("#step-preview .katex").nth(1).wait_for()

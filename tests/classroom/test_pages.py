@@ -71,7 +71,7 @@ def test_problem_page_has_the_live_preview_wiring_and_statement(client, enrolled
     client.force_login(student)
     body = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
     assert f'hx-post="{reverse("problem_preview", args=[problem.pk])}"' in body
-    assert 'hx-trigger="keyup changed delay:400ms, change"' in body
+    assert 'hx-trigger="input changed delay:400ms, change"' in body
     assert "Solve $3x + 5 = 20$." in body
     assert "0 of 2 used" in body
     assert "No attempts yet." in body
