@@ -106,3 +106,36 @@ def test_without_javascript_a_refresh_shows_the_state(browser, live_server, prob
         screenshot(page, "no-js-graded")
     finally:
         context.close()
+
+
+def test_teacher_sees_details_and_overrides_a_step(page, problem, screenshot):
+    # Given a graded submission (graded in-process: this test needs no broker)
+    from grading import services
+    from grading.models import Submission
+
+    student = problem.assignment.course.enrollments.get(role="student").user
+    teacher = UserFactory(username="rivera", first_name="Ms. Rivera", last_name="")
+    EnrollmentFactory(course=problem.assignment.course, user=teacher, role=Enrollment.Role.TEACHER)
+    submission = Submission.objects.create(
+        problem=problem, student=student, attempt_number=1, text=SOLUTION.replace(" SLOW", ""), backend="fake"
+    )
+    services.submission_grade(submission_id=submission.pk, grading_version=1)
+    # When the teacher opens it
+    log_in(page, "rivera")
+    page.goto(f"/submissions/{submission.pk}/")
+    first_error = page.locator("li[data-first-error]")
+    # Then they see the full explanation, the checker and the run, with an override form per step
+    assert "The fake verifier marks steps containing WRONG as incorrect." in first_error.inner_text()
+    assert "Checker: fake" in first_error.inner_text()
+    assert page.get_by_text("Latest verification run: fake").is_visible()
+    screenshot(page, "teacher-view")
+    # When the teacher marks step 2 correct, with a reason
+    first_error.get_by_label("Verdict for step 2").select_option("correct")
+    first_error.get_by_label("Reason").fill("Moving 5 across is fine here")
+    first_error.get_by_role("button", name="Override").click()
+    # Then the grade follows, and the override is on record
+    page.get_by_text("Step 2 is now marked correct.").wait_for()
+    assert page.locator("li[data-first-error]").count() == 0
+    assert "4 / 4" in page.locator(".fb-summary").inner_text()
+    assert page.get_by_text("Moving 5 across is fine here").is_visible()
+    screenshot(page, "teacher-after-override")
