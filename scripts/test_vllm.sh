@@ -93,9 +93,9 @@ fi
 
 PYTEST_ARGS=(-o addopts="" -p no:cacheprovider -q -ra --strict-markers)
 rc=0
-echo "== transformers backend and chat-template parity ($VENV)"
+echo "== transformers backend, chat-template parity, in-process vllm engine ($VENV)"
 "$VENV/bin/python" -m pytest "${PYTEST_ARGS[@]}" -W ignore::pytest.PytestConfigWarning \
-  tests/vllm/test_transformers_backend.py || rc=1
+  tests/vllm/test_transformers_backend.py tests/vllm/test_vllm_engine.py || rc=1
 # Our own test database and Redis database, so a `make test` running at the same time cannot flush or drop them.
 if [ -z "${DATABASE_URL:-}" ] && (echo >/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/tutor_vllm"
