@@ -16,7 +16,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Faker("first_name")
-    password = factory.PostGenerationMethodCall("set_password", "pass12345")
+    password = factory.django.Password("pass12345")
 
 
 class CourseFactory(factory.django.DjangoModelFactory):
