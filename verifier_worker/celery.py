@@ -59,6 +59,9 @@ app.conf.broker_transport_options = {
     **(app.conf.broker_transport_options or {}),
     "visibility_timeout": VISIBILITY_TIMEOUT,
 }
+if os.environ.get("CELERY_REDIS_KEY_PREFIX"):
+    # Several deployments (or test runs) can share one Redis database without seeing each other's tasks.
+    app.conf.broker_transport_options["global_keyprefix"] = os.environ["CELERY_REDIS_KEY_PREFIX"]
 if os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL"):
     # How often a Redis worker looks for tasks abandoned by a dead worker (kombu's default is about 100 s).
     app.conf.broker_transport_options.update(

@@ -26,6 +26,8 @@ from verifier_worker.celery import app
 REPO = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI") == "true"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+# Every test run gets its own Redis key prefix, so two runs sharing TEST_REDIS_URL never take each other's tasks.
+KEY_PREFIX = f"tutor-test-{os.getpid()}-"
 CELERY = Path(sys.executable).with_name("celery")
 
 # Short limits so a killed worker's task is redelivered within seconds. The visibility timeout stays above the
@@ -38,6 +40,7 @@ WORKER_ENV = {
     "CELERY_VISIBILITY_TIMEOUT": "12",
     "CELERY_UNACKED_RESTORE_INTERVAL": "1",
     "PYTHONUNBUFFERED": "1",
+    "CELERY_REDIS_KEY_PREFIX": KEY_PREFIX,
 }
 
 
@@ -78,18 +81,19 @@ def closed_port() -> int:
 
 
 def point_app_at(broker_url: str) -> None:
-    """Make this process's Celery app publish to `broker_url` for real (not eagerly)."""
+    """Make this process's Celery app publish to `broker_url` for real (not eagerly), under this run's prefix."""
     app.conf.broker_url = broker_url
+    app.conf.broker_transport_options = {**app.conf.broker_transport_options, "global_keyprefix": KEY_PREFIX}
     app.conf.task_always_eager = False
     app._pool = None
     app.amqp._producer_pool = None
 
 
 def clear_celery_keys(client: object) -> None:
-    """Drop the queues and unacked bookkeeping of this app, and nothing else in that Redis database."""
-    keys = ["cpu", "gpu", "unacked", "unacked_index", "unacked_mutex"]
-    keys += [key.decode() for key in client.scan_iter("_kombu.binding.*")]  # type: ignore[attr-defined]
-    client.delete(*keys)  # type: ignore[attr-defined]
+    """Drop this run's queues and unacked bookkeeping, and nothing else in that Redis database."""
+    keys = list(client.scan_iter(f"{KEY_PREFIX}*"))  # type: ignore[attr-defined]
+    if keys:
+        client.delete(*keys)  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -99,7 +103,7 @@ def redis_broker() -> Iterator[str]:
 
     client = redis.Redis.from_url(TEST_REDIS_URL)
     clear_celery_keys(client)  # leftover tasks from an earlier run must not leak in
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "broker_transport_options")}
     point_app_at(TEST_REDIS_URL)
     yield TEST_REDIS_URL
     app.conf.update(saved)
