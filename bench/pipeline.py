@@ -70,6 +70,8 @@ def run() -> dict[str, object]:
             "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "60"),
             "TUTOR_VAR_DIR": str(workdir),
             "PYTHONUNBUFFERED": "1",
+            # Its own Redis keys: a bench never takes (or leaves) tasks of another run on the same Redis.
+            "CELERY_REDIS_KEY_PREFIX": f"bench-{os.getpid()}-",
         }
         child = subprocess.run(
             [sys.executable, "-m", "bench.pipeline", "--child"],
@@ -142,9 +144,6 @@ def child_main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    import redis
-
-    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
 
     from django.contrib.auth import get_user_model
 
@@ -195,6 +194,12 @@ def child_main() -> int:
     finally:
         os.killpg(worker.pid, 15)
         worker.wait(timeout=30)
+        import redis
+
+        client = redis.Redis.from_url(os.environ["REDIS_URL"])
+        leftovers = list(client.scan_iter(f"{os.environ['CELERY_REDIS_KEY_PREFIX']}*"))
+        if leftovers:
+            client.delete(*leftovers)
     figures: dict[str, Any] = {
         "submissions": N,
         "worker_concurrency": CONCURRENCY,
