@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -74,7 +74,7 @@ class GradingPermissionError(Exception):
 # --- Submitting ---------------------------------------------------------------------------------------------
 
 
-def _check_window(assignment: Assignment, now: Any) -> bool:
+def _check_window(assignment: Assignment, now: datetime) -> bool:
     """Raise when the assignment does not accept work now; return whether the submission is late."""
     if assignment.opens_at is not None and now < assignment.opens_at:
         opens = timezone.localtime(assignment.opens_at).strftime("%Y-%m-%d %H:%M")
