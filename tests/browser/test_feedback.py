@@ -139,3 +139,34 @@ def test_teacher_sees_details_and_overrides_a_step(page, problem, screenshot):
     assert "4 / 4" in page.locator(".fb-summary").inner_text()
     assert page.get_by_text("Moving 5 across is fine here").is_visible()
     screenshot(page, "teacher-after-override")
+
+
+def test_teacher_review_queue_and_gradebook(page, problem, screenshot):
+    # Given one confident grade and one the verifier was unsure about
+    from grading import services
+    from grading.models import Submission
+
+    assignment = problem.assignment
+    assignment.review_threshold = 0.8
+    assignment.save()
+    student = assignment.course.enrollments.get(role="student").user
+    teacher = UserFactory(username="rivera", first_name="Ms. Rivera", last_name="")
+    EnrollmentFactory(course=assignment.course, user=teacher, role=Enrollment.Role.TEACHER)
+    for attempt, text in ((1, "$3x = 15$\n$x = 5$"), (2, "$3x = 15$\n$x = 6$ UNSURE")):
+        submission = Submission.objects.create(
+            problem=problem, student=student, attempt_number=attempt, text=text, backend="fake"
+        )
+        services.submission_grade(submission_id=submission.pk, grading_version=1)
+    # When the teacher opens the review queue
+    log_in(page, "rivera")
+    page.goto("/review/")
+    rows = page.locator("tr[data-submission]")
+    # Then only the unsure attempt is there, with the reason
+    assert rows.count() == 1
+    assert "below the review threshold" in rows.first.inner_text()
+    screenshot(page, "review-queue")
+    # And the gradebook shows the best score per student and problem
+    page.goto(f"/assignments/{assignment.pk}/gradebook/")
+    row = page.get_by_role("row", name=re.compile("Ada"))
+    assert "4" in row.locator("td").first.inner_text() and "2 attempts" in row.inner_text()
+    screenshot(page, "gradebook")
