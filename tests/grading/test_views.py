@@ -212,7 +212,7 @@ def test_gradebook_shows_best_score_per_student_and_is_staff_only(client, classr
     client.force_login(classroom.teacher)
     url = reverse("gradebook", args=[classroom.problem.assignment.pk])
     html = client.get(url).content.decode()
-    assert str(best.score) in html
+    assert f'data-best="{best.score}"' in html
     assert "2 attempts" in html
     client.force_login(classroom.student)
     assert client.get(url).status_code == 404
