@@ -113,7 +113,7 @@ _SIMPLE_REPLACEMENTS: tuple[tuple[str, str], ...] = (
     ("\\leq", " ≤ "),
     ("\\ge", " ≥ "),
     ("\\le", " ≤ "),
-    ("\\pi", "pi "),
+    ("\\pi", "pi"),
     ("\\{", " ; "),
     ("\\}", " ; "),
     ("&=", "="),
@@ -131,7 +131,6 @@ _SIMPLE_REPLACEMENTS: tuple[tuple[str, str], ...] = (
     ("√", " sqrt "),
     ("⇒", " ; "),
     ("→", " ; "),
-    ("…", " ; "),
 )
 
 
@@ -142,11 +141,14 @@ def normalize(text: str) -> str:
     out = _TEXT_COMMANDS.sub(lambda m: f" {m.group(1)} ", text)
     out = _BOXED.sub("{", out)
     out = _LATEX_MIXED.sub(lambda m: f"({m.group(1)}+{m.group(2)}/{m.group(3)})", out)
+    # In LaTeX, "2\sqrt{10}", "25\pi", "3\frac{x}{2}" are products: glue them so they read as one term.
+    out = re.sub(r"(?<=[\d)}])\s*(?=\\(?:sqrt|pi|frac|dfrac)(?![A-Za-z]))", "", out)
+    out = re.sub(r"\.\.\.|…", " @ ", out)  # "1.2342...": a repeating decimal is not the number written
     out = _SUBSCRIPT.sub(" @ ", out)
     for _ in range(MAX_DEPTH):
         replaced = _FRAC.sub(lambda m: f"(({m.group(1)})/({m.group(2)}))", out)
         replaced = _FRAC_DIGITS.sub(lambda m: f"(({m.group(1)})/({m.group(2)}))", replaced)
-        replaced = _SQRT.sub(lambda m: f" sqrt({m.group(1)})", replaced)
+        replaced = _SQRT.sub(lambda m: f"sqrt({m.group(1)})", replaced)
         if replaced == out:
             break
         out = replaced
@@ -158,7 +160,7 @@ def normalize(text: str) -> str:
     out = out.replace("{", "(").replace("}", ")")
     # "3 x 4", "3x4", "3 X 4": the letter x between two numbers is a multiplication sign.
     out = re.sub(r"(?<=\d)(?:\s{1,3}[xX]\s{1,3}|[xX])(?=\(?\d)", " * ", out)
-    out = re.sub(r"\)\s+\(", ")(", out)  # "\frac{1}{3} (x - 30)": a product, as the LaTeX means
+    out = re.sub(r"(\)|\bpi)\s+\(", r"\1(", out)  # "\frac{1}{3} (x - 30)": a product, as the LaTeX means
     return out
 
 

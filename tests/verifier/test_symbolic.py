@@ -120,12 +120,20 @@ def test_checked_steps_are_correct_with_evidence() -> None:
 
 
 def test_algebra_slip_is_caught_line_to_line() -> None:
-    result = verify(["3x + 5 = 20", "3x = 25", "x = 25/3"])
+    result = verify(["3x + 5 = 20", "3x = 25", "x = 25/3"], answer="5")
     assert result.first_error_index == 1
     first = result.first_error
     assert first is not None and first.checker == "algebra" and first.confidence >= CONFIDENT
     assert "3x+5=20" in first.explanation and "x = 5" in first.explanation
     assert "5" not in first.hint
+
+
+def test_slip_without_a_reference_answer_is_flagged_softly() -> None:
+    # given no reference answer to corroborate / then the slip is still the first error, but not a confident one
+    result = verify(["12 * 7 = 82", "The answer is 82."])
+    first = result.first_error
+    assert result.first_error_index == 0 and first is not None
+    assert first.checker == "arithmetic" and first.confidence < CONFIDENT
 
 
 def test_valid_algebra_is_not_flagged() -> None:

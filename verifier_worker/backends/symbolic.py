@@ -179,11 +179,19 @@ class _StepJudge:
     def _direct_error(self, state: _StepState) -> StepVerdict | None:
         for finding in state.arithmetic:
             if finding.outcome == "fails" and finding.computed is not None and finding.stated is not None:
-                return _arithmetic_verdict(state.position, finding, self.answer.outcome, _plain_step(state))
+                plain = _plain_step(state) and self._corroborated()
+                return _arithmetic_verdict(state.position, finding, self.answer.outcome, plain)
         for found in state.algebra:
             if found.outcome == "fails" and found.previous is not None:
-                return _algebra_verdict(state.position, found, _simple_derivation(state, found))
+                simple = _simple_derivation(state, found) and self._corroborated()
+                return _algebra_verdict(state.position, found, simple)
         return None
+
+    def _corroborated(self) -> bool:
+        """A slip is shown as a confident first error only when the final answer could be judged too. Without a
+        reference answer (measured on MATH and OlympiadBench) a false equation is too often a step that is wrong
+        for an earlier reason we cannot see, or notation we did not read."""
+        return self.answer.outcome != "unverified"
 
     def _locate_wrong_answer(self, first_direct: int | None) -> StepVerdict | None:
         """When the final answer is wrong and no slip precedes it, point at where the solution went astray."""
@@ -334,7 +342,22 @@ def _with_index(verdict: StepVerdict, index: int) -> StepVerdict:
     return StepVerdict(index, verdict.verdict, verdict.confidence, verdict.explanation, verdict.hint, verdict.checker)
 
 
-CASE_WORDS = ("if ", "case", "let ", "suppose", "try", "substitut", "for ", "when ", "check", "assume", "plug")
+CASE_WORDS = (
+    "if ",
+    "case",
+    "let ",
+    "suppose",
+    "try",
+    "substitut",
+    "for ",
+    "when ",
+    "check",
+    "assume",
+    "plug",
+    "write",
+    "set up",
+    "setting up",
+)
 
 
 def _plain_step(state: _StepState) -> bool:
@@ -353,7 +376,8 @@ def _simple_derivation(state: _StepState, found: algebra.AlgebraFinding) -> bool
     import sympy
 
     lowered = state.text.lower()
-    if any(word in lowered for word in CASE_WORDS) or found.previous is None:
+    alternatives = (" or ", "\\pm", "±", "\\quad")
+    if any(word in lowered for word in CASE_WORDS + alternatives) or found.previous is None:
         return False
     for equation in (found.previous, found.equation):
         try:

@@ -78,6 +78,8 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
         return ArithmeticFinding(claim, "unclear", reason="has variables")
     if not (cas.has_operator(left) or cas.has_operator(right)):
         return ArithmeticFinding(claim, "unclear", reason="restates a number")
+    if claim.left.units and claim.right.units and not claim.left.units & claim.right.units:
+        return ArithmeticFinding(claim, "unclear", reason="different units on each side (a conversion or scale)")
     if len(claim.left.units) > 1 and left[0] in ("add", "sub"):
         return ArithmeticFinding(claim, "unclear", reason="adds different units")
     if _has_percent_mix(left) or _has_percent_mix(right):

@@ -17,6 +17,8 @@ from .. import cas
 from ..cas import Node, Token
 
 UNIT_RUN_LIMIT = 3
+OPERATOR_WORDS = frozenset({"by", "times", "plus", "minus", "than", "over", "into"})
+VERBAL_OPERATIONS = frozenset({"divided", "multiplied", "added", "subtracted", "increased", "decreased"})
 KNOWN_UNITS = frozenset(
     [
         "m",
@@ -123,6 +125,8 @@ def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, r
         return "approxword"
     if lower in cas.SOFT_EQ_WORDS:
         return "soft"
+    if lower in OPERATOR_WORDS or lower in VERBAL_OPERATIONS:
+        return "break"
     if token.glued and prev_role in ("num",) and lower in ("st", "nd", "rd", "th"):
         return "break"  # an ordinal: "1st - 5 = 6th" is about places, not numbers
     if token.glued and roles and roles[-1][1].kind == "other":
@@ -149,6 +153,8 @@ def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, r
     glued_to_number = token.glued and prev_role in ("num", "mixed")
     if glued_to_number and lower not in KNOWN_UNITS:
         return "break"  # "3cQ(2)": letters glued to a number are algebra, not a unit
+    if token.glued and prev_role == "rp":
+        return "break"  # "(1/2)mnp"
     if prev_role in ("num", "mixed", "pct", "rp", "unit") and unit_run < UNIT_RUN_LIMIT:
         return "unit"
     return "break"
@@ -165,7 +171,13 @@ def _runs(roles: list[tuple[str, Token]]) -> list[tuple[list[tuple[str, Token]],
         if role == "unit":
             continue
         if role in ("break", "call"):
-            suspicious = role == "call" or token.text == "@" or (token.kind == "word" and len(token.text) == 1)
+            suspicious = (
+                role == "call"
+                or token.text == "@"
+                or (token.kind == "word" and len(token.text) == 1)
+                or (token.kind == "word" and token.glued)  # "3ab", "(1/2)mnp": algebra glued to the number
+                or token.text.lower() in OPERATOR_WORDS  # "4 divided by 4/9 equals 9"
+            )
             if current:
                 if suspicious:
                     current.append(("break_marker", token))  # "= 5 x x": the last part was cut short
