@@ -7,7 +7,7 @@ Figures:
 
 The measurement runs in a child process with its own settings (a fresh `tutor_bench` PostgreSQL database when
 PostgreSQL answers, else a SQLite file), so it never touches the development database.
-Environment: BENCH_REDIS_URL (default redis://127.0.0.1:6379/14), BENCH_SUBMISSIONS (200), BENCH_WORKER_CONCURRENCY (2).
+Environment: BENCH_REDIS_URL (default redis://127.0.0.1:6379/14), BENCH_SUBMISSIONS (200), BENCH_WORKER_CONCURRENCY (4: tasks mostly wait on the database).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 N = int(os.environ.get("BENCH_SUBMISSIONS", 200))
-CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", 2))
+CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", 4))
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "tutor_bench"}
 
 
@@ -66,6 +66,7 @@ def run() -> dict[str, object]:
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "VERIFIER_DEFAULT_BACKEND": "fake",
             "LOG_LEVEL": "WARNING",
+            "DEBUG": "false",  # as deployed: DEBUG=True records every query and slows the worker down
             # Workers keep their database connection between tasks, as a deployment would.
             "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "60"),
             "TUTOR_VAR_DIR": str(workdir),

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from tutor.classroom.models import Assignment, Enrollment, Problem
@@ -115,13 +115,14 @@ def submission_create(*, student: User, problem: Problem, text: str) -> Submissi
         raise SubmissionError("You are not enrolled as a student in this class.", code="not_enrolled")
     text = _check_text(text)
     is_late = _check_window(assignment, timezone.now())
-    previous = Submission.objects.filter(problem=problem, student_id=student.pk)
-    used = previous.count()
-    if used >= assignment.max_attempts:
+    previous = Submission.objects.filter(problem=problem, student_id=student.pk).aggregate(
+        used=Count("id"), last=Max("attempt_number")
+    )
+    if previous["used"] >= assignment.max_attempts:
         raise SubmissionError(
             f"You have used all {assignment.max_attempts} attempts for this problem.", code="no_attempts_left"
         )
-    last = previous.aggregate(last=Max("attempt_number"))["last"] or 0
+    last = previous["last"] or 0
     submission = Submission.objects.create(
         problem=problem,
         student_id=student.pk,
