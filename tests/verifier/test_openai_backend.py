@@ -269,3 +269,18 @@ def test_chunk_judge_calls_once_per_step_and_stops_at_the_first_negative(serve, 
     assert [v.verdict for v in result.steps] == ["correct", "incorrect", "unverified"]
     assert result.first_error_index == 1 and result.steps[1].confidence == 1.0
     assert result.run.prompt_version == "chunkjudge-v1" and len(result.run.chains) == 4
+
+
+def test_a_server_slower_than_the_timeout_is_unavailable(serve, tokenizer_dir):
+    import time
+
+    def handle(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        time.sleep(1.0)
+        return vllm_like([ALL_CORRECT])(path, body)
+
+    server = serve(handle)
+    backend = OpenAIVerifier(
+        base_url=server.url, model="verifier", tokenizer_path=str(tokenizer_dir), timeout=0.3, max_retries=0
+    )
+    with pytest.raises(VerifierUnavailable, match="timed out"):
+        backend.verify_batch([request()])
