@@ -71,16 +71,20 @@ stop_server() {
   for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
   kill -KILL -- "-$pid" 2>/dev/null
 }
+healthy() {
+  "$ROOT/.venv/bin/python" -c "import sys, urllib.request as u; sys.exit(u.urlopen('$1', timeout=2).status != 200)" \
+    >/dev/null 2>&1
+}
 trap stop_server EXIT
 : >"$LOG"
 echo "test-vllm: starting the vLLM server on 127.0.0.1:$PORT (about 75 s cold, 40 s warm); log: $LOG"
 start_server
 for _ in $(seq 300); do
-  curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
+  healthy "http://127.0.0.1:$PORT/health" && break
   kill -0 "$(cat "$PID_FILE")" 2>/dev/null || { tail -40 "$LOG" >&2; die "the vLLM server exited during startup"; }
   sleep 1
 done
-curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { tail -40 "$LOG" >&2; die "the vLLM server is not healthy"; }
+healthy "http://127.0.0.1:$PORT/health" || { tail -40 "$LOG" >&2; die "the vLLM server is not healthy"; }
 echo "test-vllm: server healthy after $(elapsed)"
 
 export VLLM_TEST_URL="http://127.0.0.1:$PORT/v1" VLLM_TEST_MODEL=$MODEL_NAME VLLM_TEST_MODEL_DIR=$MODEL_DIR
