@@ -214,3 +214,31 @@ def test_ten_step_solution_is_fast() -> None:
     for _ in range(5):
         verifier.verify_batch([request])
     assert (time.perf_counter() - started) / 5 < 0.2
+
+
+def test_misstated_final_line_is_flagged_at_the_final_line() -> None:
+    # given every calculation right and the expected answer reached, but a different final line
+    steps = ["She buys 3 packs of 4 pens: 3 × 4 = 12 pens.", "She gives away 2: 12 - 2 = 10 pens.", "The answer is 12."]
+    result = verify(steps, answer="10")
+    # then the final line is where it went wrong
+    assert result.first_error_index == 2
+    first = result.first_error
+    assert first is not None and first.checker == "final_answer"
+
+
+def test_going_past_the_expected_answer_is_flagged_after_it() -> None:
+    steps = ["3 × 4 = 12 pens in all.", "Half are red: 12 / 2 = 6 red pens.", "Then 6 + 2 = 8.", "The answer is 8."]
+    result = verify(steps, answer="6")
+    assert result.first_error_index == 2
+    first = result.first_error
+    assert first is not None and "already reached 6" in first.explanation
+
+
+def test_answer_only_points_at_an_invented_number() -> None:
+    # given only the answer: the step using a number the problem never gave is the likely first error
+    statement = "Tom has 5 bags with 4 apples each. How many apples?"
+    steps = ["Tom has 5 bags.", "Each bag has 6 apples, so 5 × 6 = 30 apples.", "The answer is 30."]
+    result = verify(steps, answer="20", statement=statement)
+    assert result.first_error_index == 1
+    first = result.first_error
+    assert first is not None and first.checker == "grounding" and first.confidence < CONFIDENT

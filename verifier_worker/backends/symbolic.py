@@ -30,6 +30,7 @@ ARITHMETIC_CONFIDENCE = 0.97
 ALGEBRA_CONFIDENCE = 0.92
 GROUNDING_CONFIDENCE = 0.7
 FINAL_STEP_CONFIDENCE = 0.6
+GUESS_CONFIDENCE = 0.4
 CORRECT_CONFIDENCE = 0.85
 UNSURE_CONFIDENCE = 0.75  # a direct check failed, but in notation we may have misread
 DEFAULT_BUDGET_SECONDS = 5.0
@@ -183,9 +184,23 @@ class _StepJudge:
                 return _arithmetic_verdict(state.position, finding, self.answer.outcome, plain)
         for found in state.algebra:
             if found.outcome == "fails" and found.previous is not None:
-                simple = _simple_derivation(state, found) and self._corroborated()
+                simple = _simple_derivation(state, found) and self._corroborated() and self._setup_was_right(found)
                 return _algebra_verdict(state.position, found, simple)
         return None
+
+    def _setup_was_right(self, found: algebra.AlgebraFinding) -> bool:
+        """The equation before the slip solves to a value the reference supports (the answer, or with a reference
+        solution any value it computes). Otherwise the setup itself may be the first error."""
+        if found.previous is None or not found.previous.solutions:
+            return False
+        allowed = self._plausible().results if self.request.problem.reference_steps else set()
+        answer = plain_number(self.request.problem.reference_answer)
+        if answer is not None:
+            allowed = allowed | {round(float(answer), 6)}
+        for solution in found.previous.solutions:
+            if getattr(solution, "is_Rational", False) and round(float(solution), 6) in allowed:
+                return True
+        return False
 
     def _corroborated(self) -> bool:
         """A slip is shown as a confident first error only when the final answer could be judged too. Without a
@@ -194,7 +209,13 @@ class _StepJudge:
         return self.answer.outcome != "unverified"
 
     def _locate_wrong_answer(self, first_direct: int | None) -> StepVerdict | None:
-        """When the final answer is wrong and no slip precedes it, point at where the solution went astray."""
+        """When the final answer is wrong and no slip precedes it, point at where the solution went astray.
+
+        In order: the student reached the expected answer and then moved on (the step after it); with a reference
+        solution, the first step that leaves the values it supports; without one, the first step that brings in
+        a number from nowhere, else the first calculation (the earliest place the reasoning can have gone
+        wrong); finally the first step that writes the wrong final value.
+        """
         answer = self.answer
         if answer.outcome != "incorrect" or answer.answer is None:
             return None
@@ -202,16 +223,16 @@ class _StepJudge:
         if first_direct is not None and first_direct <= answer_position:
             return None
         wrong_value = plain_number(answer.answer.text)
-        mention = (
-            grounding.first_mention([s.math for s in self.states], wrong_value, answer_position)
-            if wrong_value is not None
-            else None
-        )
+        steps_math = [s.math for s in self.states]
+        mention = grounding.first_mention(steps_math, wrong_value, answer_position) if wrong_value else None
         limit = answer_position if mention is None else mention
+        reached = self._reached_expected_answer(answer_position)
+        if reached is not None:
+            return self._answer_verdict(min(reached + 1, answer_position), answer_position, "moved past")
         if self.use_grounding and self.request.problem.reference_steps:
             finding = grounding.first_departure(
                 [s.text for s in self.states],
-                [s.math for s in self.states],
+                steps_math,
                 [s.arithmetic for s in self.states],
                 [s.equations for s in self.states],
                 self._plausible(),
@@ -219,13 +240,61 @@ class _StepJudge:
             )
             if finding is not None:
                 return _grounding_verdict(finding)
-        position = limit
-        shown = answer.answer.text.strip()
+            return self._answer_verdict(limit, answer_position, "")
+        guess = self._first_reasoning_step(limit) if self.use_grounding else None
+        return self._answer_verdict(limit if guess is None else guess, answer_position, "guess")
+
+    def _reached_expected_answer(self, answer_position: int) -> int | None:
+        """The step where the student computed the expected answer, if that happened before the final step."""
+        expected = plain_number(self.request.problem.reference_answer)
+        if expected is None:
+            return None
+        for state in self.states[:answer_position]:
+            for finding in state.arithmetic:
+                if finding.outcome == "holds" and finding.stated is not None and finding.stated == expected:
+                    return state.position
+        return None
+
+    def _first_reasoning_step(self, limit: int) -> int | None:
+        """Without a reference solution: the first step that uses a number neither the problem nor an earlier
+        step gave (a wrong fact or an invented quantity), else the first step that calculates anything."""
+        problem = self.request.problem
+        known = {round(float(v), 6) for v in _cached(problem.statement, self.cache).numbers}
+        known |= {round(float(v), 6) for v in grounding.UNIT_CONSTANTS}
+        known |= {round(float(v), 6) for v in grounding.words_to_numbers(problem.statement)}
+        first_calculation: int | None = None
+        for state in self.states[: limit + 1]:
+            held = [f for f in state.arithmetic if f.outcome == "holds"]
+            if held and first_calculation is None:
+                first_calculation = state.position
+            for finding in held:
+                if any(round(float(leaf), 6) not in known for leaf in _leaves(finding.claim.left.node)):
+                    return state.position
+            known |= {round(float(v), 6) for v in state.math.numbers}
+        return first_calculation
+
+    def _answer_verdict(self, position: int, answer_position: int, why: str) -> StepVerdict:
+        assert self.answer.answer is not None
+        shown = self.answer.answer.text.strip()
         expected = self.request.problem.reference_answer.strip()
         if position == answer_position:
             explanation = f"Your final answer {shown} does not match the expected answer, {expected}."
             hint = "Your final answer does not match the expected answer. Check your steps."
             checker = "final_answer"
+        elif why == "moved past":
+            explanation = (
+                f"The step before this one already reached {expected}, the expected answer; this step goes on "
+                f"and the final answer becomes {shown}."
+            )
+            hint = "Look back: you may already have had the answer before this step."
+            checker = "grounding"
+        elif why == "guess":
+            explanation = (
+                f"The final answer {shown} does not match the expected answer, {expected}, and every calculation "
+                "is right, so the reasoning went wrong somewhere. This is the first step where it could have."
+            )
+            hint = "The final answer is not right, but the calculations are. Check what this step works out."
+            checker = "grounding"
         else:
             explanation = (
                 f"This step reaches {shown}, which is the final answer, and it does not match the expected "
@@ -233,14 +302,8 @@ class _StepJudge:
             )
             hint = "This step leads to a final answer that does not match the expected one. Check it."
             checker = "grounding"
-        return StepVerdict(
-            index=position,
-            verdict="incorrect",
-            confidence=FINAL_STEP_CONFIDENCE,
-            explanation=explanation,
-            hint=hint,
-            checker=checker,
-        )
+        confidence = FINAL_STEP_CONFIDENCE if why != "guess" else GUESS_CONFIDENCE
+        return StepVerdict(position, "incorrect", confidence, explanation, hint, checker)
 
     def _departure_before(self, limit: int) -> StepVerdict | None:
         """A slip was found, but the solution may have left every valid path before it."""
@@ -317,6 +380,16 @@ class _StepJudge:
             confidence=0.0,
             explanation="This step has no calculation or equation that could be checked.",
         )
+
+
+def _leaves(node: cas.Node) -> list[Fraction]:
+    if node[0] == "num":
+        return [node[1]]
+    out: list[Fraction] = []
+    for child in node[1:]:
+        if isinstance(child, tuple):
+            out.extend(_leaves(child))
+    return out
 
 
 def _grounding_verdict(finding: grounding.GroundingFinding) -> StepVerdict:

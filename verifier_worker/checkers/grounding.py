@@ -63,7 +63,7 @@ class GroundingFinding:
     reason: str
 
 
-def _words_to_numbers(text: str) -> set[Fraction]:
+def words_to_numbers(text: str) -> set[Fraction]:
     return {NUMBER_WORDS[w.lower()] for w in _WORD.findall(text) if w.lower() in NUMBER_WORDS}
 
 
@@ -100,7 +100,7 @@ def plausible_values(
         results.add(reference_answer)
     mentioned: set[Fraction | float] = set(results)
     mentioned.update(statement_numbers)
-    mentioned.update(_words_to_numbers(statement))
+    mentioned.update(words_to_numbers(statement))
     mentioned.update(UNIT_CONSTANTS)
     mentioned.update(reference.numbers)
     return Plausible(_expand(results), _expand(mentioned))
