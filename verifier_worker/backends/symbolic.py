@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import cas
 from ..checkers import algebra, grounding
+from ..checkers.algebra import AlgebraFinding, Equation
 from ..checkers.arithmetic import ArithmeticFinding, check_claims, format_number
 from ..checkers.claims import Claim, StepMath, step_math
 from ..checkers.final_answer import AnswerFinding, check_final_answer, plain_number
@@ -43,8 +44,8 @@ class _StepState:
     text: str
     math: StepMath
     arithmetic: list[ArithmeticFinding] = field(default_factory=list)
-    algebra: list[algebra.AlgebraFinding] = field(default_factory=list)
-    equations: list[algebra.Equation] = field(default_factory=list)
+    algebra: list[AlgebraFinding] = field(default_factory=list)
+    equations: list[Equation] = field(default_factory=list)
     unverified_reason: str = ""
     trace: list[str] = field(default_factory=list)
 
