@@ -157,6 +157,7 @@ class _StepJudge:
         self.answer = answer
         self.cache = cache
         self.use_grounding = use_grounding
+        self._plausible_cache: grounding.Plausible | None = None
 
     def verdicts(self) -> list[StepVerdict]:
         direct = {s.position: v for s in self.states if (v := self._direct_error(s)) is not None}
@@ -321,6 +322,11 @@ class _StepJudge:
         return _grounding_verdict(finding) if finding is not None else None
 
     def _plausible(self) -> grounding.Plausible:
+        if self._plausible_cache is None:
+            self._plausible_cache = self._compute_plausible()
+        return self._plausible_cache
+
+    def _compute_plausible(self) -> grounding.Plausible:
         problem = self.request.problem
         statement_math = _cached(problem.statement, self.cache)
         reference_numbers: list[Fraction] = []
@@ -458,7 +464,7 @@ def _simple_derivation(state: _StepState, found: algebra.AlgebraFinding) -> bool
             degree = sympy.Poly(
                 sympy.fraction(sympy.together(equation.expression))[0], sympy.Symbol(equation.variable)
             ).degree()
-        except sympy.PolynomialError:
+        except Exception:  # not a polynomial, or sympy could not tell: not a simple derivation
             return False
         if degree != 1:
             return False

@@ -79,7 +79,9 @@ def equation_of(claim: Claim, cache: dict[str, Equation | None]) -> Equation | N
             equation = Equation(claim, name, expression, None)  # an identity, not a condition on the variable
         else:
             equation = Equation(claim, name, expression, _solve(expression, sympy.Symbol(name)))
-    except (cas.ParseFailure, cas.HostileInput, ValueError, TypeError, ZeroDivisionError):
+    except (cas.ParseFailure, cas.HostileInput):
+        equation = None
+    except Exception:  # sympy raises many kinds (NotImplementedError, PolynomialError, ...): no judgement then
         equation = None
     cache[key] = equation
     return equation

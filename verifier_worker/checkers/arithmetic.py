@@ -149,6 +149,8 @@ def check_claims(claims: tuple[Claim, ...]) -> list[ArithmeticFinding]:
     for claim in claims:
         try:
             findings.append(check_claim(claim))
-        except cas.ParseFailure as exc:
-            findings.append(ArithmeticFinding(claim, "unclear", reason=str(exc)))
+        except cas.HostileInput:
+            raise  # the caller leaves the whole step unverified, with this reason
+        except (cas.ParseFailure, OverflowError, ValueError, ZeroDivisionError) as exc:
+            findings.append(ArithmeticFinding(claim, "unclear", reason=str(exc) or type(exc).__name__))
     return findings
