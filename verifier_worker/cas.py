@@ -143,7 +143,9 @@ def normalize(text: str) -> str:
     out = _LATEX_MIXED.sub(lambda m: f"({m.group(1)}+{m.group(2)}/{m.group(3)})", out)
     # In LaTeX, "2\sqrt{10}", "25\pi", "3\frac{x}{2}" are products: glue them so they read as one term.
     out = re.sub(r"(?<=[\d)}])\s*(?=\\(?:sqrt|pi|frac|dfrac)(?![A-Za-z]))", "", out)
-    out = re.sub(r"\.\.\.|…", " @ ", out)  # "1.2342...": a repeating decimal is not the number written
+    # "1.2342...": a repeating decimal is not the number written; "7:50 + 30 minutes = 8:20": nor is a clock time.
+    out = re.sub(r"\.\.\.|…", " @ ", out)
+    out = re.sub(r"\b\d{1,2}:\d{2}\b", " @ ", out)
     out = _SUBSCRIPT.sub(" @ ", out)
     for _ in range(MAX_DEPTH):
         replaced = _FRAC.sub(lambda m: f"(({m.group(1)})/({m.group(2)}))", out)

@@ -93,6 +93,8 @@ def test_each_notation_slip_is_caught(step: str, operation: str) -> None:
         "5 * 2 = 10 + 3 = 13",
         "She has 18 flamingos and takes back one third of them.",
         "1st - 5 = 6th place.",
+        "He left at 7:50 + 30 minutes = 8:20 a.m.",
+        "15 brown socks cost 15 * 20 cents = $3.",
         "Alyana's age = Chenny's age - 4 = 10 - 4 = 6",
     ],
 )

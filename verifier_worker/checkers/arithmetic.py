@@ -100,9 +100,22 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
         return ArithmeticFinding(claim, "unclear", computed, stated, reason="rounded to a whole number")
     if isinstance(computed, float) and _close(a, b, 0.01 * abs(a)):
         return ArithmeticFinding(claim, "unclear", computed, stated, reason="irrational value, rounded")
+    if (claim.left.units or claim.right.units) and _conversion_ratio(a, b):
+        return ArithmeticFinding(claim, "unclear", computed, stated, reason="may be a unit conversion")
     if _run_on(claim, computed):
         return ArithmeticFinding(claim, "holds", computed, stated, reason="the next calculation continues here")
     return ArithmeticFinding(claim, "fails", computed, stated)
+
+
+CONVERSION_FACTORS = (10, 12, 16, 24, 36, 60, 100, 1000, 3600)
+
+
+def _conversion_ratio(a: float, b: float) -> bool:
+    """ "15 × 20 cents = $3": the sides differ by a unit factor, and units are written."""
+    if a == 0 or b == 0:
+        return False
+    ratio = max(abs(a), abs(b)) / min(abs(a), abs(b))
+    return any(math.isclose(ratio, factor, rel_tol=1e-9) for factor in CONVERSION_FACTORS)
 
 
 def _is_lone(node: cas.Node) -> bool:
