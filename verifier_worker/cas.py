@@ -147,6 +147,8 @@ def normalize(text: str) -> str:
     out = re.sub(r"\.\.\.|…", " @ ", out)
     out = re.sub(r"\b\d{1,2}:\d{2}\b", " @ ", out)
     out = _SUBSCRIPT.sub(" @ ", out)
+    # "7995 (total cookies) - 2595 (rainbow cookies)": a note in brackets is not part of the calculation.
+    out = re.sub(r"\(\s*[A-Za-z][A-Za-z\s'’-]+\)", " ", out)
     for _ in range(MAX_DEPTH):
         replaced = _FRAC.sub(lambda m: f"(({m.group(1)})/({m.group(2)}))", out)
         replaced = _FRAC_DIGITS.sub(lambda m: f"(({m.group(1)})/({m.group(2)}))", replaced)

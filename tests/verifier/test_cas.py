@@ -83,3 +83,24 @@ def test_sympy_conversion_builds_expressions_without_eval() -> None:
 def test_render_uses_school_symbols() -> None:
     node = cas.parse_tokens(cas.tokenize(cas.normalize("12 * 7")))
     assert cas.render(node) == "12 × 7"
+
+
+@pytest.mark.parametrize(
+    ("text", "left", "right"),
+    [
+        ("so that's 5*5 = 25 classes", "5 * 5", "25"),
+        ("7995 (total cookies) - 2595 (rainbow cookies) = 4500", "7995 - 2595", "4500"),
+        ("3 plates × $6.00/plate = $18.00", "3 * 6.00", "18.00"),
+        ("It increases by 20/100*20 = $4", "20 / 100 * 20", "4"),
+    ],
+)
+def test_claims_are_read_through_notes_rates_and_contractions(text: str, left: str, right: str) -> None:
+    claims = claims_in(text)
+    assert [(c.left.text, c.right.text) for c in claims] == [(left, right)]
+
+
+@pytest.mark.parametrize(
+    "text", ["4 divided by 4/9 equals 9", "b x 1.5 + 3 = 15", "3 x 50 = 5 x x", r"\[49 - 6 = 3ab\]"]
+)
+def test_partial_calculations_are_not_claims(text: str) -> None:
+    assert claims_in(text) == ()

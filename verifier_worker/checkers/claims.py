@@ -17,7 +17,7 @@ from .. import cas
 from ..cas import Node, Token
 
 UNIT_RUN_LIMIT = 3
-OPERATOR_WORDS = frozenset({"by", "times", "plus", "minus", "than", "over", "into"})
+OPERATOR_WORDS = frozenset({"times", "plus", "minus"})
 VERBAL_OPERATIONS = frozenset({"divided", "multiplied", "added", "subtracted", "increased", "decreased"})
 KNOWN_UNITS = frozenset(
     [
@@ -131,7 +131,9 @@ def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, r
         return "break"  # an ordinal: "1st - 5 = 6th" is about places, not numbers
     if token.glued and roles and roles[-1][1].kind == "other":
         return "break"  # "t_s", "Chenny's": part of a name
-    if prev_role == "op" and roles[-1][1].text == "/" and len(roles) >= 2 and roles[-2][0] == "unit":
+    if prev_role == "op" and roles[-1][1].text == "/" and len(roles) >= 2 and roles[-2][0] in ("unit", "num"):
+        if roles[-2][0] == "num" and len(word) > 1:
+            roles[-1] = ("unit", roles[-1][1])  # "$6.00/plate", "$5/hour": a rate, the slash is part of the unit
         return "unit"
     if len(word) == 1:
         if nxt is not None and nxt.kind == "lp" and nxt.glued and prev_role != "num":
@@ -167,17 +169,22 @@ def _runs(roles: list[tuple[str, Token]]) -> list[tuple[list[tuple[str, Token]],
     after_word = False
     last_operand_end = False
     previous_kind = ""
+    previous_text = ""
+    last_kind = ""
     for role, token in roles:
+        before_kind, last_kind = last_kind, token.kind  # before_kind: the token right before this one
         if role == "unit":
             continue
         if role in ("break", "call"):
             suspicious = (
                 role == "call"
                 or token.text == "@"
-                or (token.kind == "word" and len(token.text) == 1)
-                or (token.kind == "word" and token.glued)  # "3ab", "(1/2)mnp": algebra glued to the number
-                or token.text.lower() in OPERATOR_WORDS  # "4 divided by 4/9 equals 9"
+                or token.text in ("x", "X")  # "b x 1.5 + 3", "= 5 x x": a product we cannot read whole
+                or (token.kind == "word" and token.glued and before_kind in ("num", "rp"))  # "3ab", "(1/2)mnp"
+                or token.text.lower() in OPERATOR_WORDS  # "3 times 4"
+                or (token.text.lower() == "by" and previous_text in VERBAL_OPERATIONS)  # "divided by 4/9"
             )
+            previous_text = token.text.lower()
             if current:
                 if suspicious:
                     current.append(("break_marker", token))  # "= 5 x x": the last part was cut short
