@@ -143,7 +143,8 @@ def _step_view(step: Step, *, first_error_index: int | None, graded: bool, revea
         state=state,
         label=label,
         icon=icon,
-        confidence=step.confidence if graded else None,
+        # A step nobody could check has no confidence worth showing ("0% confident" reads as "wrong").
+        confidence=step.confidence if graded and state != "unverified" else None,
         explanation=shown,
         hint=step.hint,
         checker=step.checker,

@@ -225,3 +225,24 @@ def test_audit_page_tells_the_full_story(client, classroom):
     assert "fake-v1" in html
     assert "submission.graded" in html
     assert "queued → segmenting" in html
+
+
+def test_a_step_nobody_could_check_shows_no_confidence(client, classroom):
+    # Given a graded submission whose first step had nothing checkable (confidence 0 from the backend)
+    submission = SubmissionFactory(
+        problem=classroom.problem,
+        student=classroom.student,
+        status=Status.GRADED,
+        score=Decimal(2),
+        graded_at=timezone.now(),
+        final_answer_verdict="correct",
+    )
+    Step.objects.create(submission=submission, index=0, text="Let x be the number.", verdict="unverified", confidence=0)
+    Step.objects.create(submission=submission, index=1, text="x = 5", verdict="correct", confidence=0.97)
+    client.force_login(classroom.student)
+    # When the student opens the page
+    html = client.get(reverse("submission_detail", args=[submission.pk])).content.decode()
+    # Then the unchecked step says so, without a misleading "0% confident"
+    assert "Not checked" in html
+    assert "0% confident" not in html
+    assert "97% confident" in html
