@@ -246,3 +246,17 @@ def test_a_step_nobody_could_check_shows_no_confidence(client, classroom):
     assert "Not checked" in html
     assert "0% confident" not in html
     assert "97% confident" in html
+
+
+def test_nav_shows_teachers_the_review_queue_with_its_count_and_hides_it_from_students(client, classroom):
+    # Given one submission waiting for review in the teacher's class
+    SubmissionFactory(problem=classroom.problem, student=classroom.student, status=Status.NEEDS_REVIEW)
+    # When the teacher opens any page
+    client.force_login(classroom.teacher)
+    html = client.get(reverse("home")).content.decode()
+    # Then the nav links to the review queue with the number waiting
+    assert f'href="{reverse("review_queue")}"' in html
+    assert 'aria-label="1 waiting"' in html
+    # and a student gets no such link
+    client.force_login(classroom.student)
+    assert f'href="{reverse("review_queue")}"' not in client.get(reverse("home")).content.decode()
