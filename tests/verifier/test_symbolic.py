@@ -189,7 +189,14 @@ def test_grounding_locates_the_step_that_leaves_the_reference_path() -> None:
 
 @pytest.mark.parametrize(
     "hostile",
-    ["10^{10^{10^{10}}} = 7", "9!!!!!! = 1", "1 + " * 60_000 + "1 = 2", "{" * 300 + "1" + "}" * 300],
+    [
+        "10^{10^{10^{10}}} = 7",
+        "9!!!!!! = 1",
+        "1 + " * 60_000 + "1 = 2",
+        "{" * 300 + "1" + "}" * 300,
+        "the answer is " * 20_000,
+        "\\boxed{" * 5_000,
+    ],
 )
 def test_hostile_step_is_unverified_with_a_reason_quickly(hostile: str) -> None:
     started = time.perf_counter()

@@ -228,6 +228,10 @@ class _StepJudge:
         steps_math = [s.math for s in self.states]
         mention = grounding.first_mention(steps_math, wrong_value, answer_position) if wrong_value else None
         limit = answer_position if mention is None else mention
+        if mention is not None and wrong_value is not None and self._reference_computes(wrong_value):
+            # The wrong answer is a value a valid solution passes through: the student stopped early or turned
+            # off after it, so the error is not where the value first appears.
+            limit = answer_position
         reached = self._reached_expected_answer(answer_position)
         if reached is not None:
             return self._answer_verdict(min(reached + 1, answer_position), answer_position, "moved past")
@@ -245,6 +249,11 @@ class _StepJudge:
             return self._answer_verdict(limit, answer_position, "")
         guess = self._first_reasoning_step(limit) if self.use_grounding else None
         return self._answer_verdict(limit if guess is None else guess, answer_position, "guess")
+
+    def _reference_computes(self, value: Fraction) -> bool:
+        if not self.request.problem.reference_steps:
+            return False
+        return round(float(value), 6) in self._plausible().results
 
     def _reached_expected_answer(self, answer_position: int) -> int | None:
         """The step where the student computed the expected answer, if that happened before the final step."""

@@ -59,6 +59,8 @@ def _last_boxed(text: str) -> str | None:
 
 
 def find_answer(steps: list[str]) -> FoundAnswer | None:
+    # Steps too long to check are skipped here too, so no pattern runs over a hostile 200 KB line.
+    steps = [step if len(step) <= cas.MAX_TEXT_CHARS else "" for step in steps]
     for position in range(len(steps) - 1, -1, -1):
         boxed = _last_boxed(steps[position])
         if boxed is not None:
