@@ -33,6 +33,8 @@ GROUNDING_CONFIDENCE = 0.7
 FINAL_STEP_CONFIDENCE = 0.6
 GUESS_CONFIDENCE = 0.4
 CORRECT_CONFIDENCE = 0.85
+# A false equation in a solution whose final answer is right: often a typo, or our misreading; shown softly.
+ANSWER_RIGHT_SLIP_CONFIDENCE = 0.85
 UNSURE_CONFIDENCE = 0.75  # a direct check failed, but in notation we may have misread
 DEFAULT_BUDGET_SECONDS = 5.0
 
@@ -491,7 +493,7 @@ def _arithmetic_verdict(position: int, finding: ArithmeticFinding, answer_outcom
         )
     else:
         explanation = f"{left} is {format_number(finding.computed)}, not {format_number(finding.stated)}."
-    confidence = ARITHMETIC_CONFIDENCE if answer_outcome != "correct" else ARITHMETIC_CONFIDENCE - 0.05
+    confidence = ARITHMETIC_CONFIDENCE if answer_outcome != "correct" else ANSWER_RIGHT_SLIP_CONFIDENCE
     if not plain:
         confidence = UNSURE_CONFIDENCE
     return StepVerdict(
