@@ -10,7 +10,8 @@ export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-tutor.settings.base}"
 $BIN/python manage.py migrate --noinput
 $BIN/python manage.py load_demo
 
-$BIN/celery -A verifier_worker.celery worker -Q cpu,gpu --concurrency 2 --loglevel INFO \
+# -B: the embedded beat runs the grading sweep (re-enqueues anything stuck, e.g. submitted while the broker was down).
+$BIN/celery -A verifier_worker.celery worker -B --schedule var/celerybeat-schedule -Q cpu,gpu --concurrency 2 --loglevel INFO \
     --hostname "demo@%h" >var/worker.log 2>&1 &
 WORKER_PID=$!
 trap 'kill $WORKER_PID 2>/dev/null || true' EXIT INT TERM

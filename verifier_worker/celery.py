@@ -7,11 +7,12 @@ worker never hoards long inference tasks. Grading tasks are routed per submissio
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import celeryd_init
+from celery.signals import celeryd_init, worker_process_init
 from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutor.settings.base")
@@ -78,3 +79,20 @@ def _gpu_workers_prefetch_one(sender: Any = None, conf: Any = None, options: Any
         queues = queues.split(",")
     if "gpu" in queues and conf is not None:
         conf.worker_prefetch_multiplier = 1
+
+
+@worker_process_init.connect
+def _warm_up_symbolic_checker(**_: Any) -> None:
+    """Pay sympy's and math-verify's lazy imports (about 0.7 s) when a worker process starts, not on the
+    first student's submission."""
+    from verifier_worker import registry
+    from verifier_worker.types import Problem, StepInput, VerificationRequest
+
+    request = VerificationRequest(
+        problem=Problem(statement="Solve $2x + 1 = 7$.", reference_answer="3", reference_steps=("2x = 6", "x = 3")),
+        steps=(StepInput(0, "2x + 1 = 7"), StepInput(1, "2x = 6"), StepInput(2, "x = 3")),
+    )
+    try:
+        registry.get_verifier("symbolic").verify_batch([request])
+    except Exception:  # a warm-up must never stop a worker from starting
+        logging.getLogger(__name__).exception("Warming up the symbolic checker failed")
