@@ -500,6 +500,8 @@ def render(node: Node) -> str:
     right = _wrapped(node[2], power + (0 if kind in ("add", "mul") else 1))
     if kind == "mul" and node[1][0] == "num" and node[2][0] == "var":
         return left + right
+    if kind == "mul" and node[1][0] == "num" and node[2][0] in ("add", "sub") and variables(node[2]):
+        return f"{left}({render(node[2])})"
     if kind == "mul" and node[1][0] == "pct":
         return f"{left} of {right}"
     if kind == "div" and node[1][0] == "num" and node[2][0] == "num":

@@ -126,7 +126,7 @@ def test_algebra_slip_is_caught_line_to_line() -> None:
     assert result.first_error_index == 1
     first = result.first_error
     assert first is not None and first.checker == "algebra" and first.confidence >= CONFIDENT
-    assert "3x+5=20" in first.explanation and "x = 5" in first.explanation
+    assert first.explanation == "From 3x + 5 = 20 it follows that 3x = 15; this step has 3x = 25."
     assert "5" not in first.hint
 
 
@@ -142,6 +142,19 @@ def test_valid_algebra_is_not_flagged() -> None:
     result = verify(["3x + 5 = 20", "3x = 15", "Divide both sides by 3: x = 5"], answer="5")
     assert result.first_error_index is None
     assert result.steps[1].verdict == "correct" and result.steps[1].checker == "algebra"
+
+
+def test_first_line_is_checked_against_the_problems_equation() -> None:
+    statement = "Solve $5(x - 2) = 2x + 8$."
+    right = verify(
+        ["$5(x - 2) = 2x + 8$", "$5x - 10 = 2x + 8$", "$3x = 18$", "$x = 6$"], answer="6", statement=statement
+    )
+    assert [v.verdict for v in right.steps] == ["correct"] * 4
+    wrong = verify(["5x - 2 = 2x + 8", "3x = 10", "x = 10/3"], answer="6", statement=statement)
+    assert wrong.first_error_index == 0 and wrong.final_answer_verdict == "incorrect"
+    first = wrong.first_error
+    assert first is not None and first.checker == "algebra" and first.confidence >= CONFIDENT
+    assert "does not follow from 5(x - 2) = 2x + 8" in first.explanation
 
 
 def test_expanding_brackets_wrongly_is_caught() -> None:

@@ -70,7 +70,7 @@ class SymbolicVerifier:
             self._analyse_step(position, step.index, step.text, cache, deadline)
             for position, step in enumerate(request.steps)
         ]
-        self._check_algebra(states, deadline)
+        self._check_algebra(states, deadline, request.problem.statement, cache)
         answer = check_final_answer([s.text for s in states], request.problem.reference_answer)
         verdicts = _StepJudge(request, states, answer, cache, self.use_grounding).verdicts()
         first = next((v.index for v in verdicts if v.verdict == "incorrect"), None)
@@ -121,9 +121,16 @@ class SymbolicVerifier:
             state.unverified_reason = str(exc)
         return state
 
-    def _check_algebra(self, states: list[_StepState], deadline: cas.Deadline) -> None:
+    def _check_algebra(
+        self, states: list[_StepState], deadline: cas.Deadline, statement: str, self_cache: dict[str, StepMath]
+    ) -> None:
         equation_cache: dict[str, algebra.Equation | None] = {}
+        # "Solve 5(x - 2) = 2x + 8": the problem's own equation is where the first line must come from.
         previous: algebra.Equation | None = None
+        for claim in _cached(statement, self_cache).claims if statement else ():
+            candidate = algebra.equation_of(claim, equation_cache)
+            if candidate is not None and candidate.expression != 0:
+                previous = candidate
         for state in states:
             if state.unverified_reason:
                 continue
@@ -510,11 +517,14 @@ def _algebra_verdict(position: int, found: algebra.AlgebraFinding, simple: bool)
     assert found.previous is not None
     previous, current = found.previous, found.equation
     variable = current.variable
-    explanation = f"{previous.text} does not lead to {current.text}."
-    if previous.solutions:
+    explanation = f"{current.text} does not follow from {previous.text}."
+    expected = current.expected_form(next(iter(previous.solutions))) if len(previous.solutions or ()) == 1 else None
+    if expected is not None:
+        explanation = f"From {previous.text} it follows that {expected}; this step has {current.text}."
+    elif previous.solutions:
         explanation += (
-            f" From {previous.text} it follows that {variable} = {algebra.describe_solutions(previous.solutions)}"
-            f", but {current.text} gives {variable} = {algebra.describe_solutions(current.solutions or frozenset())}."
+            f" {previous.text} gives {variable} = {algebra.describe_solutions(previous.solutions)}, but "
+            f"{current.text} gives {variable} = {algebra.describe_solutions(current.solutions or frozenset())}."
         )
     return StepVerdict(
         index=position,

@@ -29,7 +29,27 @@ class Equation:
 
     @property
     def text(self) -> str:
-        return f"{self.claim.left.text} = {self.claim.right.text}".replace(" ", "")
+        return f"{cas.render(self.claim.left.node)} = {cas.render(self.claim.right.node)}"
+
+    def expected_form(self, value: Any) -> str | None:
+        """For "3x = 25" and the value the previous line gives (x = 5): "3x = 15", the line that would follow."""
+        left, right = self.claim.left.node, self.claim.right.node
+        if cas.variables(left) and not cas.variables(right):
+            side, rendered = left, cas.render(left)
+        elif cas.variables(right) and not cas.variables(left):
+            side, rendered = right, cas.render(right)
+        else:
+            return None
+        import sympy
+
+        try:
+            number = sympy.nsimplify(cas.to_sympy(side).subs(sympy.Symbol(self.variable), value))
+        except Exception:  # a value sympy cannot substitute: no suggestion
+            return None
+        if not number.is_Rational:
+            return None
+        shown = str(number) if number.q == 1 else f"{number.p}/{number.q}"
+        return f"{rendered} = {shown}" if side is left else f"{shown} = {rendered}"
 
 
 @dataclass(frozen=True)

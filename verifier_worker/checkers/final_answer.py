@@ -23,7 +23,7 @@ Outcome = Literal["correct", "incorrect", "unverified"]
 _ANSWER_IS = re.compile(r"(?:final answer|the answer|answer)\s*(?:is|:|=)\s*:?\s*(.+?)(?:\.\s|\.$|$|\n)", re.IGNORECASE)
 _HASHES = re.compile(r"####\s*(.+?)\s*$", re.MULTILINE)
 _PLAIN_NUMBER = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^-?\d+(?:\.\d+)?$|^-?\d+/\d+$")
-_NUMBER_ANYWHERE = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?")
+_NUMBER_ANYWHERE = re.compile(r"-?\d+\s*/\s*\d+(?![\d.])|-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
