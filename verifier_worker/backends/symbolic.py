@@ -518,7 +518,8 @@ def _algebra_verdict(position: int, found: algebra.AlgebraFinding, simple: bool)
     previous, current = found.previous, found.equation
     variable = current.variable
     explanation = f"{current.text} does not follow from {previous.text}."
-    expected = current.expected_form(next(iter(previous.solutions))) if len(previous.solutions or ()) == 1 else None
+    solutions = previous.solutions or frozenset()
+    expected = current.expected_form(next(iter(solutions))) if len(solutions) == 1 else None
     if expected is not None:
         explanation = f"From {previous.text} it follows that {expected}; this step has {current.text}."
     elif previous.solutions:
