@@ -89,6 +89,9 @@ def _check_window(assignment: Assignment, now: datetime) -> bool:
 def _check_text(text: str) -> str:
     if not text.strip():
         raise SubmissionError("Your solution is empty. Write your steps, one per line.", code="empty")
+    if "\x00" in text:
+        # PostgreSQL cannot store it, and it is never part of a solution someone typed.
+        raise SubmissionError("Your solution contains a NUL character (\\u0000); remove it and resubmit.", "nul")
     limit = settings.SOLUTION_MAX_CHARS
     if len(text) > limit:
         raise SubmissionError(
@@ -364,6 +367,17 @@ def submission_grade(*, submission_id: int, grading_version: int, final_attempt:
             exc,
             to=Status.NEEDS_REVIEW,
             reason=f"The verifier was unavailable after {MAX_GRADING_ATTEMPTS} attempts: {exc}",
+        )
+    except Exception as exc:
+        # A bug, a resource limit or the task's soft time limit inside a backend: retrying the same text would
+        # fail the same way, so a teacher grades it. The submission never stays at `verifying`.
+        logger.exception("Verifier %s crashed on submission %s", claim.backend, claim.submission_id)
+        return _finish_with_error(
+            claim,
+            grading_version,
+            exc,
+            to=Status.NEEDS_REVIEW,
+            reason=f"The verifier could not check this solution ({type(exc).__name__}); a teacher will grade it.",
         )
     return _store_result(claim, grading_version, result)
 

@@ -1,0 +1,162 @@
+"""Hostile solutions through the whole pipeline: the submit view, `submission_create`, and grading with the real
+`symbolic` backend (Celery runs eagerly in the test settings). Each one ends quickly in a final status with a
+reason, or is refused at submit with a clear message that saves nothing. Never a 500, never a stuck row."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from grading import services
+from grading.models import Submission
+from tests.factories import EnrollmentFactory, ProblemFactory, UserFactory
+from tutor.classroom.models import Enrollment
+from verifier_worker.types import VerificationRequest, VerificationResult
+
+pytestmark = pytest.mark.django_db
+
+Status = Submission.Status
+FINAL = {Status.GRADED, Status.NEEDS_REVIEW, Status.FAILED}
+# Generous for a shared 2-core machine: a hung check would take minutes, not seconds.
+QUICK_SECONDS = 15
+
+NESTED = "x = " + "(" * 3000 + "1" + ")" * 3000
+HOSTILE = {
+    "tower": "x = 10^{10^{10^{10}}}\nx = 10^{10^{10^{10}}} + 1",
+    "factorials": "9!!!!!! = 5\nx = 9!!!!!!",
+    "nested_braces": "x = " + "{" * 3000 + "1" + "}" * 3000,
+    "nested_parens": NESTED,
+    "nested_frac": "x = " + "\\frac{1}{" * 500 + "2" + "}" * 500,
+    "thousand_steps": "\n".join(f"{i} + 1 = {i + 1}" for i in range(1000)),
+    "at_the_limit": ("12 × 7 = 84\n" * 2000)[: settings.SOLUTION_MAX_CHARS],
+    "one_long_line": "1" * settings.SOLUTION_MAX_CHARS,
+    "huge_digits": "x = " + "9" * 5000 + " * " + "9" * 5000,
+    "power_chain": "2^2^2^2^2^2^2^2 = 4",
+    "unicode": "\u202e3x + 5 = 20\u202c\n3x\u200b = 15\nx = 5\ufeff\n\U0001d465 = 5",
+    "latex_commands": "\\href{javascript:alert(1)}{x} = 1\n\\def\\a{\\a\\a}\\a = 2\n\\input{/etc/passwd}",
+}
+
+
+@pytest.fixture
+def symbolic(db):
+    """A student in a class whose assignment is graded by the real symbolic backend, with many attempts."""
+    problem = ProblemFactory(statement="Solve $3x + 5 = 20$.", reference_answer="5")
+    assignment = problem.assignment
+    assignment.verifier_backend = "symbolic"
+    assignment.max_attempts = 100
+    assignment.save()
+    student = UserFactory()
+    EnrollmentFactory(course=assignment.course, user=student, role=Enrollment.Role.STUDENT)
+    return problem, student
+
+
+def submit(client, problem, student, text: str, capture) -> Any:
+    client.force_login(student)
+    with capture(execute=True):
+        return client.post(reverse("problem_submit", args=[problem.pk]), {"text": text})
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_solution_is_saved_and_ends_final_with_a_reason_quickly(
+    client, symbolic, django_capture_on_commit_callbacks, name
+):
+    # Given a hostile solution within the length limit
+    problem, student = symbolic
+    text = HOSTILE[name]
+    assert len(text) <= settings.SOLUTION_MAX_CHARS
+    # When the student submits it and it is graded inline by the symbolic backend
+    started = time.monotonic()
+    response = submit(client, problem, student, text, django_capture_on_commit_callbacks)
+    elapsed = time.monotonic() - started
+    # Then it was saved exactly as typed, graded to a final status with a reason, quickly
+    assert response.status_code == 302, response.content.decode()[:500]
+    submission = Submission.objects.get(problem=problem, student=student)
+    assert submission.text == text
+    assert submission.status in FINAL, (submission.status, submission.status_reason)
+    assert submission.status_reason
+    assert elapsed < QUICK_SECONDS, f"{name} took {elapsed:.1f}s"
+    # And the feedback page renders
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_200kb_line_is_refused_at_submit_with_the_limit_and_nothing_is_saved(
+    client, symbolic, django_capture_on_commit_callbacks
+):
+    problem, student = symbolic
+    text = "1" * 200_000
+    response = submit(client, problem, student, text, django_capture_on_commit_callbacks)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "200,000 characters" in body and f"{settings.SOLUTION_MAX_CHARS:,}" in body
+    assert not Submission.objects.exists()
+    # The text is kept in the box for the student to shorten, not lost
+    assert text in body
+
+
+def test_a_nul_character_is_refused_with_a_clear_message_and_the_text_is_kept(
+    client, symbolic, django_capture_on_commit_callbacks
+):
+    problem, student = symbolic
+    response = submit(client, problem, student, "3x = 15\x00\nx = 5", django_capture_on_commit_callbacks)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "ull characters are not allowed" in body or "NUL character" in body
+    assert "3x = 15" in body
+    assert not Submission.objects.exists()
+
+
+def test_the_service_refuses_a_nul_character_too(symbolic):
+    # Given a caller that bypasses the form (an API, a script)
+    problem, student = symbolic
+    # When it submits text with a NUL, which PostgreSQL cannot store / Then a clear SubmissionError, no row
+    with pytest.raises(services.SubmissionError, match="NUL character"):
+        services.submission_create(student=student, problem=problem, text="x = 5\x00")
+    assert not Submission.objects.exists()
+
+
+def test_the_live_preview_survives_hostile_text(client, symbolic):
+    problem, student = symbolic
+    client.force_login(student)
+    url = reverse("problem_preview", args=[problem.pk])
+    for name, text in HOSTILE.items():
+        response = client.post(url, {"text": text}, headers={"HX-Request": "true"})
+        assert response.status_code == 200, name
+    response = client.post(url, {"text": "1" * 200_000}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "the limit is" in response.content.decode()
+
+
+class CrashingVerifier:
+    """A real backend with a bug: every call raises something that is not a VerifierUnavailable."""
+
+    name = "crashing"
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+
+    def verify_batch(self, requests: Sequence[VerificationRequest]) -> list[VerificationResult]:
+        raise RecursionError("maximum recursion depth exceeded while parsing")
+
+
+def test_a_backend_that_crashes_leaves_the_submission_in_review_with_a_reason_not_stuck(
+    client, symbolic, settings, django_capture_on_commit_callbacks
+):
+    # Given an assignment graded by a backend that raises an unexpected exception
+    settings.VERIFIER_EXTRA_BACKENDS = {"crashing": f"{__name__}:CrashingVerifier"}
+    problem, student = symbolic
+    problem.assignment.verifier_backend = "crashing"
+    problem.assignment.save()
+    # When a student submits
+    response = submit(client, problem, student, "3x = 15\nx = 5", django_capture_on_commit_callbacks)
+    # Then the submission is kept and waits for a teacher, with the reason recorded on the run
+    assert response.status_code == 302
+    submission = Submission.objects.get()
+    assert submission.status == Status.NEEDS_REVIEW
+    assert "could not check this solution (RecursionError)" in submission.status_reason
+    assert "RecursionError" in submission.runs.get().error
+    assert client.get(response["Location"]).status_code == 200
