@@ -248,6 +248,13 @@ def test_misstated_final_line_is_flagged_at_the_final_line() -> None:
     assert first is not None and first.checker == "final_answer"
 
 
+@pytest.mark.parametrize("reference", [(), ("9 × 2 = 18",)])
+def test_misstated_answer_in_the_same_step_as_the_right_result(reference: tuple[str, ...]) -> None:
+    steps = ["She has 16 - 3 - 4 = 9 eggs.", "She makes 9 × 2 = 18 dollars, so the answer is 19."]
+    result = verify(steps, answer="18", reference=reference, statement="16 eggs, eats 3, bakes 4, sells at $2.")
+    assert result.first_error_index == 1
+
+
 def test_going_past_the_expected_answer_is_flagged_after_it() -> None:
     steps = ["3 × 4 = 12 pens in all.", "Half are red: 12 / 2 = 6 red pens.", "Then 6 + 2 = 8.", "The answer is 8."]
     result = verify(steps, answer="6")

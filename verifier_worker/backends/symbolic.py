@@ -265,11 +265,11 @@ class _StepJudge:
         return round(float(value), 6) in self._plausible().results
 
     def _reached_expected_answer(self, answer_position: int) -> int | None:
-        """The step where the student computed the expected answer, if that happened before the final step."""
+        """The step where the student computed the expected answer, if they did (the final step included)."""
         expected = plain_number(self.request.problem.reference_answer)
         if expected is None:
             return None
-        for state in self.states[:answer_position]:
+        for state in self.states[: answer_position + 1]:
             for finding in state.arithmetic:
                 if finding.outcome == "holds" and finding.stated is not None and finding.stated == expected:
                     return state.position
