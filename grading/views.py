@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
 from . import selectors, services
@@ -37,6 +37,7 @@ def _feedback_context(request: HttpRequest, submission: Any, **extra: Any) -> di
 
 
 @login_required
+@require_safe
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One URL for the full page and the polled fragment; polling stops (HTTP 286) once grading is final."""
     submission = selectors.submission_for_user(user=request.user, pk=pk)
@@ -132,11 +133,13 @@ def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "grading/review_queue.html", {"submissions": selectors.review_queue(user=request.user)})
 
 
 @login_required
+@require_safe
 def gradebook(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_for_staff(user=request.user, pk=pk)
     problems, rows = selectors.gradebook(assignment=assignment)
@@ -148,6 +151,7 @@ def gradebook(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def submission_audit(request: HttpRequest, pk: int) -> HttpResponse:
     """The full story of a grade: every run (model, prompt, raw output, tokens, latency) and every event."""
     submission = selectors.submission_for_user(user=request.user, pk=pk)

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from grading.services import SubmissionError, submission_create
 from verifier_worker import segmentation
@@ -49,6 +49,7 @@ def _is_staff(enrollment: Enrollment) -> bool:
 
 
 @login_required
+@require_safe
 def home(request: AuthedRequest) -> HttpResponse:
     enrollments = list(selectors.enrollments_for_user(user=request.user))
     context = {
@@ -91,6 +92,7 @@ def course_join(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def course_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     enrollment = selectors.membership_get(user=request.user, course_id=pk)
     assignments = selectors.assignments_for_member(enrollment=enrollment)
@@ -146,6 +148,7 @@ def member_remove(request: AuthedRequest, pk: int, enrollment_pk: int) -> HttpRe
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def assignment_create(request: AuthedRequest, pk: int) -> HttpResponse:
     enrollment = selectors.staff_membership_get(user=request.user, course_id=pk)
     form = AssignmentForm(request.POST or None)
@@ -164,6 +167,7 @@ def assignment_create(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def problem_set_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     enrollment = selectors.staff_membership_get(user=request.user, course_id=pk)
     form = ProblemSetUploadForm(request.POST or None, request.FILES or None)
@@ -214,6 +218,7 @@ def _assignment_page(
 
 
 @login_required
+@require_safe
 def assignment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment, enrollment = selectors.assignment_get(user=request.user, assignment_id=pk)
     return _assignment_page(request, assignment, enrollment)
@@ -276,6 +281,7 @@ def _problem_context(
 
 
 @login_required
+@require_safe
 def problem_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     problem, enrollment = selectors.problem_get(user=request.user, problem_id=pk)
     return render(
@@ -316,6 +322,7 @@ def _repo_file(*parts: str) -> str:
 
 
 @login_required
+@require_safe
 def problem_set_format(request: AuthedRequest) -> HttpResponse:
     doc = _repo_file("docs", "problem_sets.md")
     # The document links to the examples by their repository paths; on the site they are downloads.
@@ -328,6 +335,7 @@ EXAMPLE_TYPES = {"md": "text/markdown; charset=utf-8", "json": "application/json
 
 
 @login_required
+@require_safe
 def problem_set_example(request: AuthedRequest, extension: str = "md") -> HttpResponse:
     if extension not in EXAMPLE_TYPES:
         raise Http404("No such example.")
