@@ -119,8 +119,8 @@ def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, r
     lower = word.lower()
     if lower in cas.FUNCTIONS or lower in cas.CONSTANTS:
         return "func"
-    if lower == "of" and prev_role == "pct":
-        return "of"
+    if lower == "of" and (prev_role == "pct" or _after_fraction(roles)):
+        return "of"  # "20% of 50", "1/3 of 18", "\frac{3}{4} of 20": a product
     if lower in cas.APPROX_WORDS and prev_role in ("sep", "soft"):
         return "approxword"
     if lower in cas.SOFT_EQ_WORDS:
@@ -160,6 +160,12 @@ def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, r
     if prev_role in ("num", "mixed", "pct", "rp", "unit") and unit_run < UNIT_RUN_LIMIT:
         return "unit"
     return "break"
+
+
+def _after_fraction(roles: list[tuple[str, Token]]) -> bool:
+    if len(roles) >= 3 and roles[-1][0] == "num" and roles[-2][1].text == "/" and roles[-3][0] == "num":
+        return True
+    return bool(roles) and roles[-1][0] == "rp" and any(t.text == "/" for _, t in roles[-8:])
 
 
 def _runs(roles: list[tuple[str, Token]]) -> list[tuple[list[tuple[str, Token]], bool]]:
