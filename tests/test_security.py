@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable
@@ -17,14 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from grading import services as grading_services
-from grading.models import Submission
+from grading.models import AuditEvent, Submission
 from tests.factories import UserFactory
 from tutor.classroom import services
-from tutor.classroom.models import Enrollment, Problem
+from tutor.classroom.models import Assignment, Enrollment, Problem
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +217,98 @@ def test_admin_is_for_staff_only(client, world):
     client.force_login(world["users"]["teacher"])
     response = client.get(reverse("admin:grading_submission_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+# --- Problem-set import: hostile files --------------------------------------------------------------------------
+
+FRONT = "---\ntitle: Hostile\n{extra}---\n## P\nSolve it.\n### Answer\n1\n"
+BILLION_LAUGHS = FRONT.format(
+    extra="a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{name}: &{name} [{', '.join(['*' + prev] * 10)}]\n" for prev, name in zip("abcde", "bcdef", strict=True)
+    )
+    + "max_attempts: *f\n"  # a million values, for a few hundred bytes
+)
+HOSTILE_FILES = {
+    "billion_laughs": (BILLION_LAUGHS, "set.md", "Line 4: aliases (*name) are not allowed"),
+    "alias_in_a_problem": (
+        "---\ntitle: T\nproblems:\n  - &p {statement: S, answer: '1'}\n  - *p\n---\n",
+        "set.md",
+        "aliases (*name) are not allowed",
+    ),
+    "deep_json": ("[" * 100_000 + "]" * 100_000, "set.json", "File: it is nested too deeply."),
+    "deep_yaml": ("---\ntitle: " + "[" * 20_000 + "]" * 20_000 + "\n---\n", "set.md", "nested too deeply"),
+    "long_int_json": ('{"title": "T", "max_attempts": ' + "9" * 5000 + "}", "set.json", "cannot be read"),
+    "long_int_yaml": (FRONT.format(extra="max_attempts: " + "9" * 5000 + "\n"), "set.md", "cannot be read"),
+    "impossible_date": (FRONT.format(extra="due_at: 2026-13-45\n"), "set.md", "month must be in 1..12"),
+    "huge_floats": (
+        '{"title": "T", "review_threshold": 1e999, "problems": [{"statement": "S", "answer": "1", "points": 1e999}]}',
+        "set.json",
+        "Problem 1, field 'points': must be a number from 0 to 9999.",
+    ),
+    "nul_in_json": (
+        '{"title": "T", "problems": [{"statement": "a\\u0000b", "answer": "1"}]}',
+        "set.json",
+        "Problem 1, field 'statement': it contains a NUL character",
+    ),
+    "nul_in_markdown": (
+        FRONT.format(extra="").replace("Solve it.", "Solve\x00it."),
+        "set.md",
+        "Problem 1 (line 4), field 'statement'",
+    ),
+    "invalid_utf8": (b"---\ntitle: T\n---\n" + b"\xff\xfe garbage", "set.md", "it is not UTF-8 text"),
+    "binary": (bytes(range(256)) * 4, "set.md", "it is not UTF-8 text"),
+    "wrong_extension": (FRONT.format(extra=""), "set.exe", "must end in .md or .json"),
+    "too_many_problems": (
+        json.dumps({"title": "T", "problems": [{"statement": "S", "answer": "1"}] * 101}),
+        "set.json",
+        "the file has 101 problems; the limit is 100",
+    ),
+    "statement_too_long": (
+        json.dumps({"title": "T", "problems": [{"statement": "S" * 20_001, "answer": "1"}]}),
+        "set.json",
+        "it has 20,001 characters; the limit is 20,000",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_FILES))
+def test_a_hostile_problem_set_gets_a_clear_error_and_imports_nothing(client, world, name):
+    # Given a teacher and a hostile file
+    content, filename, expected = HOSTILE_FILES[name]
+    raw = content if isinstance(content, bytes) else content.encode()
+    client.force_login(world["users"]["teacher"])
+    before = (Assignment.objects.count(), Problem.objects.count(), AuditEvent.objects.count())
+    # When they upload it
+    upload = SimpleUploadedFile(filename, raw, content_type="application/octet-stream")
+    response = client.post(reverse("problem_set_upload", args=[world["course"].pk]), {"file": upload})
+    # Then a 400 page names what is wrong, briefly, and nothing was imported
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert html.escape(expected, quote=True) in body or expected in body, body[-3000:]
+    assert len(body) < 100_000
+    assert (Assignment.objects.count(), Problem.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(client, world, settings):
+    settings.PROBLEM_SET_MAX_BYTES = 1000
+    client.force_login(world["users"]["teacher"])
+    upload = SimpleUploadedFile("set.md", b"x" * 5000, content_type="text/markdown")
+    response = client.post(reverse("problem_set_upload", args=[world["course"].pk]), {"file": upload})
+    assert response.status_code == 400
+    assert "The file is 5,000 bytes; the limit is 1,000 bytes." in response.content.decode()
+    assert Assignment.objects.count() == 1
+
+
+def test_the_example_still_imports(client, world):
+    # The guards do not refuse a real problem set (a control for the hostile cases above)
+    from pathlib import Path
+
+    from django.conf import settings
+
+    client.force_login(world["users"]["teacher"])
+    content = (Path(settings.BASE_DIR) / "examples" / "problem_set.md").read_bytes()
+    upload = SimpleUploadedFile("problem_set.md", content, content_type="text/markdown")
+    response = client.post(reverse("problem_set_upload", args=[world["course"].pk]), {"file": upload})
+    assert response.status_code == 302
+    assert Assignment.objects.count() == 2

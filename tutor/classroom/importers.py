@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import reprlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -80,6 +81,39 @@ class _Collector:
         self.errors.append(f"{where}: {message}")
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """safe_load still expands `&anchor`/`*alias`, so a few hundred bytes can stand for billions of values
+    (the "billion laughs"). A problem set never needs them: refuse them with the line they are on."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed; write the value out", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 60
+
+
+def _shown(value: Any) -> str:
+    """A value quoted in an error message, cut short: messages never grow with the input."""
+    return _SHOWN.repr(value)
+
+
+def _unreadable(where: str, exc: Exception) -> ProblemSetError:
+    """The parsers raise these outside their own error types: nesting past the recursion limit, integers too
+    long to convert, impossible dates such as 2026-13-45."""
+    if isinstance(exc, RecursionError):
+        return ProblemSetError([f"{where}: it is nested too deeply."])
+    return ProblemSetError([f"{where}: a value cannot be read ({_SHOWN.repr(str(exc))[1:-1]})."])
+
+
+PARSER_LIMIT_ERRORS = (RecursionError, ValueError, OverflowError)
+
+
 def allowed_backends() -> list[str]:
     names = [name for name, _ in TEACHER_CHOICES]
     if settings.VERIFIER_DEFAULT_BACKEND not in names:
@@ -120,6 +154,8 @@ def _read_json(text: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProblemSetError([f"Line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})."]) from exc
+    except PARSER_LIMIT_ERRORS as exc:
+        raise _unreadable("File", exc) from exc
     if not isinstance(data, dict):
         raise ProblemSetError(["File: the JSON must be an object with the assignment fields and a 'problems' list."])
     return data
@@ -138,7 +174,9 @@ def _read_markdown(text: str) -> tuple[dict[str, Any], dict[int, int]]:
     except StopIteration:
         raise ProblemSetError(["Line 1: the front matter is never closed; add a line with '---' after it."]) from None
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = yaml.load("\n".join(lines[1:end]), Loader=_NoAliasLoader) or {}  # noqa: S506 (a SafeLoader)
+    except PARSER_LIMIT_ERRORS as exc:
+        raise _unreadable("Front matter", exc) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"Line {mark.line + 2}" if mark is not None else "Front matter"
@@ -221,9 +259,28 @@ def _validate(raw: Mapping[str, Any], problem_lines: Mapping[int, int]) -> Probl
             problem = _validate_problem(item, index + 1, where, errors)
             if problem is not None:
                 problems.append(problem)
+    _check_nul_characters(fields, problems, problem_lines, errors)
     if errors.errors:
         raise ProblemSetError(errors.errors)
     return ProblemSetData(fields=fields, problems=tuple(problems))
+
+
+def _check_nul_characters(
+    fields: Mapping[str, Any], problems: list[ProblemData], problem_lines: Mapping[int, int], errors: _Collector
+) -> None:
+    """PostgreSQL cannot store NUL characters in text; name where one is instead of failing at save time."""
+    for key in ("title", "instructions"):
+        if "\x00" in str(fields.get(key) or ""):
+            errors.add(f"Field '{key}'", "it contains a NUL character (\\u0000); remove it.")
+    for problem in problems:
+        where = f"Problem {problem.position}"
+        if problem.position - 1 in problem_lines:
+            where += f" (line {problem_lines[problem.position - 1]})"
+        texts = {"title": problem.title, "statement": problem.statement, "answer": problem.reference_answer}
+        texts["solution"] = "\n".join(problem.reference_solution)
+        for name, text in texts.items():
+            if "\x00" in text:
+                errors.add(f"{where}, field '{name}'", "it contains a NUL character (\\u0000); remove it.")
 
 
 def _validate_assignment(raw: Mapping[str, Any], errors: _Collector) -> dict[str, Any]:
@@ -244,7 +301,7 @@ def _validate_assignment(raw: Mapping[str, Any], errors: _Collector) -> dict[str
         errors.add("Field 'due_at'", "the due date must be after opens_at.")
     policy = raw.get("late_policy", Assignment.LatePolicy.ACCEPT_WITH_PENALTY.value)
     if policy not in Assignment.LatePolicy.values:
-        errors.add("Field 'late_policy'", f"{policy!r} is not one of: {', '.join(Assignment.LatePolicy.values)}.")
+        errors.add("Field 'late_policy'", f"{_shown(policy)} is not one of: {', '.join(Assignment.LatePolicy.values)}.")
     fields["late_policy"] = policy
     fields["late_penalty_percent"] = _int(raw, "late_penalty_percent", 10, 0, 100, errors)
     fields["max_attempts"] = _int(raw, "max_attempts", 3, 1, 100, errors)
@@ -252,7 +309,7 @@ def _validate_assignment(raw: Mapping[str, Any], errors: _Collector) -> dict[str
     fields["verification_rounds"] = _int(raw, "verification_rounds", 1, 1, 4, errors)
     backend = raw.get("verifier_backend", settings.VERIFIER_DEFAULT_BACKEND)
     if backend not in allowed_backends():
-        errors.add("Field 'verifier_backend'", f"{backend!r} is not one of: {', '.join(allowed_backends())}.")
+        errors.add("Field 'verifier_backend'", f"{_shown(backend)} is not one of: {', '.join(allowed_backends())}.")
     fields["verifier_backend"] = backend
     reveal = raw.get("reveal_corrections", False)
     if not isinstance(reveal, bool):
@@ -320,7 +377,7 @@ def _text(raw: Mapping[str, Any], key: str, where: str, errors: _Collector) -> s
 def _int(raw: Mapping[str, Any], key: str, default: int, low: int, high: int, errors: _Collector) -> int:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        errors.add(f"Field '{key}'", f"write a whole number from {low} to {high} (got {value!r}).")
+        errors.add(f"Field '{key}'", f"write a whole number from {low} to {high} (got {_shown(value)}).")
         return default
     return value
 
@@ -329,7 +386,7 @@ def _decimal(value: Any, where: str, errors: _Collector) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        errors.add(where, f"{value!r} is not a number.")
+        errors.add(where, f"{_shown(value)} is not a number.")
         return Decimal(1)
     if not number.is_finite() or number < 0 or number >= 10_000:
         errors.add(where, "must be a number from 0 to 9999.")
@@ -356,7 +413,7 @@ def _datetime(value: Any, where: str, errors: _Collector) -> dt.datetime | None:
     else:
         parsed = None
     if parsed is None:
-        errors.add(where, f"{value!r} is not a date; write it like 2026-12-01 23:59.")
+        errors.add(where, f"{_shown(value)} is not a date; write it like 2026-12-01 23:59.")
         return None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
