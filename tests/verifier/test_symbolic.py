@@ -277,3 +277,32 @@ def test_answer_only_points_at_an_invented_number() -> None:
     assert result.first_error_index == 1
     first = result.first_error
     assert first is not None and first.checker == "grounding" and first.confidence < CONFIDENT
+
+
+def test_expression_rewrite_slip_across_lines_is_caught() -> None:
+    # given a simplification written as "= ..." lines, with a slip in the last one
+    statement = "Simplify 3(x + 2) - x."
+    result = verify(["3(x + 2) - x", "= 3x + 6 - x", "= 2x + 8"], answer="2x + 6", statement=statement)
+    # then the slip is the first error, with a spot check a student can redo
+    assert result.first_error_index == 2
+    first = result.first_error
+    assert first is not None and first.checker == "algebra" and first.confidence >= CONFIDENT
+    assert first.explanation == "3x + 6 - x is not the same as 2x + 8: for x = 1 the first is 8 and the second is 10."
+    assert result.final_answer_verdict == "incorrect"
+
+
+def test_correct_rewrites_and_definitions_are_not_flagged() -> None:
+    statement = "Simplify 3(x + 2) - x."
+    right = verify(["3(x + 2) - x", "= 3x + 6 - x", "= 2x + 6"], answer="2x + 6", statement=statement)
+    assert right.first_error_index is None and right.final_answer_verdict == "correct"
+    chain = verify(["(x + 1)^2 = x^2 + 2x + 1 = x^2 + 1 + 2x"])
+    assert chain.steps[0].verdict == "correct"
+    definition = verify([r"\[ B = \frac{E}{2} = \frac{19}{2} = 9.5 \]"])
+    assert definition.first_error_index is None
+
+
+def test_arithmetic_continued_on_the_next_line_is_checked() -> None:
+    result = verify(["(4 + 5) × 2", "= 9 × 2", "= 19"], answer="18")
+    assert result.first_error_index == 2
+    first = result.first_error
+    assert first is not None and first.explanation == "9 × 2 is 18, not 19."

@@ -22,7 +22,7 @@ from .. import cas
 from ..checkers import algebra, grounding
 from ..checkers.algebra import AlgebraFinding, Equation
 from ..checkers.arithmetic import ArithmeticFinding, check_claims, format_number
-from ..checkers.claims import Claim, StepMath, step_math
+from ..checkers.claims import Claim, StepMath, continues_previous, step_math
 from ..checkers.final_answer import AnswerFinding, check_final_answer, plain_number
 from ..types import RunMetadata, StepVerdict, VerificationRequest, VerificationResult
 
@@ -66,10 +66,10 @@ class SymbolicVerifier:
         started = time.perf_counter()
         deadline = cas.Deadline(self.budget_seconds)
         cache: dict[str, StepMath] = {}
-        states = [
-            self._analyse_step(position, step.index, step.text, cache, deadline)
-            for position, step in enumerate(request.steps)
-        ]
+        states: list[_StepState] = []
+        for position, step in enumerate(request.steps):
+            carried = _carried_expression(states[-1]) if states else _expression_of(request.problem.statement)
+            states.append(self._analyse_step(position, step.index, step.text, cache, deadline, carried))
         self._check_algebra(states, deadline, request.problem.statement, cache)
         answer = check_final_answer([s.text for s in states], request.problem.reference_answer)
         verdicts = _StepJudge(request, states, answer, cache, self.use_grounding).verdicts()
@@ -105,13 +105,20 @@ class SymbolicVerifier:
         )
 
     def _analyse_step(
-        self, position: int, index: int, text: str, cache: dict[str, StepMath], deadline: cas.Deadline
+        self,
+        position: int,
+        index: int,
+        text: str,
+        cache: dict[str, StepMath],
+        deadline: cas.Deadline,
+        carried: str = "",
     ) -> _StepState:
         if deadline.expired():
             return _StepState(position, index, text, StepMath((), ()), unverified_reason="the time budget ran out")
-        if text not in cache:
-            cache[text] = step_math(text)
-        state = _StepState(position, index, text, cache[text])
+        key = f"{carried}\x00{text}" if carried and continues_previous(text) else text
+        if key not in cache:
+            cache[key] = step_math(text, carried)
+        state = _StepState(position, index, text, cache[key])
         if state.math.hostile_reason:
             state.unverified_reason = state.math.hostile_reason
             return state
@@ -138,6 +145,9 @@ class SymbolicVerifier:
                 if deadline.expired():
                     state.unverified_reason = "the time budget ran out"
                     return
+                if claim.rewrite:
+                    state.algebra.append(algebra.check_rewrite(claim))
+                    continue
                 equation = algebra.equation_of(claim, equation_cache)
                 if equation is None:
                     continue
@@ -194,6 +204,8 @@ class _StepJudge:
                 plain = _plain_step(state) and self._corroborated()
                 return _arithmetic_verdict(state.position, finding, self.answer.outcome, plain)
         for found in state.algebra:
+            if found.outcome == "fails" and found.reason == "rewrite":
+                return _rewrite_verdict(state.position, found, self._corroborated())
             if found.outcome == "fails" and found.previous is not None:
                 simple = _simple_derivation(state, found) and self._corroborated() and self._setup_was_right(found)
                 return _algebra_verdict(state.position, found, simple)
@@ -535,6 +547,40 @@ def _algebra_verdict(position: int, found: algebra.AlgebraFinding, simple: bool)
         hint="Check that this equation follows from the one before it: do the same thing to both sides.",
         checker="algebra",
     )
+
+
+def _rewrite_verdict(position: int, found: algebra.AlgebraFinding, corroborated: bool) -> StepVerdict:
+    claim = found.equation.claim
+    left, right = cas.render(claim.left.node), cas.render(claim.right.node)
+    explanation = f"{left} is not the same as {right}"
+    explanation += f": {found.detail}." if found.detail else "."
+    return StepVerdict(
+        index=position,
+        verdict="incorrect",
+        confidence=ALGEBRA_CONFIDENCE if corroborated else UNSURE_CONFIDENCE,
+        explanation=explanation,
+        hint="Check how you simplified the expression in this step.",
+        checker="algebra",
+    )
+
+
+def _carried_expression(state: _StepState) -> str:
+    """What a following "= ..." line continues: the right side of this step's last equality, or the step itself
+    when it is a bare expression."""
+    if state.math.claims:
+        return cas.render(state.math.claims[-1].right.node)
+    return _expression_of(state.text)
+
+
+def _expression_of(text: str) -> str:
+    """The text, when it is nothing but one expression ("3(x + 2) - x"), else ""."""
+    if len(text) > 300:
+        return ""
+    try:
+        node = cas.parse_tokens(cas.tokenize(cas.normalize(text.strip().strip("$").rstrip("."))))
+    except (cas.ParseFailure, cas.HostileInput):
+        return ""
+    return cas.render(node)
 
 
 def _score(verdicts: list[StepVerdict], answer: AnswerFinding) -> float:

@@ -69,6 +69,9 @@ class Claim:
     left: Part
     right: Part
     soft: bool  # "is"/"equals" rather than "="
+    # Part of a chain of rewrites ("3(x + 2) - x = 3x + 6 - x = 2x + 6", or a line starting with "="): both
+    # sides must be the same expression, not an equation to solve.
+    rewrite: bool = False
 
     @property
     def approximate(self) -> bool:
@@ -311,7 +314,7 @@ def _text_of(tokens: list[Token]) -> str:
     return " ".join(t.text for t in tokens)
 
 
-def claims_in(text: str) -> tuple[Claim, ...]:
+def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
     normalized = cas.normalize(text)
     roles = _classify(cas.tokenize(normalized))
     claims: list[Claim] = []
@@ -347,7 +350,8 @@ def claims_in(text: str) -> tuple[Claim, ...]:
             soft = separator == "soft"
             if soft and (not cas.has_operator(left.node) or cas.has_operator(right.node)):
                 continue
-            claims.append(Claim(left, right, soft))
+            rewrite = _is_rewrite(left.node, right.node) and (len(raw_parts) >= 3 or continuation)
+            claims.append(Claim(left, right, soft, rewrite))
     return tuple(claims)
 
 
@@ -365,8 +369,27 @@ def numbers_in(text: str) -> tuple[Fraction, ...]:
     return tuple(values)
 
 
-def step_math(text: str) -> StepMath:
+def _is_rewrite(left: Node, right: Node) -> bool:
+    """Same variables on both sides, and neither side a lone name ("B = E/2" defines B; it rewrites nothing)."""
+    names = cas.variables(left)
+    return bool(names) and names == cas.variables(right) and left[0] != "var" and right[0] != "var"
+
+
+_LEADING_EQUALS = re.compile(r"^(?:\s|\$|\\\(|\\\[|&)*=")
+
+
+def continues_previous(text: str) -> bool:
+    """A line that starts with "=" carries on the expression the previous line ended with."""
+    return bool(_LEADING_EQUALS.match(text))
+
+
+def step_math(text: str, carried: str = "") -> StepMath:
+    """Parse one step. `carried` is the expression a "= ..." line continues from the previous step."""
     try:
+        if carried and continues_previous(text):
+            cas.guard_text(text)
+            joined = f"{carried} {_LEADING_EQUALS.sub('=', text, count=1)}"
+            return StepMath(claims=claims_in(joined, continuation=True), numbers=numbers_in(text))
         return StepMath(claims=claims_in(text), numbers=numbers_in(text))
     except cas.HostileInput as exc:
         return StepMath(claims=(), numbers=(), hostile_reason=str(exc))

@@ -126,6 +126,16 @@ def _math_verify(reference: str, answer: str) -> bool | None:
         return None
 
 
+def _last_right_side(steps: list[str], position: int) -> FoundAnswer | None:
+    """ "= 2x + 6" as the last line: the expression after the last "=" is the answer."""
+    text = steps[position]
+    if "=" not in text or len(text) > MAX_ANSWER_CHARS * 2:
+        return None
+    tail = text.rsplit("=", 1)[1].strip().rstrip(".").strip()
+    tail = tail.strip("$").removesuffix("\\)").removesuffix("\\]").strip()
+    return FoundAnswer(tail, position, "last line") if tail else None
+
+
 def check_final_answer(steps: list[str], reference_answer: str) -> AnswerFinding:
     answer = find_answer(steps)
     if answer is None:
@@ -133,7 +143,9 @@ def check_final_answer(steps: list[str], reference_answer: str) -> AnswerFinding
     if not reference_answer.strip():
         return AnswerFinding("unverified", answer, "no reference answer given")
     if answer.how == "last number" and plain_number(reference_answer) is None:
-        return AnswerFinding("unverified", answer, "no clearly marked final answer")
+        answer = _last_right_side(steps, answer.step_position)
+        if answer is None:
+            return AnswerFinding("unverified", None, "no clearly marked final answer")
     match = answers_match(reference_answer, answer.text)
     if match is None:
         return AnswerFinding("unverified", answer, "the answers could not be compared")
