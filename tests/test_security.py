@@ -15,18 +15,21 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from grading import services as grading_services
-from grading.models import AuditEvent, Submission
+from grading.models import AuditEvent, Step, Submission, VerificationRun
 from tests.factories import UserFactory
 from tutor.classroom import services
-from tutor.classroom.models import Assignment, Enrollment, Problem
+from tutor.classroom.models import Assignment, Course, Enrollment, Problem
 
 pytestmark = pytest.mark.django_db
 
@@ -312,3 +315,238 @@ def test_the_example_still_imports(client, world):
     response = client.post(reverse("problem_set_upload", args=[world["course"].pk]), {"file": upload})
     assert response.status_code == 302
     assert Assignment.objects.count() == 2
+
+
+# --- Stored XSS -------------------------------------------------------------------------------------------------
+
+MARK = "XSSMARK"
+PAYLOAD = (
+    f"{MARK} <img src=x onerror=alert(1)> </textarea><script>alert(2)</script> [click](javascript:alert(3)) "
+    '<a href="javascript:alert(4)" hx-post="/logout/" hx-trigger="load">x</a> '
+    "Evil');alert('5 $\\href{javascript:alert(6)}{x}$ <svg onload=alert(7)> \"><iframe src=javascript:alert(8)>"
+)
+
+
+class ActiveContent(HTMLParser):
+    """Collects everything in a page that a browser would run: scripts with the payload, event-handler
+    attributes, javascript: URLs, auto-firing htmx requests, and the payload's own elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_script = tag == "script"
+        if tag == "iframe" or (tag == "img" and ("src", "x") in attrs):
+            self.found.append(f"<{tag}> element from the payload")
+        for name, value in attrs:
+            value = value or ""
+            compact = re.sub(r"\s", "", value).lower()
+            if name.startswith("on") and ("alert(" in value and (name != "onsubmit" or "');alert('" in value)):
+                self.found.append(f"{tag} {name}={value!r}")
+            if compact.startswith("javascript:"):
+                self.found.append(f"{tag} {name}={value!r}")
+            if name == "hx-trigger" and value == "load":
+                self.found.append(f"{tag} hx-trigger=load")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and "alert(" in data:
+            self.found.append(f"script: {data[:80]!r}")
+
+
+def active_content(page: str) -> list[str]:
+    parser = ActiveContent()
+    parser.feed(page)
+    return parser.found
+
+
+def test_the_detector_finds_active_content():
+    # The check below is only as good as this detector: it must flag the payload when it is not escaped
+    found = active_content(PAYLOAD)
+    assert any("img" in item for item in found)
+    assert any("script" in item for item in found)
+    assert any("javascript:" in item for item in found)
+    assert any("hx-trigger" in item for item in found)
+    assert active_content(html.escape(PAYLOAD)) == []
+
+
+@pytest.fixture
+def hostile_world(world):
+    """Every field a user or a verifier controls holds the payload."""
+    users = world["users"]
+    for user in User.objects.all():
+        user.first_name, user.last_name = PAYLOAD[:150], "Evil');alert('9"
+        user.save()
+    Course.objects.filter(pk=world["course"].pk).update(name=PAYLOAD[:200], description=PAYLOAD)
+    Assignment.objects.filter(pk=world["assignment"].pk).update(title=PAYLOAD[:200], instructions=PAYLOAD)
+    Problem.objects.filter(pk=world["problem"].pk).update(
+        title=PAYLOAD[:200], statement=PAYLOAD, reference_answer=PAYLOAD[:500], reference_solution=[PAYLOAD]
+    )
+    # A student's solution, graded, with a verifier that echoes it into its explanations
+    problem = Problem.objects.get(pk=world["problem"].pk)
+    submission = grading_services.submission_create(student=users["student"], problem=problem, text=PAYLOAD)
+    grading_services.submission_grade(submission_id=submission.pk, grading_version=1)
+    Step.objects.filter(submission=submission).update(explanation=PAYLOAD, hint=PAYLOAD, checker=PAYLOAD[:50])
+    VerificationRun.objects.filter(submission=submission).update(
+        raw_output=PAYLOAD, prompt=PAYLOAD, error=PAYLOAD, model_id=PAYLOAD[:100]
+    )
+    grading_services.score_override(submission=submission, actor=users["teacher"], score=0, reason=PAYLOAD)
+    Submission.objects.filter(pk=submission.pk).update(status_reason=PAYLOAD[:500])
+    admin_user = UserFactory(username="site_admin", is_staff=True, is_superuser=True)
+    return {**world, "hostile_submission": submission, "admin": admin_user}
+
+
+def hostile_pages(w: dict[str, Any]) -> dict[str, list[str]]:
+    c, a, p, s = w["course"].pk, w["assignment"].pk, w["problem"].pk, w["hostile_submission"].pk
+    member = [
+        reverse("home"),
+        reverse("course_detail", args=[c]),
+        reverse("assignment_detail", args=[a]),
+        reverse("problem_detail", args=[p]),
+        reverse("submission_detail", args=[s]),
+    ]
+    staff = [
+        reverse("assignment_create", args=[c]),
+        reverse("problem_set_upload", args=[c]),
+        reverse("gradebook", args=[a]),
+        reverse("review_queue"),
+        reverse("submission_audit", args=[s]),
+    ]
+    return {"student": member, "teacher": member + staff}
+
+
+@pytest.mark.parametrize("role", ["student", "teacher"])
+def test_hostile_text_is_inert_on_every_page(client, hostile_world, role):
+    client.force_login(hostile_world["users"][role])
+    for url in hostile_pages(hostile_world)[role]:
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            assert response.status_code in (200, 286), url
+            page = response.content.decode()
+            assert MARK in page, url  # the payload is on the page, so the check is not vacuous
+            assert active_content(page) == [], url
+
+
+def test_hostile_text_is_inert_when_shown_back_in_the_solution_box(client, hostile_world):
+    client.force_login(hostile_world["users"]["student"])
+    problem = hostile_world["problem"]
+    for name in ("problem_preview", "problem_submit"):
+        response = client.post(reverse(name, args=[problem.pk]), {"text": PAYLOAD + "\x00"})
+        page = response.content.decode()
+        assert MARK in page, name
+        assert active_content(page) == [], name
+
+
+def test_hostile_text_is_inert_in_the_admin(client, hostile_world):
+    client.force_login(hostile_world["admin"])
+    checked = 0
+    for model, model_admin in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        urls = [reverse("admin:{}_{}_changelist".format(*info))]
+        obj = model.objects.order_by("-pk").first()
+        if obj is not None:
+            urls.append(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            page = response.content.decode()
+            checked += MARK in page
+            assert active_content(page) == [], url
+    assert checked >= 5  # the payload did reach several admin pages
+
+
+def test_markdown_links_keep_only_safe_schemes_and_no_htmx_attributes():
+    from tutor.classroom.rendering import render_markdown
+
+    rendered = render_markdown(
+        "[a](javascript:alert(1)) [b](JaVaScRiPt:alert(1)) [c](data:text/html,x) [d](https://example.org) "
+        '<a href="/x" hx-get="/logout/" hx-trigger="load" onclick="alert(1)">e</a> <span style="x">f</span>'
+    )
+    assert active_content(rendered) == []
+    assert "data:" not in rendered and "hx-" not in rendered and "style" not in rendered
+    assert 'href="https://example.org"' in rendered
+
+
+# --- KaTeX in a real browser ------------------------------------------------------------------------------------
+
+HOSTILE_LATEX = [
+    r"$\href{javascript:alert(1)}{click}$",
+    r"$\url{javascript:alert(2)}$",
+    r"$\htmlClass{x}{y} \htmlId{id}{y} \htmlData{foo=bar}{y} \htmlStyle{color:red}{y}$",
+    r"$\includegraphics[height=1em]{javascript:alert(3)}$",
+    r"$\def\a{\a\a}\a$",
+    r"$\rule{99999em}{99999em}$",
+    r"$" + r"\frac{1}{" * 200 + "2" + "}" * 200 + "$",
+    "$x^2$",  # a control: ordinary math still renders
+]
+
+
+def _render_in_chromium(page_html: str, folder: Any) -> dict[str, Any]:
+    """Load the page with the app's KaTeX setup in Debian's Chromium; return what the DOM ended up with."""
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    (folder / "page.html").write_text(page_html, encoding="utf-8")
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:  # Playwright's sync API runs its own event loop: keep it off the test's thread
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path="/usr/bin/chromium",
+                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+                )
+                page = browser.new_page()
+                dialogs: list[str] = []
+                page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+                page.goto((folder / "page.html").as_uri())
+                page.wait_for_function("document.querySelectorAll('.katex').length > 0", timeout=15_000)
+                page.eval_on_selector_all("body a", "links => links.forEach(link => link.click())")
+                page.wait_for_timeout(300)
+                outcome["dialogs"] = dialogs
+                outcome["links"] = page.eval_on_selector_all(
+                    "body [href], body [src]", "els => els.map(e => e.outerHTML)"
+                )
+                outcome["html_ext"] = page.eval_on_selector_all(".x,#id,[data-foo]", "els => els.length")
+                outcome["rendered"] = page.eval_on_selector_all(".katex", "els => els.length")
+                browser.close()
+        except Exception as exc:  # reported by the test, not lost in the thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "rendering hostile LaTeX hung the page"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome
+
+
+def test_katex_renders_hostile_latex_without_links_html_or_a_hang(tmp_path):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    chromium, katex = Path("/usr/bin/chromium"), Path(settings.BASE_DIR) / "node_modules" / "katex" / "dist"
+    if not chromium.exists() or not katex.is_dir():
+        pytest.skip("needs /usr/bin/chromium and node_modules/katex (npm ci)")
+    # Given a page set up like base.html, with hostile LaTeX in escaped text as the templates write it
+    scripts = [
+        katex / "katex.min.js",
+        katex / "contrib" / "auto-render.min.js",
+        Path(settings.BASE_DIR) / "static/js/app.js",
+    ]
+    head = "".join(f'<script defer src="{path.as_uri()}"></script>' for path in scripts)
+    body = "".join(f"<p>{html.escape(latex)}</p>" for latex in HOSTILE_LATEX)
+    # When Chromium loads it and every link on it is clicked
+    outcome = _render_in_chromium(f"<!doctype html><html><head>{head}</head><body>{body}</body></html>", tmp_path)
+    # Then the math rendered, but no link, URL, image or HTML attribute came out of it, and nothing ran
+    assert outcome["rendered"] >= len(HOSTILE_LATEX) - 2
+    assert outcome["links"] == []
+    assert outcome["html_ext"] == 0
+    assert outcome["dialogs"] == []

@@ -10,6 +10,11 @@
         { left: "$", right: "$", display: false },
       ],
       throwOnError: false,
+      // Students and teachers write this LaTeX: no \href/\url/\htmlClass/\includegraphics (trust), a bound
+      // on macro expansion (\def\a{\a\a}\a) and on sizes (\rule{9999em}{9999em}).
+      trust: false,
+      maxExpand: 1000,
+      maxSize: 20,
       ignoredClasses: ["no-math"],
     });
   }
