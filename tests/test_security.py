@@ -550,3 +550,66 @@ def test_katex_renders_hostile_latex_without_links_html_or_a_hang(tmp_path):
     assert outcome["links"] == []
     assert outcome["html_ext"] == 0
     assert outcome["dialogs"] == []
+
+
+# --- Production settings ----------------------------------------------------------------------------------------
+
+PRODUCTION_PROBE = """
+import json
+from django.conf import settings
+from django.test import Client
+client = Client(HTTP_HOST="tutor.example.org")
+plain = client.get("/")
+secure = client.get("/", secure=True)
+print(json.dumps({
+    "plain": [plain.status_code, plain.get("Location", "")],
+    "secure": [secure.status_code, {k: v for k, v in secure.headers.items()}],
+    "settings": {name: getattr(settings, name) for name in (
+        "DEBUG", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
+        "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_SAMESITE")},
+}))
+"""
+
+
+def test_production_responses_carry_the_hardening_headers_and_cookie_flags():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="tutor.settings.production",
+        SECRET_KEY="k3v9-zq!7w2m#p8x@r4t6y1u5i0o3a9s8d7f6g5h4j3k2l1zxcvbnm",
+        ALLOWED_HOSTS="tutor.example.org",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", PRODUCTION_PROBE],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    # Plain HTTP is sent to HTTPS
+    assert probe["plain"] == [301, "https://tutor.example.org/"]
+    status, headers = probe["secure"]
+    assert status == 302  # to the login page
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert probe["settings"] == {
+        "DEBUG": False,
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "CSRF_COOKIE_SECURE": True,
+        "CSRF_COOKIE_HTTPONLY": True,
+        "CSRF_COOKIE_SAMESITE": "Lax",
+    }
