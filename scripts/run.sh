@@ -4,17 +4,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PORT="${PORT:-8000}"
-mkdir -p var/broker/queue var/broker/processed
+VAR_DIR="${TUTOR_VAR_DIR:-var}"
+mkdir -p "$VAR_DIR/broker/queue" "$VAR_DIR/broker/processed"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-tutor.settings.base}"
 
 $BIN/python manage.py migrate --noinput
 $BIN/python manage.py load_demo
 
 # -B: the embedded beat runs the grading sweep (re-enqueues anything stuck, e.g. submitted while the broker was down).
-$BIN/celery -A verifier_worker.celery worker -B --schedule var/celerybeat-schedule -Q cpu,gpu --concurrency 2 --loglevel INFO \
-    --hostname "demo@%h" >var/worker.log 2>&1 &
+$BIN/celery -A verifier_worker.celery worker -B --schedule "$VAR_DIR/celerybeat-schedule" -Q cpu,gpu --concurrency 2 --loglevel INFO \
+    --hostname "demo@%h" >"$VAR_DIR/worker.log" 2>&1 &
 WORKER_PID=$!
 trap 'kill $WORKER_PID 2>/dev/null || true' EXIT INT TERM
-echo "Celery worker started (pid $WORKER_PID, log: var/worker.log)"
+echo "Celery worker started (pid $WORKER_PID, log: $VAR_DIR/worker.log)"
 echo "Open http://127.0.0.1:$PORT/ — demo logins are listed in README.md"
 $BIN/python manage.py runserver "127.0.0.1:$PORT" --noreload
