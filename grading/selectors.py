@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import nh3
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
 
 from tutor.classroom.models import Assignment, Enrollment, Problem
+from tutor.classroom.rendering import render_text_with_math
 from verifier_worker.types import CONFIDENT
 
 from .models import AuditEvent, Override, Step, Submission, VerificationRun
@@ -108,10 +108,18 @@ class Feedback:
     latest_run: VerificationRun | None
     overrides: tuple[Override, ...] = field(default_factory=tuple)
 
+    @property
+    def unchecked_count(self) -> int:
+        """Steps the checker could not decide (not those skipped after the first error)."""
+        return sum(1 for step in self.steps if step.state == "unverified")
+
 
 def sanitize_text(text: str) -> SafeString:
-    """Student and model text, shown as text: tags (a <script> included) are escaped, never interpreted."""
-    return mark_safe(nh3.clean_text(text or ""))  # noqa: S308 - nh3.clean_text escapes every HTML special character
+    """Student and model text, shown as text: tags (a <script> included) are escaped, never interpreted.
+
+    Its $...$ math is left for KaTeX; a dollar that is a price ("$4 is $108") is kept out of KaTeX's reach.
+    """
+    return mark_safe(render_text_with_math(text or ""))  # noqa: S308 - every HTML special character is escaped
 
 
 def _step_view(step: Step, *, first_error_index: int | None, graded: bool, reveal: bool, staff: bool) -> StepView:

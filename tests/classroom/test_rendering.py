@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutor.classroom.rendering import render_markdown
+from tutor.classroom.rendering import render_markdown, render_text_with_math
 
 
 def test_latex_survives_markdown():
@@ -40,3 +40,19 @@ def test_code_is_left_exactly_as_written():
 def test_math_with_html_characters_is_escaped_not_interpreted():
     html = render_markdown("Is $a<b>c$ true?")
     assert "$a&lt;b&gt;c$" in html
+
+
+def test_prices_in_a_students_step_are_not_paired_into_math():
+    # Given a step written with dollar prices
+    rendered = render_text_with_math("27 students times $4 is $108")
+    # Then each dollar sits alone in its own element, out of KaTeX's reach
+    assert rendered == "27 students times <span>$</span>4 is <span>$</span>108"
+
+
+def test_math_in_a_students_step_is_left_for_katex_and_html_is_escaped():
+    # Given a step with real inline math, a price right after it, and a tag
+    rendered = render_text_with_math("$3x = 18$ so $4+$6 <b>")
+    # Then the math span is kept whole, "$4+$6" stays prices, and the tag is text
+    assert rendered.startswith("$3x = 18$ so ")
+    assert "<span>$</span>4+<span>$</span>6" in rendered
+    assert rendered.endswith("&lt;b&gt;")

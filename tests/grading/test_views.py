@@ -260,3 +260,28 @@ def test_nav_shows_teachers_the_review_queue_with_its_count_and_hides_it_from_st
     # and a student gets no such link
     client.force_login(classroom.student)
     assert f'href="{reverse("review_queue")}"' not in client.get(reverse("home")).content.decode()
+
+
+def test_headline_does_not_claim_every_step_was_checked_when_some_were_not(client, classroom):
+    # Given a graded submission with no error where one step could not be checked
+    submission = SubmissionFactory(
+        problem=classroom.problem,
+        student=classroom.student,
+        status=Status.GRADED,
+        score=Decimal(2),
+        graded_at=timezone.now(),
+        final_answer_verdict="correct",
+        text="27 students times $4 is $108\nx = 5",
+    )
+    Step.objects.create(
+        submission=submission, index=0, text="27 students times $4 is $108", verdict="unverified", confidence=0
+    )
+    Step.objects.create(submission=submission, index=1, text="x = 5", verdict="correct", confidence=0.97)
+    client.force_login(classroom.student)
+    # When the student opens the page
+    html = client.get(reverse("submission_detail", args=[submission.pk])).content.decode()
+    # Then the headline says one step went unchecked instead of "All steps checked"
+    assert "All steps checked" not in html
+    assert "1 of the 2 steps could not be checked" in html
+    # and the prices are not handed to KaTeX as one math span
+    assert "times <span>$</span>4 is <span>$</span>108" in html

@@ -8,9 +8,10 @@ import re
 import markdown  # type: ignore[import-untyped]
 import nh3
 
-# $$...$$, \[...\], \(...\), and $...$ (not across blank lines, not "$5 and $6" with spaces inside the dollars).
+# $$...$$, \[...\], \(...\), and $...$ (not across blank lines, not "$5 and $6" with spaces inside the dollars,
+# not "$4+$6" where the closing dollar is a price's).
 MATH = re.compile(
-    r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|(?<![\\$])\$(?=\S)(?:[^$\n]|\n(?!\n))+?(?<=\S)\$",
+    r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|(?<![\\$])\$(?=\S)(?:[^$\n]|\n(?!\n))+?(?<=\S)\$(?!\d)",
     re.DOTALL,
 )
 ALLOWED_TAGS = {
@@ -48,3 +49,23 @@ def render_markdown(text: str) -> str:
         rendered = rendered.replace(PLACEHOLDER.format(index), html.escape(span, quote=False))
     rendered = rendered.replace(DOLLAR, "<span>$</span>")
     return nh3.clean(rendered, tags=ALLOWED_TAGS, link_rel="noopener noreferrer nofollow")
+
+
+def render_text_with_math(text: str) -> str:
+    """Plain text a student typed, escaped, with its math spans left for KaTeX and every other dollar a price.
+
+    "27 students times $4 is $108" must not become math: a dollar outside a math span goes in its own element,
+    where KaTeX's auto-render cannot pair it with another one.
+    """
+    parts: list[str] = []
+    position = 0
+    for match in MATH.finditer(text):
+        parts.append(_escape_prices(text[position : match.start()]))
+        parts.append(html.escape(match.group(0), quote=False))
+        position = match.end()
+    parts.append(_escape_prices(text[position:]))
+    return "".join(parts)
+
+
+def _escape_prices(text: str) -> str:
+    return html.escape(text, quote=False).replace("$", "<span>$</span>")

@@ -5,7 +5,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from ..forms import backend_choices
 from ..models import Problem
-from ..rendering import render_markdown
+from ..rendering import render_markdown, render_text_with_math
 
 register = template.Library()
 
@@ -14,6 +14,12 @@ register = template.Library()
 def markdown_filter(text: str) -> SafeString:
     # render_markdown sanitizes with nh3, so the result is safe to mark.
     return mark_safe(render_markdown(text or ""))  # noqa: S308
+
+
+@register.filter
+def step_text(text: str) -> SafeString:
+    """A step as the student typed it: escaped, line breaks kept, math for KaTeX, prices left as prices."""
+    return mark_safe(render_text_with_math(text or "").replace("\n", "<br>"))  # noqa: S308 - escaped
 
 
 @register.filter
