@@ -31,7 +31,7 @@ from verifier_worker.types import (
 from verifier_worker.types import Problem as VerifierProblem
 
 from . import events
-from .models import Override, Step, Submission, VerificationRun
+from .models import AuditEvent, Override, Step, Submission, VerificationRun
 
 logger = logging.getLogger(__name__)
 
@@ -301,6 +301,22 @@ def _verification_request(submission: Submission, steps: list[Step]) -> Verifica
     )
 
 
+# Transient-error retries restart grading too (at most MAX_GRADING_ATTEMPTS - 1 times); beyond those, a few
+# redeliveries after a crash are allowed before a teacher takes over.
+MAX_GRADING_RESTARTS = MAX_GRADING_ATTEMPTS + 2
+
+
+def _restarts(submission: Submission, grading_version: int) -> int:
+    """How many times this grading version went back from `verifying` to `segmenting`."""
+    return AuditEvent.objects.filter(
+        event_type=f"submission.{Status.SEGMENTING}",
+        target_type=submission._meta.label_lower,
+        target_id=str(submission.pk),
+        details__from=Status.VERIFYING,
+        details__grading_version=grading_version,
+    ).count()
+
+
 def _claim(submission_id: int, grading_version: int) -> _Claim | None:
     """One short transaction that moves the row to `verifying` with its steps saved. No lock is held afterwards.
 
@@ -313,7 +329,17 @@ def _claim(submission_id: int, grading_version: int) -> _Claim | None:
         if submission.status == Status.QUEUED:
             submission_transition(submission=submission, to=Status.SEGMENTING, reason="Splitting into steps")
         elif submission.status == Status.VERIFYING:
-            # A redelivered task (worker crash) or a retry: redo the work from the start, idempotently.
+            # A redelivered task (worker crash) or a retry: redo the work from the start, idempotently. A text
+            # that kills the worker every time (hard time limit, out of memory) would be redelivered forever.
+            restarts = _restarts(submission, grading_version)
+            if restarts >= MAX_GRADING_RESTARTS:
+                submission_transition(
+                    submission=submission,
+                    to=Status.NEEDS_REVIEW,
+                    reason=f"Grading was interrupted {restarts + 1} times (a worker crashed or ran out of time on "
+                    "this solution); a teacher will grade it.",
+                )
+                return None
             submission_transition(
                 submission=submission, to=Status.SEGMENTING, reason="Grading restarted after an interruption"
             )

@@ -390,7 +390,7 @@ def hostile_world(world):
     problem = Problem.objects.get(pk=world["problem"].pk)
     submission = grading_services.submission_create(student=users["student"], problem=problem, text=PAYLOAD)
     grading_services.submission_grade(submission_id=submission.pk, grading_version=1)
-    Step.objects.filter(submission=submission).update(explanation=PAYLOAD, hint=PAYLOAD, checker=PAYLOAD[:50])
+    Step.objects.filter(submission=submission).update(explanation=PAYLOAD, hint=PAYLOAD, checker=PAYLOAD[:40])
     VerificationRun.objects.filter(submission=submission).update(
         raw_output=PAYLOAD, prompt=PAYLOAD, error=PAYLOAD, model_id=PAYLOAD[:100]
     )

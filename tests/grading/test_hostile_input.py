@@ -160,3 +160,21 @@ def test_a_backend_that_crashes_leaves_the_submission_in_review_with_a_reason_no
     assert "could not check this solution (RecursionError)" in submission.status_reason
     assert "RecursionError" in submission.runs.get().error
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_solution_that_kills_its_worker_every_time_ends_in_review_not_an_endless_redelivery(symbolic):
+    # Given a saved submission whose grading is claimed and then lost (the worker dies at its hard time limit
+    # before storing anything) every time the broker redelivers it
+    problem, student = symbolic
+    submission = services.submission_create(student=student, problem=problem, text="3x = 15\nx = 5")
+    claims = 0
+    while services._claim(submission.pk, submission.grading_version) is not None:
+        claims += 1
+        assert claims <= services.MAX_GRADING_RESTARTS + 1, "redelivered forever"
+    # Then after the allowed restarts it waits for a teacher, with the reason
+    submission.refresh_from_db()
+    assert claims == services.MAX_GRADING_RESTARTS + 1
+    assert submission.status == Status.NEEDS_REVIEW
+    assert "Grading was interrupted" in submission.status_reason
+    # And a transient-error retry budget still fits inside the allowance
+    assert services.MAX_GRADING_RESTARTS > services.MAX_GRADING_ATTEMPTS - 1
