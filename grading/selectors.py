@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from tutor.classroom.models import Assignment, Enrollment, Problem
@@ -176,6 +177,16 @@ def _progress(submission: Submission, steps: list[Step]) -> Progress:
         steps_total=len(steps),
         steps_checked=sum(1 for step in steps if step.verdict != Step.Verdict.UNVERIFIED),
     )
+
+
+def attempts_left(*, student_id: int, problem: Problem) -> int:
+    """How many more times the student may submit this problem (0 once late work is refused)."""
+    assignment = problem.assignment
+    past_due = assignment.due_at is not None and assignment.due_at < timezone.now()
+    if past_due and assignment.late_policy == Assignment.LatePolicy.REFUSE:
+        return 0
+    used = Submission.objects.filter(student_id=student_id, problem=problem).count()
+    return max(assignment.max_attempts - used, 0)
 
 
 def submission_feedback(*, submission: Submission, viewer: AbstractBaseUser | AnonymousUser) -> Feedback:

@@ -32,6 +32,8 @@ def _feedback_context(request: HttpRequest, submission: Any, **extra: Any) -> di
         context.setdefault("score_form", ScoreOverrideForm(initial={"score": submission.score}))
         context.setdefault("regrade_form", RegradeForm())
         context["verdict_choices"] = StepOverrideForm.base_fields["verdict"].choices  # type: ignore[attr-defined]
+    elif submission.is_final:
+        context["attempts_left"] = selectors.attempts_left(student_id=submission.student_id, problem=problem)
     context.update(extra)
     return context
 

@@ -365,3 +365,20 @@ def test_roster_with_only_a_ta_still_says_no_students(client, teacher, course):
     body = client.get(reverse("course_detail", args=[course.pk])).content.decode()
     assert "No students yet. Share the class code above." in body
     assert "Teaching assistant" in body
+
+
+def test_trying_again_starts_from_the_last_attempt(client, enrolled, student, problem):
+    # Given a student who submitted once on a problem that allows two attempts
+    client.force_login(student)
+    client.post(reverse("problem_submit", args=[problem.pk]), {"text": "3x = 15\nx = 6"})
+    # When they come back to the problem page
+    body = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
+    # Then the box holds their last attempt, says so, and the preview already shows its steps
+    assert "Your attempt 1 is filled in below" in body
+    assert ">3x = 15\nx = 6</textarea>" in body
+    assert "<li>x = 6</li>" in body
+    # and once every attempt is used, the box is no longer filled in
+    client.post(reverse("problem_submit", args=[problem.pk]), {"text": "3x = 15\nx = 5"})
+    body = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
+    assert "is filled in below" not in body
+    assert "You have used all 2 attempts" in body

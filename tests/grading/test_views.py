@@ -285,3 +285,29 @@ def test_headline_does_not_claim_every_step_was_checked_when_some_were_not(clien
     assert "1 of the 2 steps could not be checked" in html
     # and the prices are not handed to KaTeX as one math span
     assert "times <span>$</span>4 is <span>$</span>108" in html
+
+
+def test_student_feedback_page_offers_to_try_again_while_attempts_remain(client, classroom):
+    # Given a graded first attempt on an assignment with attempts to spare
+    submission = graded(classroom)
+    allowed = classroom.problem.assignment.max_attempts
+    client.force_login(classroom.student)
+    # When the student opens it
+    html = client.get(reverse("submission_detail", args=[submission.pk])).content.decode()
+    # Then the way back to the problem says they can fix it and try again
+    left = allowed - 1
+    assert f"Fix it and try again ({left} attempt{'s' if left != 1 else ''} left)" in html
+
+
+def test_polled_result_brings_the_teacher_tools_with_it(client, classroom):
+    # Given a graded submission the teacher was watching while it was graded
+    submission = graded(classroom)
+    client.force_login(classroom.teacher)
+    # When the last poll arrives
+    response = client.get(reverse("submission_detail", args=[submission.pk]), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    # Then it stops polling and carries the score and regrade forms, and the status is not said twice
+    assert response.status_code == 286
+    assert reverse("submission_regrade", args=[submission.pk]) in html
+    assert reverse("submission_score_override", args=[submission.pk]) in html
+    assert "Graded</strong> — Graded" not in html

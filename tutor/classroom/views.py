@@ -284,9 +284,14 @@ def _problem_context(
 @require_safe
 def problem_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     problem, enrollment = selectors.problem_get(user=request.user, problem_id=pk)
-    return render(
-        request, "classroom/problem_detail.html", _problem_context(request, problem, enrollment, SolutionForm())
-    )
+    context = _problem_context(request, problem, enrollment, SolutionForm())
+    latest = context["attempts"][0] if context["attempts"] else None  # newest first
+    if latest is not None and context["attempts_left"] and not context["closed"]:
+        # Trying again usually means fixing one step: start from the last attempt instead of a blank box.
+        text = latest.text
+        context = _problem_context(request, problem, enrollment, SolutionForm(initial={"text": text}), text)
+        context["prefilled_from"] = latest
+    return render(request, "classroom/problem_detail.html", context)
 
 
 @login_required
