@@ -382,3 +382,5 @@ def test_trying_again_starts_from_the_last_attempt(client, enrolled, student, pr
     body = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
     assert "is filled in below" not in body
     assert "You have used all 2 attempts" in body
+    # and there is no box to type a solution nobody can submit
+    assert 'name="text"' not in body
