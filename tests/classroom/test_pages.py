@@ -384,3 +384,14 @@ def test_trying_again_starts_from_the_last_attempt(client, enrolled, student, pr
     assert "You have used all 2 attempts" in body
     # and there is no box to type a solution nobody can submit
     assert 'name="text"' not in body
+
+
+def test_line_breaks_are_counted_once_against_the_length_limit(client, enrolled, student, problem, settings):
+    # Given a limit of 20 characters and a browser that sends line breaks as CRLF
+    settings.SOLUTION_MAX_CHARS = 20
+    client.force_login(student)
+    # When a student submits 18 characters as they see them (20 with CRLFs)
+    response = client.post(reverse("problem_submit", args=[problem.pk]), {"text": "3x = 15\r\nx = 5\r\nok"})
+    # Then it is accepted and stored with plain line breaks
+    assert response.status_code == 302
+    assert Submission.objects.get(student=student).text == "3x = 15\nx = 5\nok"

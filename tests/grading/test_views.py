@@ -44,6 +44,9 @@ def test_student_sees_first_error_highlighted_with_hint_and_score(client, classr
     assert "data-first-error" in tags[1] and 'data-step-index="1"' in tags[1]
     assert "data-first-error" not in tags[0] + tags[2]
     assert "First error" in html
+    # and the headline links to it, so a keyboard user reaches it in one step (it has tabindex=-1)
+    assert '<a href="#step-2">Step 2</a> has the first error.' in html
+    assert 'id="step-2"' in tags[1]
     assert "Check this step again." in html  # the hint, not the full explanation
     assert "The fake verifier marks steps" not in html
     assert 'data-status="graded"' in html
@@ -225,6 +228,8 @@ def test_audit_page_tells_the_full_story(client, classroom):
     assert "fake-v1" in html
     assert "submission.graded" in html
     assert "queued → segmenting" in html
+    # and the steps are shown exactly as typed (KaTeX leaves them alone)
+    assert '<td class="no-math">3x = 15</td>' in html
 
 
 def test_a_step_nobody_could_check_shows_no_confidence(client, classroom):

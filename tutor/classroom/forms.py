@@ -157,7 +157,8 @@ class SolutionForm(forms.Form):
     )
 
     def clean_text(self) -> str:
-        text: str = self.cleaned_data["text"]
+        # Browsers send a textarea's line breaks as CRLF: count (and keep) them as the student sees them.
+        text: str = self.cleaned_data["text"].replace("\r\n", "\n")
         if len(text) > settings.SOLUTION_MAX_CHARS:
             raise forms.ValidationError(
                 f"Your solution has {len(text):,} characters; the limit is {settings.SOLUTION_MAX_CHARS:,}."

@@ -299,7 +299,7 @@ def problem_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def problem_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     """The live step preview. htmx gets the `step-preview` partial; without JavaScript, the whole page."""
     problem, enrollment = selectors.problem_get(user=request.user, problem_id=pk)
-    text = request.POST.get("text", "")
+    text = request.POST.get("text", "").replace("\r\n", "\n")
     context = _problem_context(request, problem, enrollment, SolutionForm(initial={"text": text}), text)
     if getattr(request, "htmx", False):
         return render(request, "classroom/problem_detail.html#step-preview", context)
@@ -318,7 +318,7 @@ def problem_submit(request: AuthedRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return redirect("submission_detail", pk=submission.pk)
-    context = _problem_context(request, problem, enrollment, form, request.POST.get("text", ""))
+    context = _problem_context(request, problem, enrollment, form, request.POST.get("text", "").replace("\r\n", "\n"))
     return render(request, "classroom/problem_detail.html", context, status=400)
 
 
