@@ -306,3 +306,19 @@ def test_arithmetic_continued_on_the_next_line_is_checked() -> None:
     assert result.first_error_index == 2
     first = result.first_error
     assert first is not None and first.explanation == "9 × 2 is 18, not 19."
+
+
+def test_a_correct_algebra_step_is_explained_in_plain_grammar():
+    # Given a correct one-step rearrangement with a reference answer
+    from verifier_worker.backends.symbolic import SymbolicVerifier
+    from verifier_worker.types import Problem, StepInput, VerificationRequest
+
+    request = VerificationRequest(
+        problem=Problem(statement="Solve $3x + 5 = 20$.", reference_answer="5"),
+        steps=(StepInput(0, "3x + 5 = 20"), StepInput(1, "3x = 15"), StepInput(2, "x = 5")),
+    )
+    # When it is verified
+    [result] = SymbolicVerifier().verify_batch([request])
+    # Then the checked algebra step reads "checks out", and the student is told nothing is wrong
+    assert result.first_error_index is None
+    assert result.steps[1].explanation == "The algebra in this step checks out."

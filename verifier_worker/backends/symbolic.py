@@ -403,12 +403,12 @@ class _StepJudge:
         if held or algebra_held:
             checker = "arithmetic" if held else "algebra"
             confidence = 0.95 if self.answer.outcome == "correct" else CORRECT_CONFIDENCE
-            what = "calculations" if held else "algebra"
+            what = "The calculations in this step check out." if held else "The algebra in this step checks out."
             return StepVerdict(
                 index=state.index,
                 verdict="correct",
                 confidence=confidence,
-                explanation=f"The {what} in this step check out.",
+                explanation=what,
                 checker=checker,
             )
         return StepVerdict(
