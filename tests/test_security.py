@@ -613,3 +613,38 @@ def test_production_responses_carry_the_hardening_headers_and_cookie_flags():
         "CSRF_COOKIE_HTTPONLY": True,
         "CSRF_COOKIE_SAMESITE": "Lax",
     }
+
+
+# --- Rendering cost of hostile Markdown -------------------------------------------------------------------------
+
+HOSTILE_MARKDOWN = {
+    "unclosed_brackets": "[" * 20_000,  # was about a minute
+    "link_without_its_paren": "[a](" * 5_000,  # was about 30 s
+    "unclosed_inline_math": "\\(" * 10_000,  # was about 7 s
+    "unclosed_display_math": "\\[" * 10_000,  # was about 7 s
+    "backticks": "`" * 20_000,  # was about 7 minutes
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_MARKDOWN))
+def test_a_hostile_statement_renders_quickly(name):
+    import time
+
+    from tutor.classroom.rendering import render_markdown
+
+    started = time.monotonic()
+    rendered = render_markdown(HOSTILE_MARKDOWN[name])
+    assert time.monotonic() - started < 3, "every page showing this statement would take this long"
+    assert active_content(rendered) == []
+
+
+def test_links_math_and_code_still_render_after_the_guards():
+    from tutor.classroom.rendering import render_markdown
+
+    rendered = render_markdown(
+        "See [the docs](https://example.org), [b][r], $[0,1)$, [0, 1), \\(x^2\\), `a [b` and ``c``.\n\n"
+        "[r]: https://example.com"
+    )
+    assert '<a href="https://example.org"' in rendered and '<a href="https://example.com"' in rendered
+    assert "$[0,1)$" in rendered and "\\(x^2\\)" in rendered
+    assert "<code>a [b</code>" in rendered and "<code>c</code>" in rendered

@@ -19,7 +19,15 @@ ALLOWED_TAGS = {
     "table", "thead", "tbody", "tr", "th", "td", "hr", "a", "span", "sub", "sup",
 }  # fmt: skip
 # Code is left exactly as written: fenced blocks and inline spans are set aside before looking for math.
-CODE = re.compile(r"^(```|~~~).*?^\1[ \t]*$|(`+).+?\2", re.DOTALL | re.MULTILINE)
+# (An unbounded backtick run, (`+), backtracks cubically: 20,000 backticks took seven minutes.)
+CODE = re.compile(r"^(```|~~~).*?^\1[ \t]*$|(`{1,16}).+?\2", re.DOTALL | re.MULTILINE)
+# Python-Markdown scans the rest of the text from every "[" that does not close: 10,000 of them take a minute.
+# A "[" that does not start a plain one-line link or reference ([text](url), [text][ref], [text]) is shown as
+# itself instead (&#91;), which keeps the work linear.
+UNLINKABLE_BRACKET = re.compile(r"\[(?![^\[\]\n]{0,1000}\](?:\([^()\n]{0,2000}\)|(?!\()))")
+# Likewise a math opener with no closer after it would make MATH scan to the end from each one; past the last
+# closer an opener is plain text, which Markdown would render without its backslash anyway.
+UNCLOSABLE = ((r"\(", r"\)", "("), (r"\[", r"\]", "["))
 PLACEHOLDER = "\x00MATH{}\x00"
 CODE_PLACEHOLDER = "\x00CODE{}\x00"
 DOLLAR = "\x00DOLLAR\x00"
@@ -39,9 +47,10 @@ def render_markdown(text: str) -> str:
         code.append(match.group(0))
         return CODE_PLACEHOLDER.format(len(code) - 1)
 
-    protected = CODE.sub(stash_code, text)
+    protected = _drop_unclosable_openers(CODE.sub(stash_code, text))
     # "\$5" is a literal dollar; alone in its own element, KaTeX's auto-render cannot pair it with another.
     protected = MATH.sub(stash, protected.replace("\\$", DOLLAR))
+    protected = UNLINKABLE_BRACKET.sub("&#91;", protected)
     for index, block in enumerate(code):
         protected = protected.replace(CODE_PLACEHOLDER.format(index), block)
     rendered = markdown.markdown(protected, extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
@@ -69,3 +78,11 @@ def render_text_with_math(text: str) -> str:
 
 def _escape_prices(text: str) -> str:
     return html.escape(text, quote=False).replace("$", "<span>$</span>")
+
+
+def _drop_unclosable_openers(text: str) -> str:
+    for opener, closer, plain in UNCLOSABLE:
+        end = text.rfind(closer)
+        end = 0 if end < 0 else end + len(closer)
+        text = text[:end] + text[end:].replace(opener, plain)
+    return text
