@@ -322,3 +322,26 @@ def test_a_correct_algebra_step_is_explained_in_plain_grammar():
     # Then the checked algebra step reads "checks out", and the student is told nothing is wrong
     assert result.first_error_index is None
     assert result.steps[1].explanation == "The algebra in this step checks out."
+
+
+def test_a_division_off_by_a_whole_unit_in_the_last_place_is_a_slip_that_explains_the_answer():
+    # Given a correct route the reference solution does not take (via dollars), then 27/45 written as 0.5
+    from verifier_worker.backends.symbolic import SymbolicVerifier
+    from verifier_worker.types import Problem, StepInput, VerificationRequest
+
+    steps = ["He saved 2/5 of $45 = $18", "He still needs $45 - $18 = $27", "27/45 = 0.5 = 50%", "The answer is 50%"]
+    request = VerificationRequest(
+        problem=Problem(
+            statement="A game costs \\$45. Tom has saved $\\frac{2}{5}$ of the price. What percent does he still need?",
+            reference_answer="60",
+            reference_steps=("$1 - \\frac{2}{5} = \\frac{3}{5}$", "$\\frac{3}{5} = 60\\%$"),
+        ),
+        steps=tuple(StepInput(i, text) for i, text in enumerate(steps)),
+    )
+    # When it is verified
+    [result] = SymbolicVerifier().verify_batch([request])
+    # Then the division is the confident first error, not the earlier (valid) step the reference lacks
+    assert result.first_error_index == 2
+    assert result.steps[2].checker == "arithmetic"
+    assert result.steps[2].confidence >= 0.9
+    assert "0.6" in result.steps[2].explanation or "3/5" in result.steps[2].explanation

@@ -181,7 +181,11 @@ class _StepJudge:
     def verdicts(self) -> list[StepVerdict]:
         direct = {s.position: v for s in self.states if (v := self._direct_error(s)) is not None}
         first_direct = min(direct) if direct else None
-        if first_direct is not None and self._departure_before(first_direct) is not None:
+        if (
+            first_direct is not None
+            and not self._slip_explains_answer(first_direct)
+            and self._departure_before(first_direct) is not None
+        ):
             # The slip is real, but the solution had already left every path the reference supports: the
             # slip may not be the first error, so it is not shown as one with confidence.
             slip = direct[first_direct]
@@ -210,6 +214,19 @@ class _StepJudge:
                 simple = _simple_derivation(state, found) and self._corroborated() and self._setup_was_right(found)
                 return _algebra_verdict(state.position, found, simple)
         return None
+
+    def _slip_explains_answer(self, position: int) -> bool:
+        """Correcting this calculation gives the expected answer (as written, or as a percentage): the slip is where
+        the answer went wrong, even if earlier steps took a route the reference solution does not take."""
+        expected = plain_number(self.request.problem.reference_answer)
+        if expected is None or self.answer.outcome != "incorrect":
+            return False
+        return any(
+            finding.outcome == "fails"
+            and isinstance(finding.computed, Fraction)
+            and expected in (finding.computed, finding.computed * 100)
+            for finding in self.states[position].arithmetic
+        )
 
     def _setup_was_right(self, found: algebra.AlgebraFinding) -> bool:
         """The equation before the slip solves to a value the reference supports (the answer, or with a reference

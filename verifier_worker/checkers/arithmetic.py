@@ -92,7 +92,10 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
         return ArithmeticFinding(claim, "holds", computed, stated, reason="percent written as a whole number")
     places = _decimal_places(claim.right.text) if _is_lone(right) else None
     for candidate in _percent_readings(claim, b):
-        if places is not None and places > 0 and _close(a, candidate, 10.0 ** (-places) * _scale(candidate, b)):
+        # Rounded or truncated to the written places: off by less than one unit in the last place (a whole unit,
+        # as in 27/45 = 0.5, is a slip).
+        unit = 10.0 ** (-places) * _scale(candidate, b) if places else 0.0
+        if places is not None and places > 0 and abs(a - candidate) < unit * (1 - 1e-9):
             return ArithmeticFinding(claim, "holds", computed, stated, reason=f"rounded to {places} decimal places")
     if claim.approximate and (_close(a, b, 1.0) or _close(a, b, 0.02 * abs(a))):
         return ArithmeticFinding(claim, "holds", computed, stated, reason="approximately equal")
