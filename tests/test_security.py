@@ -623,6 +623,8 @@ HOSTILE_MARKDOWN = {
     "unclosed_inline_math": "\\(" * 10_000,  # was about 7 s
     "unclosed_display_math": "\\[" * 10_000,  # was about 7 s
     "backticks": "`" * 20_000,  # was about 7 minutes
+    "tag_openings": "<a " * 6_000,  # was about 35 s
+    "autolink_openings": "<http://" * 2_500,  # was about 3 s
 }
 
 

@@ -28,6 +28,8 @@ UNLINKABLE_BRACKET = re.compile(r"\[(?![^\[\]\n]{0,1000}\](?:\([^()\n]{0,2000}\)
 # Likewise a math opener with no closer after it would make MATH scan to the end from each one; past the last
 # closer an opener is plain text, which Markdown would render without its backslash anyway.
 UNCLOSABLE = ((r"\(", r"\)", "("), (r"\[", r"\]", "["))
+# The same for "<" that cannot start a tag or an autolink on its line ("<a " 6,000 times took half a minute).
+UNTAGGABLE_ANGLE = re.compile(r"<(?![a-zA-Z/!?][^<>\n]{0,500}>)")
 PLACEHOLDER = "\x00MATH{}\x00"
 CODE_PLACEHOLDER = "\x00CODE{}\x00"
 DOLLAR = "\x00DOLLAR\x00"
@@ -50,7 +52,7 @@ def render_markdown(text: str) -> str:
     protected = _drop_unclosable_openers(CODE.sub(stash_code, text))
     # "\$5" is a literal dollar; alone in its own element, KaTeX's auto-render cannot pair it with another.
     protected = MATH.sub(stash, protected.replace("\\$", DOLLAR))
-    protected = UNLINKABLE_BRACKET.sub("&#91;", protected)
+    protected = UNTAGGABLE_ANGLE.sub("&lt;", UNLINKABLE_BRACKET.sub("&#91;", protected))
     for index, block in enumerate(code):
         protected = protected.replace(CODE_PLACEHOLDER.format(index), block)
     rendered = markdown.markdown(protected, extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
