@@ -345,3 +345,18 @@ def test_a_division_off_by_a_whole_unit_in_the_last_place_is_a_slip_that_explain
     assert result.steps[2].checker == "arithmetic"
     assert result.steps[2].confidence >= 0.9
     assert "0.6" in result.steps[2].explanation or "3/5" in result.steps[2].explanation
+
+
+def test_a_last_line_ending_in_an_expression_has_no_final_answer_to_misread():
+    # Given a hostile last line whose trailing "+ 1" is an operand, not a result
+    from verifier_worker.checkers.final_answer import check_final_answer
+
+    # When the final answer is looked for
+    finding = check_final_answer(["x = 10^{10^{10^{10}}}", "x = 10^{10^{10^{10}}} + 1"], "5")
+    # Then nothing is read as the answer (so no "your final answer 1" verdict), while plain results still are
+    assert finding.outcome == "unverified" and finding.answer is None
+    assert check_final_answer(["y = 2x + 1"], "5").outcome == "unverified"
+    assert check_final_answer(["12 + 30 = 42"], "42").outcome == "correct"
+    assert check_final_answer(["x = -5"], "-5").outcome == "correct"
+    assert check_final_answer(["So she has 41 apples."], "42").outcome == "incorrect"
+    assert check_final_answer(["Freda used **12 tomatoes**."], "12").outcome == "correct"

@@ -58,6 +58,20 @@ def _last_boxed(text: str) -> str | None:
     return None
 
 
+def _ends_in_an_expression(step: str) -> bool:
+    """The step's last number is an operand ("x = 2y + 1", "10^{10} + 1"), not a result to read as the answer."""
+    text = cas.normalize(step.replace("**", " "))  # Markdown bold, "**12 tomatoes**", is not a product
+    matches = list(_NUMBER_ANYWHERE.finditer(text))
+    if not matches:
+        return False
+    before = text[: matches[-1].start()].rstrip()
+    if before.endswith("-"):
+        rest = before[:-1].rstrip()
+        # "x = -5" or "is -5" is a negative answer; "12 - 5" ends in a subtraction.
+        return bool(rest) and not (rest[-1] in "=:" or rest[-1].isalpha())
+    return bool(before) and before[-1] in "+*/^×÷·{("
+
+
 def find_answer(steps: list[str]) -> FoundAnswer | None:
     # Steps too long to check are skipped here too, so no pattern runs over a hostile 200 KB line.
     steps = [step if len(step) <= cas.MAX_TEXT_CHARS else "" for step in steps]
@@ -146,6 +160,8 @@ def check_final_answer(steps: list[str], reference_answer: str) -> AnswerFinding
         answer = _last_right_side(steps, answer.step_position)
         if answer is None:
             return AnswerFinding("unverified", None, "no clearly marked final answer")
+    elif answer.how == "last number" and _ends_in_an_expression(steps[answer.step_position]):
+        return AnswerFinding("unverified", None, "the last line ends in a calculation, not a result")
     match = answers_match(reference_answer, answer.text)
     if match is None:
         return AnswerFinding("unverified", answer, "the answers could not be compared")
