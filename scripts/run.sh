@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PORT="${PORT:-8000}"
 VAR_DIR="${TUTOR_VAR_DIR:-var}"
-mkdir -p "$VAR_DIR/broker/queue" "$VAR_DIR/broker/processed"
+mkdir -p "$VAR_DIR/broker/queue" "$VAR_DIR/broker/processed" "$VAR_DIR/broker/control"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-tutor.settings.base}"
 
 $BIN/python manage.py migrate --noinput
