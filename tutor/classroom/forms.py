@@ -52,20 +52,7 @@ class DateTimeInput(forms.DateTimeInput):
 class AssignmentForm(forms.ModelForm):
     class Meta:
         model = Assignment
-        fields = [
-            "title",
-            "instructions",
-            "opens_at",
-            "due_at",
-            "late_policy",
-            "late_penalty_percent",
-            "max_attempts",
-            "verifier_backend",
-            "verification_parallel",
-            "verification_rounds",
-            "reveal_corrections",
-            "review_threshold",
-        ]
+        fields = list(Assignment.SETTINGS_FIELDS)
         widgets = {
             "instructions": forms.Textarea(attrs={"rows": 3}),
             "opens_at": DateTimeInput(),

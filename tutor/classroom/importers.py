@@ -24,23 +24,7 @@ from verifier_worker.registry import TEACHER_CHOICES
 
 from .models import Assignment
 
-ASSIGNMENT_KEYS = frozenset(
-    {
-        "title",
-        "instructions",
-        "opens_at",
-        "due_at",
-        "late_policy",
-        "late_penalty_percent",
-        "max_attempts",
-        "verifier_backend",
-        "verification_parallel",
-        "verification_rounds",
-        "reveal_corrections",
-        "review_threshold",
-        "problems",
-    }
-)
+ASSIGNMENT_KEYS = frozenset({*Assignment.SETTINGS_FIELDS, "problems"})
 PROBLEM_KEYS = frozenset({"title", "statement", "answer", "solution", "points"})
 SECTION_HEADING = re.compile(r"^##\s+(?P<title>.*?)\s*#*\s*$")
 SUBSECTION_HEADING = re.compile(r"^###\s+(?P<name>answer|solution)\s*:?\s*#*\s*$", re.IGNORECASE)

@@ -57,6 +57,22 @@ class Assignment(models.Model):
         ACCEPT_WITH_PENALTY = "penalty", "Accept late work with a penalty"
         REFUSE = "refuse", "Refuse late work"
 
+    # The fields a teacher sets, by form or in a problem set's front matter.
+    SETTINGS_FIELDS = (
+        "title",
+        "instructions",
+        "opens_at",
+        "due_at",
+        "late_policy",
+        "late_penalty_percent",
+        "max_attempts",
+        "verifier_backend",
+        "verification_parallel",
+        "verification_rounds",
+        "reveal_corrections",
+        "review_threshold",
+    )
+
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
     title = models.CharField(max_length=200)
     instructions = models.TextField(blank=True)
