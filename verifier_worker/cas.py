@@ -1,11 +1,11 @@
 """Safe, bounded parsing of the arithmetic and algebra a student writes.
 
 Nothing here calls `eval`. Text (plain or LaTeX) is normalized, split into tokens, and parsed by a small Pratt
-parser into an AST of plain tuples. The AST is then either evaluated exactly (Fractions) or turned into sympy
-objects by constructing them directly. Before anything is evaluated, guards bound the input length, the
-nesting depth, the digit count of each number, exponents and factorials, so sympy never sees an expression that
-can blow up. A cheap `Deadline` is checked between claims; it works in any thread and inside Celery's prefork
-workers because it never uses signals.
+parser into a tree of frozen node classes (`Node`). The tree is then either evaluated exactly (Fractions) or
+turned into sympy objects by constructing them directly. Before anything is evaluated, guards bound the input
+length, the nesting depth, the digit count of each number, exponents and factorials, so sympy never sees an
+expression that can blow up. A cheap `Deadline` is checked between claims; it works in any thread and inside
+Celery's prefork workers because it never uses signals.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal, assert_never
 
 MAX_TEXT_CHARS = 20_000
 MAX_DEPTH = 40
@@ -229,11 +229,77 @@ def tokenize(text: str) -> list[Token]:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# AST: ("num", Fraction) | ("var", name) | ("neg", a) | ("add"|"sub"|"mul"|"div"|"pow", a, b)
-#      | ("pct", a) | ("fact", a) | ("sqrt", a) | ("pi",)
+# AST: frozen node classes. Every function that walks the tree matches on `Node` and ends in `assert_never`, so
+# mypy reports any node kind a function forgets.
 # --------------------------------------------------------------------------------------------------------------
 
-Node = tuple[Any, ...]
+BinaryOperator = Literal["add", "sub", "mul", "div", "pow"]
+BINARY_OPERATORS: tuple[BinaryOperator, ...] = ("add", "sub", "mul", "div", "pow")
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pi:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Percent:
+    """ "20%": the number divided by 100."""
+
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Factorial:
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Sqrt:
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: BinaryOperator
+    left: Node
+    right: Node
+
+
+Node = Num | Var | Pi | Neg | Percent | Factorial | Sqrt | Binary
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    match node:
+        case Num() | Var() | Pi():
+            return ()
+        case Neg(operand) | Percent(operand) | Factorial(operand) | Sqrt(operand):
+            return (operand,)
+        case Binary(_, left, right):
+            return (left, right)
+        case _:
+            assert_never(node)
+
+
+def is_binary(node: Node, *ops: BinaryOperator) -> bool:
+    """A binary operation, of one of `ops` when given."""
+    return isinstance(node, Binary) and (not ops or node.op in ops)
+
 
 _BINARY_POWER = {"+": 10, "-": 10, "*": 20, "/": 20, "of": 20, "^": 40, "**": 40}
 
@@ -276,24 +342,21 @@ class _Parser:
                 if power < min_power or (power == min_power and token.text not in ("^", "**")):
                     return left
                 self.take()
-                op = {"+": "add", "-": "sub", "*": "mul", "/": "div", "of": "mul", "^": "pow", "**": "pow"}
                 right_power = power if token.text in ("^", "**") else power + 1
                 right = self.expression(right_power, depth + 1)
-                left = (op[token.text], left, right)
+                left = Binary(_OPERATOR_OF[token.text], left, right)
             elif token.kind == "pct":
                 self.take()
-                left = ("pct", left)
+                left = Percent(left)
             elif token.kind == "fact":
                 self.take()
-                left = ("fact", left)
+                left = Factorial(left)
             elif token.kind in ("lp", "num", "word") and token.glued and min_power <= 20:
                 # Implicit multiplication: 2x, 3(x + 1), (a)(b), 2 pi.
-                if token.kind == "num" and left[0] != "num" and left[0] != "pct":
-                    pass
-                elif token.kind == "num":
+                if token.kind == "num" and isinstance(left, Num | Percent):
                     raise ParseFailure("two numbers in a row")
                 right = self.expression(21, depth + 1)
-                left = ("mul", left, right)
+                left = Binary("mul", left, right)
             else:
                 raise ParseFailure(f"unexpected {token.text!r}")
 
@@ -303,14 +366,14 @@ class _Parser:
             raise ParseFailure("expression ends early")
         self.take()
         if token.kind == "num":
-            return ("num", number_value(token.text))
+            return Num(number_value(token.text))
         if token.kind == "mixed":
             whole, frac = token.text.split()
             numerator, denominator = frac.split("/")
-            return ("num", Fraction(int(whole)) + Fraction(int(numerator), int(denominator)))
+            return Num(Fraction(int(whole)) + Fraction(int(numerator), int(denominator)))
         if token.kind == "op" and token.text in "-+":
             operand = self.expression(30, depth + 1)
-            return ("neg", operand) if token.text == "-" else operand
+            return Neg(operand) if token.text == "-" else operand
         if token.kind == "lp":
             inner = self.expression(0, depth + 1)
             closing = self.peek()
@@ -320,13 +383,23 @@ class _Parser:
             return inner
         if token.kind == "word":
             if token.text in FUNCTIONS:
-                argument = self.expression(40, depth + 1)
-                return ("sqrt", argument)
+                return Sqrt(self.expression(40, depth + 1))
             if token.text in CONSTANTS:
-                return ("pi",)
+                return Pi()
             if len(token.text) == 1:
-                return ("var", token.text)
+                return Var(token.text)
         raise ParseFailure(f"unexpected {token.text!r}")
+
+
+_OPERATOR_OF: dict[str, BinaryOperator] = {
+    "+": "add",
+    "-": "sub",
+    "*": "mul",
+    "/": "div",
+    "of": "mul",
+    "^": "pow",
+    "**": "pow",
+}
 
 
 def parse_tokens(tokens: list[Token]) -> Node:
@@ -334,17 +407,23 @@ def parse_tokens(tokens: list[Token]) -> Node:
 
 
 def variables(node: Node) -> frozenset[str]:
-    if node[0] == "var":
-        return frozenset({node[1]})
+    if isinstance(node, Var):
+        return frozenset({node.name})
     found: frozenset[str] = frozenset()
-    for child in node[1:]:
-        if isinstance(child, tuple):
-            found |= variables(child)
+    for child in children(node):
+        found |= variables(child)
     return found
 
 
+def leaves(node: Node) -> list[Fraction]:
+    """The numbers written in the expression, left to right."""
+    if isinstance(node, Num):
+        return [node.value]
+    return [value for child in children(node) for value in leaves(child)]
+
+
 def has_operator(node: Node) -> bool:
-    return node[0] not in ("num", "var", "neg", "pi")
+    return not isinstance(node, Num | Var | Neg | Pi)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -361,50 +440,60 @@ def _digits(value: Number) -> float:
 
 def evaluate(node: Node) -> Number:
     """Value of a variable-free AST, exact where possible. Raises HostileInput or ParseFailure."""
-    kind = node[0]
-    if kind == "num":
-        number: Fraction = node[1]
-        return number
-    if kind == "pi":
-        return math.pi
-    if kind == "var":
-        raise ParseFailure(f"the expression has a variable {node[1]!r}")
-    if kind == "neg":
-        return -evaluate(node[1])
-    if kind == "pct":
-        return evaluate(node[1]) / 100
-    if kind == "sqrt":
-        value = evaluate(node[1])
-        if value < 0:
-            raise ParseFailure("square root of a negative number")
-        if isinstance(value, Fraction):
-            num, den = math.isqrt(value.numerator), math.isqrt(value.denominator)
-            if num * num == value.numerator and den * den == value.denominator:
-                return Fraction(num, den)
-        return math.sqrt(value)
-    if kind == "fact":
-        value = evaluate(node[1])
-        if value != int(value) or value < 0:
-            raise ParseFailure("factorial of a non-integer")
-        if value > MAX_FACTORIAL:
-            raise HostileInput(f"{int(value)}! is too large to check")
-        return Fraction(math.factorial(int(value)))
-    left, right = evaluate(node[1]), evaluate(node[2])
-    if kind == "add":
-        return left + right
-    if kind == "sub":
-        return left - right
-    if kind == "mul":
-        if _digits(left) + _digits(right) > MAX_RESULT_DIGITS:
-            raise HostileInput("the product is too large to check")
-        return left * right
-    if kind == "div":
-        if right == 0:
-            raise ParseFailure("division by zero")
-        return left / right
-    if kind == "pow":
-        return _power(left, right)
-    raise ParseFailure(f"unknown node {kind}")
+    match node:
+        case Num(value):
+            return value
+        case Pi():
+            return math.pi
+        case Var(name):
+            raise ParseFailure(f"the expression has a variable {name!r}")
+        case Neg(operand):
+            return -evaluate(operand)
+        case Percent(operand):
+            return evaluate(operand) / 100
+        case Sqrt(operand):
+            return _square_root(evaluate(operand))
+        case Factorial(operand):
+            argument = evaluate(operand)
+            if argument != int(argument) or argument < 0:
+                raise ParseFailure("factorial of a non-integer")
+            if argument > MAX_FACTORIAL:
+                raise HostileInput(f"{int(argument)}! is too large to check")
+            return Fraction(math.factorial(int(argument)))
+        case Binary(op, left_node, right_node):
+            return _binary(op, evaluate(left_node), evaluate(right_node))
+        case _:
+            assert_never(node)
+
+
+def _square_root(value: Number) -> Number:
+    if value < 0:
+        raise ParseFailure("square root of a negative number")
+    if isinstance(value, Fraction):
+        num, den = math.isqrt(value.numerator), math.isqrt(value.denominator)
+        if num * num == value.numerator and den * den == value.denominator:
+            return Fraction(num, den)
+    return math.sqrt(value)
+
+
+def _binary(op: BinaryOperator, left: Number, right: Number) -> Number:
+    match op:
+        case "add":
+            return left + right
+        case "sub":
+            return left - right
+        case "mul":
+            if _digits(left) + _digits(right) > MAX_RESULT_DIGITS:
+                raise HostileInput("the product is too large to check")
+            return left * right
+        case "div":
+            if right == 0:
+                raise ParseFailure("division by zero")
+            return left / right
+        case "pow":
+            return _power(left, right)
+        case _:
+            assert_never(op)
 
 
 def _power(base: Number, exponent: Number) -> Number:
@@ -416,7 +505,7 @@ def _power(base: Number, exponent: Number) -> Number:
         return Fraction(base) ** int(exponent) if isinstance(base, Fraction) else base ** int(exponent)
     if base < 0:
         raise ParseFailure("fractional power of a negative number")
-    return float(base) ** float(exponent)
+    return math.pow(float(base), float(exponent))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -427,41 +516,44 @@ def _power(base: Number, exponent: Number) -> Number:
 def to_sympy(node: Node) -> Any:
     import sympy
 
-    kind = node[0]
-    if kind == "num":
-        value: Fraction = node[1]
-        return sympy.Rational(value.numerator, value.denominator)
-    if kind == "var":
-        return sympy.Symbol(node[1])
-    if kind == "pi":
-        return sympy.pi
-    if kind == "neg":
-        return -to_sympy(node[1])
-    if kind == "pct":
-        return to_sympy(node[1]) / 100
-    if kind == "sqrt":
-        return sympy.sqrt(to_sympy(node[1]))
-    if kind == "fact":
-        inner = node[1]
-        if inner[0] != "num" or inner[1] > MAX_FACTORIAL:
-            raise HostileInput("only factorials of small numbers are checked")
-        return sympy.factorial(to_sympy(inner))
-    left, right = to_sympy(node[1]), to_sympy(node[2])
-    if kind == "add":
-        return left + right
-    if kind == "sub":
-        return left - right
-    if kind == "mul":
-        return left * right
-    if kind == "div":
-        if right == 0:
-            raise ParseFailure("division by zero")
-        return left / right
-    if kind == "pow":
-        if not right.is_Number or abs(right) > 12:
-            raise HostileInput("only small numeric exponents are checked in algebra")
-        return left**right
-    raise ParseFailure(f"unknown node {kind}")
+    match node:
+        case Num(value):
+            return sympy.Rational(value.numerator, value.denominator)
+        case Var(name):
+            return sympy.Symbol(name)
+        case Pi():
+            return sympy.pi
+        case Neg(operand):
+            return -to_sympy(operand)
+        case Percent(operand):
+            return to_sympy(operand) / 100
+        case Sqrt(operand):
+            return sympy.sqrt(to_sympy(operand))
+        case Factorial(operand):
+            if not isinstance(operand, Num) or operand.value > MAX_FACTORIAL:
+                raise HostileInput("only factorials of small numbers are checked")
+            return sympy.factorial(to_sympy(operand))
+        case Binary(op, left_node, right_node):
+            left, right = to_sympy(left_node), to_sympy(right_node)
+            match op:
+                case "add":
+                    return left + right
+                case "sub":
+                    return left - right
+                case "mul":
+                    return left * right
+                case "div":
+                    if right == 0:
+                        raise ParseFailure("division by zero")
+                    return left / right
+                case "pow":
+                    if not right.is_Number or abs(right) > 12:
+                        raise HostileInput("only small numeric exponents are checked in algebra")
+                    return left**right
+                case _:
+                    assert_never(op)
+        case _:
+            assert_never(node)
 
 
 def sympy_version() -> str:
@@ -474,39 +566,53 @@ def sympy_version() -> str:
 # Rendering for explanations: "12 × 7", "3/4 × 8"
 # --------------------------------------------------------------------------------------------------------------
 
-_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
-_SYMBOL = {"add": " + ", "sub": " - ", "mul": " × ", "div": " ÷ ", "pow": "^"}
+_PRECEDENCE: dict[BinaryOperator, int] = {"add": 1, "sub": 1, "mul": 2, "div": 2, "pow": 4}
+_NEG_PRECEDENCE = 3
+_ATOM_PRECEDENCE = 5
+_SYMBOL: dict[BinaryOperator, str] = {"add": " + ", "sub": " - ", "mul": " × ", "div": " ÷ ", "pow": "^"}
 
 
 def render(node: Node) -> str:
-    kind = node[0]
-    if kind == "num":
-        value: Fraction = node[1]
-        return f"{value.numerator:,}" if value.denominator == 1 and value >= 10_000 else _plain(value)
-    if kind == "var":
-        return str(node[1])
-    if kind == "pi":
-        return "π"
-    if kind == "neg":
-        return "-" + _wrapped(node[1], 3)
-    if kind == "pct":
-        return _wrapped(node[1], 4) + "%"
-    if kind == "fact":
-        return _wrapped(node[1], 4) + "!"
-    if kind == "sqrt":
-        return f"√({render(node[1])})"
-    power = _PRECEDENCE[kind]
-    left = _wrapped(node[1], power)
-    right = _wrapped(node[2], power + (0 if kind in ("add", "mul") else 1))
-    if kind == "mul" and node[1][0] == "num" and node[2][0] == "var":
+    match node:
+        case Num(value):
+            return f"{value.numerator:,}" if value.denominator == 1 and value >= 10_000 else _plain(value)
+        case Var(name):
+            return name
+        case Pi():
+            return "π"
+        case Neg(operand):
+            return "-" + _wrapped(operand, _NEG_PRECEDENCE)
+        case Percent(operand):
+            return _wrapped(operand, 4) + "%"
+        case Factorial(operand):
+            return _wrapped(operand, 4) + "!"
+        case Sqrt(operand):
+            return f"√({render(operand)})"
+        case Binary(op, left_node, right_node):
+            return _render_binary(op, left_node, right_node)
+        case _:
+            assert_never(node)
+
+
+def _render_binary(op: BinaryOperator, left_node: Node, right_node: Node) -> str:
+    power = _PRECEDENCE[op]
+    left = _wrapped(left_node, power)
+    right = _wrapped(right_node, power + (0 if op in ("add", "mul") else 1))
+    if op == "mul" and isinstance(left_node, Num) and isinstance(right_node, Var):
         return left + right
-    if kind == "mul" and node[1][0] == "num" and node[2][0] in ("add", "sub") and variables(node[2]):
-        return f"{left}({render(node[2])})"
-    if kind == "mul" and node[1][0] == "pct":
+    if op == "mul" and isinstance(left_node, Num) and is_binary(right_node, "add", "sub") and variables(right_node):
+        return f"{left}({render(right_node)})"
+    if op == "mul" and isinstance(left_node, Percent):
         return f"{left} of {right}"
-    if kind == "div" and node[1][0] == "num" and node[2][0] == "num":
+    if op == "div" and isinstance(left_node, Num) and isinstance(right_node, Num):
         return f"{left}/{right}"
-    return left + _SYMBOL[kind] + right
+    return left + _SYMBOL[op] + right
+
+
+def _precedence(node: Node) -> int:
+    if isinstance(node, Binary):
+        return _PRECEDENCE[node.op]
+    return _NEG_PRECEDENCE if isinstance(node, Neg) else _ATOM_PRECEDENCE
 
 
 def _plain(value: Fraction) -> str:
@@ -519,5 +625,4 @@ def _plain(value: Fraction) -> str:
 
 def _wrapped(node: Node, outer: int) -> str:
     text = render(node)
-    inner = _PRECEDENCE.get(node[0], 5)
-    return f"({text})" if inner < outer else text
+    return f"({text})" if _precedence(node) < outer else text

@@ -139,7 +139,9 @@ def is_assignment(equation: Equation) -> bool:
     """ "x = 5", "N = 100/17": a value, not a relation the next line must follow (it may be one case of several,
     or a rounded value)."""
     left, right = equation.claim.left.node, equation.claim.right.node
-    return (left[0] == "var" and not cas.variables(right)) or (right[0] == "var" and not cas.variables(left))
+    return (isinstance(left, cas.Var) and not cas.variables(right)) or (
+        isinstance(right, cas.Var) and not cas.variables(left)
+    )
 
 
 def compare(previous: Equation, current: Equation) -> AlgebraFinding:

@@ -5,23 +5,39 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, assert_never
 
 from .. import cas
 from .claims import Claim
 
 Outcome = Literal["holds", "fails", "unclear"]
 
-OPERATION_WORDS = {
+OPERATION_WORDS: dict[cas.BinaryOperator, str] = {
     "add": "addition",
     "sub": "subtraction",
     "mul": "multiplication",
     "div": "division",
     "pow": "power",
-    "pct": "percentage",
-    "sqrt": "square root",
-    "fact": "factorial",
 }
+
+
+def operation_word(node: cas.Node) -> str:
+    """The school word for the outermost operation: "multiplication", "percentage", ..."""
+    match node:
+        case cas.Binary("mul", cas.Percent(), _):
+            return "percentage"
+        case cas.Binary(op, _, _):
+            return OPERATION_WORDS[op]
+        case cas.Percent():
+            return "percentage"
+        case cas.Sqrt():
+            return "square root"
+        case cas.Factorial():
+            return "factorial"
+        case cas.Num() | cas.Var() | cas.Pi() | cas.Neg():
+            return "calculation"
+        case _:
+            assert_never(node)
 
 
 @dataclass(frozen=True)
@@ -35,9 +51,7 @@ class ArithmeticFinding:
     @property
     def operation(self) -> str:
         node = self.claim.left.node if cas.has_operator(self.claim.left.node) else self.claim.right.node
-        if node[0] == "mul" and node[1][0] == "pct":
-            return "percentage"
-        return OPERATION_WORDS.get(node[0], "calculation")
+        return operation_word(node)
 
 
 def format_number(value: cas.Number) -> str:
@@ -61,11 +75,11 @@ def _decimal_places(text: str) -> int | None:
 
 def _has_percent_mix(node: cas.Node) -> bool:
     """ "50 + 20%" reads as "50 plus 20 % of 50" to many students: too ambiguous to judge."""
-    if node[0] in ("add", "sub"):
-        sides = (node[1][0] == "pct", node[2][0] == "pct")
+    if isinstance(node, cas.Binary) and node.op in ("add", "sub"):
+        sides = (isinstance(node.left, cas.Percent), isinstance(node.right, cas.Percent))
         if any(sides) and not all(sides):
             return True
-    return any(isinstance(child, tuple) and _has_percent_mix(child) for child in node[1:])
+    return any(_has_percent_mix(child) for child in cas.children(node))
 
 
 def _close(a: float, b: float, tolerance: float) -> bool:
@@ -80,7 +94,7 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
         return ArithmeticFinding(claim, "unclear", reason="restates a number")
     if claim.left.units and claim.right.units and not claim.left.units & claim.right.units:
         return ArithmeticFinding(claim, "unclear", reason="different units on each side (a conversion or scale)")
-    if len(claim.left.units) > 1 and left[0] in ("add", "sub"):
+    if len(claim.left.units) > 1 and cas.is_binary(left, "add", "sub"):
         return ArithmeticFinding(claim, "unclear", reason="adds different units")
     if _has_percent_mix(left) or _has_percent_mix(right):
         return ArithmeticFinding(claim, "unclear", reason="percentage added to a number")
@@ -122,7 +136,7 @@ def _conversion_ratio(a: float, b: float) -> bool:
 
 
 def _is_lone(node: cas.Node) -> bool:
-    return node[0] in ("num", "neg") or (node[0] == "pct" and node[1][0] == "num")
+    return isinstance(node, cas.Num | cas.Neg) or (isinstance(node, cas.Percent) and isinstance(node.operand, cas.Num))
 
 
 def _percent_readings(claim: Claim, stated: float) -> list[float]:
@@ -146,12 +160,9 @@ def _percent_rescaled(claim: Claim, a: float, b: float) -> bool:
 
 
 def _leftmost_number(node: cas.Node) -> cas.Number | None:
-    while node[0] in ("add", "sub", "mul", "div", "pow"):
-        node = node[1]
-    if node[0] == "num":
-        value: Fraction = node[1]
-        return value
-    return None
+    while isinstance(node, cas.Binary):
+        node = node.left
+    return node.value if isinstance(node, cas.Num) else None
 
 
 def _run_on(claim: Claim, computed: cas.Number) -> bool:

@@ -295,12 +295,9 @@ def _label_guard(tokens: list[Token]) -> list[Token]:
     if not tokens or tokens[0].kind == "op":
         return []
     node = _parse_part(tokens)
-    if node is None or node[0] not in _BINARY_NODES:
+    if node is None or not isinstance(node, cas.Binary):
         return []
     return tokens
-
-
-_BINARY_NODES = ("add", "sub", "mul", "div", "pow")
 
 
 def _strip_bullet(tokens: list[Token]) -> list[Token]:
@@ -372,7 +369,8 @@ def numbers_in(text: str) -> tuple[Fraction, ...]:
 def _is_rewrite(left: Node, right: Node) -> bool:
     """Same variables on both sides, and neither side a lone name ("B = E/2" defines B; it rewrites nothing)."""
     names = cas.variables(left)
-    return bool(names) and names == cas.variables(right) and left[0] != "var" and right[0] != "var"
+    lone_name = isinstance(left, cas.Var) or isinstance(right, cas.Var)
+    return bool(names) and names == cas.variables(right) and not lone_name
 
 
 _LEADING_EQUALS = re.compile(r"^(?:\s|\$|\\\(|\\\[|&)*=")

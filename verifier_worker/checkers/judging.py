@@ -1,0 +1,499 @@
+"""The judging policy of the symbolic verifier: how the checkers' findings become one verdict per step, with what
+confidence, and in what words the student and the teacher are told.
+
+Direct checks, in the order their verdicts take precedence on a step (`DIRECT_RULES`; adding a checker is one rule
+function and one entry there):
+- arithmetic: a false "a op b = c" (checkers/arithmetic.py);
+- algebra: a rewrite that is not an identity, or an equation that does not follow from the one before it
+  (checkers/algebra.py).
+Then, for the solution as a whole:
+- final answer: the marked final answer against the reference answer (checkers/final_answer.py);
+- grounding: with a wrong final answer and no slip before it, the first step that leaves the values the reference
+  supports (checkers/grounding.py), else the step that reaches the wrong answer.
+
+Confidence: a flag at or above `types.CONFIDENT` (0.9) is shown as "First error", anything lower as "Check this
+step". A step is `correct` only when a check passed on it, `unverified` when nothing in it could be checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from .. import cas
+from ..types import StepVerdict, VerificationRequest
+from . import algebra, grounding
+from .analysis import Analysis, StepAnalysis, parsed
+from .arithmetic import ArithmeticFinding, format_number
+from .claims import Claim, StepMath
+from .final_answer import AnswerFinding, plain_number
+
+ARITHMETIC_CONFIDENCE = 0.97
+ALGEBRA_CONFIDENCE = 0.92
+GROUNDING_CONFIDENCE = 0.7
+FINAL_STEP_CONFIDENCE = 0.6
+GUESS_CONFIDENCE = 0.4
+CORRECT_CONFIDENCE = 0.85
+# A correct step in a solution whose final answer is right, and the right final answer itself.
+CORROBORATED_CORRECT_CONFIDENCE = 0.95
+# A false equation in a solution whose final answer is right: often a typo, or our misreading; shown softly.
+ANSWER_RIGHT_SLIP_CONFIDENCE = 0.85
+UNSURE_CONFIDENCE = 0.75  # a direct check failed, but in notation we may have misread
+
+CONFIDENCES = {
+    "arithmetic": ARITHMETIC_CONFIDENCE,
+    "algebra": ALGEBRA_CONFIDENCE,
+    "grounding": GROUNDING_CONFIDENCE,
+    "final_step": FINAL_STEP_CONFIDENCE,
+}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdicts: tuple[StepVerdict, ...]
+    first_error_index: int | None
+    solution_score: float
+    undecided_reason: str
+
+
+def judge(request: VerificationRequest, analysis: Analysis, *, use_grounding: bool = True) -> Judgement:
+    verdicts = _Judge(request, analysis, use_grounding).verdicts()
+    first = next((v.index for v in verdicts if v.verdict == "incorrect"), None)
+    checked = [v for v in verdicts if v.verdict != "unverified"]
+    answer = analysis.answer
+    undecided = ""
+    if not checked and answer.outcome == "unverified":
+        reasons = sorted({s.unverified_reason for s in analysis.steps if s.unverified_reason} | {answer.reason})
+        undecided = "Nothing in this solution could be checked: " + "; ".join(r for r in reasons if r) + "."
+    return Judgement(tuple(verdicts), first, _score(verdicts, answer), undecided)
+
+
+class _Judge:
+    """Turns the checkers' findings into one verdict per step."""
+
+    def __init__(self, request: VerificationRequest, analysis: Analysis, use_grounding: bool) -> None:
+        self.request = request
+        self.states = analysis.steps
+        self.answer = analysis.answer
+        self.cache = analysis.cache
+        self.use_grounding = use_grounding
+        self._plausible_cache: grounding.Plausible | None = None
+
+    def verdicts(self) -> list[StepVerdict]:
+        direct = {s.position: v for s in self.states if (v := self._direct_error(s)) is not None}
+        first_direct = min(direct) if direct else None
+        if (
+            first_direct is not None
+            and not self._slip_explains_answer(first_direct)
+            and self._departure_before(first_direct) is not None
+        ):
+            # The slip is real, but the solution had already left every path the reference supports: the
+            # slip may not be the first error, so it is not shown as one with confidence.
+            slip = direct[first_direct]
+            direct[first_direct] = replace(slip, confidence=min(slip.confidence, UNSURE_CONFIDENCE))
+        located = self._locate_wrong_answer(first_direct)
+        if located is not None:
+            direct[located.index] = located  # position == index key below
+        out: list[StepVerdict] = []
+        first_error = min(direct) if direct else None
+        for state in self.states:
+            if state.position in direct:
+                out.append(_with_index(direct[state.position], state.index))
+            else:
+                out.append(self._not_flagged(state, first_error))
+        return out
+
+    def _direct_error(self, state: StepAnalysis) -> StepVerdict | None:
+        for rule in DIRECT_RULES:
+            verdict = rule(self, state)
+            if verdict is not None:
+                return verdict
+        return None
+
+    def _slip_explains_answer(self, position: int) -> bool:
+        """Correcting this calculation gives the expected answer (as written, or as a percentage): the slip is where
+        the answer went wrong, even if earlier steps took a route the reference solution does not take."""
+        expected = plain_number(self.request.problem.reference_answer)
+        if expected is None or self.answer.outcome != "incorrect":
+            return False
+        return any(
+            finding.outcome == "fails"
+            and isinstance(finding.computed, Fraction)
+            and expected in (finding.computed, finding.computed * 100)
+            for finding in self.states[position].arithmetic
+        )
+
+    def setup_was_right(self, found: algebra.AlgebraFinding) -> bool:
+        """The equation before the slip solves to a value the reference supports (the answer, or with a reference
+        solution any value it computes). Otherwise the setup itself may be the first error."""
+        if found.previous is None or not found.previous.solutions:
+            return False
+        allowed = self._plausible().results if self.request.problem.reference_steps else set()
+        answer = plain_number(self.request.problem.reference_answer)
+        if answer is not None:
+            allowed = allowed | {round(float(answer), 6)}
+        for solution in found.previous.solutions:
+            if getattr(solution, "is_Rational", False) and round(float(solution), 6) in allowed:
+                return True
+        return False
+
+    def corroborated(self) -> bool:
+        """A slip is shown as a confident first error only when the final answer could be judged too. Without a
+        reference answer (measured on MATH and OlympiadBench) a false equation is too often a step that is wrong
+        for an earlier reason we cannot see, or notation we did not read."""
+        return self.answer.outcome != "unverified"
+
+    def _locate_wrong_answer(self, first_direct: int | None) -> StepVerdict | None:
+        """When the final answer is wrong and no slip precedes it, point at where the solution went astray.
+
+        In order: the student reached the expected answer and then moved on (the step after it); with a reference
+        solution, the first step that leaves the values it supports; without one, the first step that brings in
+        a number from nowhere, else the first calculation (the earliest place the reasoning can have gone
+        wrong); finally the first step that writes the wrong final value.
+        """
+        answer = self.answer
+        if answer.outcome != "incorrect" or answer.answer is None:
+            return None
+        answer_position = answer.answer.step_position
+        if first_direct is not None and first_direct <= answer_position:
+            return None
+        wrong_value = plain_number(answer.answer.text)
+        steps_math = [s.math for s in self.states]
+        mention = grounding.first_mention(steps_math, wrong_value, answer_position) if wrong_value else None
+        limit = answer_position if mention is None else mention
+        if mention is not None and wrong_value is not None and self._reference_computes(wrong_value):
+            # The wrong answer is a value a valid solution passes through: the student stopped early or turned
+            # off after it, so the error is not where the value first appears.
+            limit = answer_position
+        reached = self._reached_expected_answer(answer_position)
+        if reached is not None:
+            return self._answer_verdict(min(reached + 1, answer_position), answer_position, "moved past")
+        if self.use_grounding and self.request.problem.reference_steps:
+            finding = grounding.first_departure(
+                [s.text for s in self.states],
+                steps_math,
+                [s.arithmetic for s in self.states],
+                [s.equations for s in self.states],
+                self._plausible(),
+                limit + 1,
+            )
+            if finding is not None:
+                return _grounding_verdict(finding)
+            return self._answer_verdict(limit, answer_position, "")
+        guess = self._first_reasoning_step(limit) if self.use_grounding else None
+        return self._answer_verdict(limit if guess is None else guess, answer_position, "guess")
+
+    def _reference_computes(self, value: Fraction) -> bool:
+        if not self.request.problem.reference_steps:
+            return False
+        return round(float(value), 6) in self._plausible().results
+
+    def _reached_expected_answer(self, answer_position: int) -> int | None:
+        """The step where the student computed the expected answer, if they did (the final step included)."""
+        expected = plain_number(self.request.problem.reference_answer)
+        if expected is None:
+            return None
+        for state in self.states[: answer_position + 1]:
+            for finding in state.arithmetic:
+                if finding.outcome == "holds" and finding.stated is not None and finding.stated == expected:
+                    return state.position
+        return None
+
+    def _first_reasoning_step(self, limit: int) -> int | None:
+        """Without a reference solution: the first step that uses a number neither the problem nor an earlier
+        step gave (a wrong fact or an invented quantity), else the first step that calculates anything."""
+        problem = self.request.problem
+        known = {round(float(v), 6) for v in parsed(problem.statement, self.cache).numbers}
+        known |= {round(float(v), 6) for v in grounding.UNIT_CONSTANTS}
+        known |= {round(float(v), 6) for v in grounding.words_to_numbers(problem.statement)}
+        first_calculation: int | None = None
+        for state in self.states[: limit + 1]:
+            held = [f for f in state.arithmetic if f.outcome == "holds"]
+            if held and first_calculation is None:
+                first_calculation = state.position
+            for finding in held:
+                if any(round(float(leaf), 6) not in known for leaf in cas.leaves(finding.claim.left.node)):
+                    return state.position
+            known |= {round(float(v), 6) for v in state.math.numbers}
+        return first_calculation
+
+    def _answer_verdict(self, position: int, answer_position: int, why: str) -> StepVerdict:
+        assert self.answer.answer is not None
+        shown = self.answer.answer.text.strip()
+        expected = self.request.problem.reference_answer.strip()
+        if position == answer_position:
+            explanation = f"Your final answer {shown} does not match the expected answer, {expected}."
+            hint = "Your final answer does not match the expected answer. Check your steps."
+            checker = "final_answer"
+        elif why == "moved past":
+            explanation = (
+                f"The step before this one already reached {expected}, the expected answer; this step goes on "
+                f"and the final answer becomes {shown}."
+            )
+            hint = "Look back: you may already have had the answer before this step."
+            checker = "grounding"
+        elif why == "guess":
+            explanation = (
+                f"The final answer {shown} does not match the expected answer, {expected}, and every calculation "
+                "is right, so the reasoning went wrong somewhere. This is the first step where it could have."
+            )
+            hint = "The final answer is not right, but the calculations are. Check what this step works out."
+            checker = "grounding"
+        else:
+            explanation = (
+                f"This step reaches {shown}, which is the final answer, and it does not match the expected "
+                f"answer, {expected}."
+            )
+            hint = "This step leads to a final answer that does not match the expected one. Check it."
+            checker = "grounding"
+        confidence = FINAL_STEP_CONFIDENCE if why != "guess" else GUESS_CONFIDENCE
+        return StepVerdict(position, "incorrect", confidence, explanation, hint, checker)
+
+    def _departure_before(self, limit: int) -> StepVerdict | None:
+        """A slip was found, but the solution may have left every valid path before it."""
+        if not (self.use_grounding and self.request.problem.reference_steps) or self.answer.outcome != "incorrect":
+            return None
+        finding = grounding.first_departure(
+            [s.text for s in self.states],
+            [s.math for s in self.states],
+            [s.arithmetic for s in self.states],
+            [s.equations for s in self.states],
+            self._plausible(),
+            limit,
+        )
+        return _grounding_verdict(finding) if finding is not None else None
+
+    def _plausible(self) -> grounding.Plausible:
+        if self._plausible_cache is None:
+            self._plausible_cache = self._compute_plausible()
+        return self._plausible_cache
+
+    def _compute_plausible(self) -> grounding.Plausible:
+        problem = self.request.problem
+        statement_math = parsed(problem.statement, self.cache)
+        reference_numbers: list[Fraction] = []
+        reference_claims: list[Claim] = []
+        for text in problem.reference_steps:
+            ref = parsed(text, self.cache)
+            reference_numbers.extend(ref.numbers)
+            reference_claims.extend(ref.claims)
+        return grounding.plausible_values(
+            statement_math.numbers,
+            problem.statement,
+            StepMath(tuple(reference_claims), tuple(reference_numbers)),
+            plain_number(problem.reference_answer),
+        )
+
+    def _not_flagged(self, state: StepAnalysis, first_error: int | None) -> StepVerdict:
+        if state.unverified_reason:
+            return StepVerdict(
+                index=state.index,
+                verdict="unverified",
+                confidence=0.0,
+                explanation=f"This step was not checked: {state.unverified_reason}.",
+                checker="safety",
+            )
+        held = [f for f in state.arithmetic if f.outcome == "holds"]
+        algebra_held = [f for f in state.algebra if f.outcome == "holds"]
+        is_answer_step = self.answer.answer is not None and self.answer.answer.step_position == state.position
+        if first_error is not None and state.position > first_error:
+            return StepVerdict(
+                index=state.index,
+                verdict="unverified",
+                confidence=0.0,
+                explanation="This step builds on an earlier error, so it was not judged on its own.",
+                checker="arithmetic" if held else "",
+            )
+        if is_answer_step and self.answer.outcome == "correct":
+            return StepVerdict(
+                index=state.index,
+                verdict="correct",
+                confidence=CORROBORATED_CORRECT_CONFIDENCE,
+                explanation="The final answer matches the expected answer.",
+                checker="final_answer",
+            )
+        if held or algebra_held:
+            checker = "arithmetic" if held else "algebra"
+            confidence = CORROBORATED_CORRECT_CONFIDENCE if self.answer.outcome == "correct" else CORRECT_CONFIDENCE
+            what = "The calculations in this step check out." if held else "The algebra in this step checks out."
+            return StepVerdict(
+                index=state.index,
+                verdict="correct",
+                confidence=confidence,
+                explanation=what,
+                checker=checker,
+            )
+        return StepVerdict(
+            index=state.index,
+            verdict="unverified",
+            confidence=0.0,
+            explanation="This step has no calculation or equation that could be checked.",
+        )
+
+
+def _grounding_verdict(finding: grounding.GroundingFinding) -> StepVerdict:
+    return StepVerdict(
+        index=finding.position,
+        verdict="incorrect",
+        confidence=GROUNDING_CONFIDENCE,
+        explanation=grounding.describe(finding),
+        hint="Check which quantity this step should work out.",
+        checker="grounding",
+    )
+
+
+def _with_index(verdict: StepVerdict, index: int) -> StepVerdict:
+    if verdict.index == index:
+        return verdict
+    return StepVerdict(index, verdict.verdict, verdict.confidence, verdict.explanation, verdict.hint, verdict.checker)
+
+
+CASE_WORDS = (
+    "if ",
+    "case",
+    "let ",
+    "suppose",
+    "try",
+    "substitut",
+    "for ",
+    "when ",
+    "check",
+    "assume",
+    "plug",
+    "write",
+    "set up",
+    "setting up",
+)
+
+
+def _plain_step(state: StepAnalysis) -> bool:
+    """A step of plain arithmetic: no variables, no functions we skipped. Its slips are reported confidently;
+    in algebraic text a mismatch is more often our misreading of notation than the student's slip."""
+    if any(cas.variables(c.left.node) or cas.variables(c.right.node) for c in state.math.claims):
+        return False
+    try:
+        return "@" not in cas.normalize(state.text)
+    except cas.HostileInput:
+        return False
+
+
+def _simple_derivation(state: StepAnalysis, found: algebra.AlgebraFinding) -> bool:
+    """Linear equation to linear equation, with no case analysis or substitution words in the step."""
+    import sympy
+
+    lowered = state.text.lower()
+    alternatives = (" or ", "\\pm", "±", "\\quad")
+    if any(word in lowered for word in CASE_WORDS + alternatives) or found.previous is None:
+        return False
+    for equation in (found.previous, found.equation):
+        try:
+            degree = sympy.Poly(
+                sympy.fraction(sympy.together(equation.expression))[0], sympy.Symbol(equation.variable)
+            ).degree()
+        except Exception:  # not a polynomial, or sympy could not tell: not a simple derivation
+            return False
+        if degree != 1:
+            return False
+    return True
+
+
+def _arithmetic_verdict(position: int, finding: ArithmeticFinding, answer_outcome: str, plain: bool) -> StepVerdict:
+    claim = finding.claim
+    assert finding.computed is not None and finding.stated is not None
+    left = cas.render(claim.left.node)
+    if cas.has_operator(claim.right.node):
+        explanation = (
+            f"{left} is {format_number(finding.computed)}, but {cas.render(claim.right.node)} is "
+            f"{format_number(finding.stated)}."
+        )
+    else:
+        explanation = f"{left} is {format_number(finding.computed)}, not {format_number(finding.stated)}."
+    confidence = ARITHMETIC_CONFIDENCE if answer_outcome != "correct" else ANSWER_RIGHT_SLIP_CONFIDENCE
+    if not plain:
+        confidence = UNSURE_CONFIDENCE
+    return StepVerdict(
+        index=position,
+        verdict="incorrect",
+        confidence=confidence,
+        explanation=explanation,
+        hint=f"Check the {finding.operation} in this step.",
+        checker="arithmetic",
+    )
+
+
+def _algebra_verdict(position: int, found: algebra.AlgebraFinding, simple: bool) -> StepVerdict:
+    assert found.previous is not None
+    previous, current = found.previous, found.equation
+    variable = current.variable
+    explanation = f"{current.text} does not follow from {previous.text}."
+    solutions = previous.solutions or frozenset()
+    expected = current.expected_form(next(iter(solutions))) if len(solutions) == 1 else None
+    if expected is not None:
+        explanation = f"From {previous.text} it follows that {expected}; this step has {current.text}."
+    elif previous.solutions:
+        explanation += (
+            f" {previous.text} gives {variable} = {algebra.describe_solutions(previous.solutions)}, but "
+            f"{current.text} gives {variable} = {algebra.describe_solutions(current.solutions or frozenset())}."
+        )
+    return StepVerdict(
+        index=position,
+        verdict="incorrect",
+        confidence=ALGEBRA_CONFIDENCE if simple else UNSURE_CONFIDENCE,
+        explanation=explanation,
+        hint="Check that this equation follows from the one before it: do the same thing to both sides.",
+        checker="algebra",
+    )
+
+
+def _rewrite_verdict(position: int, found: algebra.AlgebraFinding, corroborated: bool) -> StepVerdict:
+    claim = found.equation.claim
+    left, right = cas.render(claim.left.node), cas.render(claim.right.node)
+    explanation = f"{left} is not the same as {right}"
+    explanation += f": {found.detail}." if found.detail else "."
+    return StepVerdict(
+        index=position,
+        verdict="incorrect",
+        confidence=ALGEBRA_CONFIDENCE if corroborated else UNSURE_CONFIDENCE,
+        explanation=explanation,
+        hint="Check how you simplified the expression in this step.",
+        checker="algebra",
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Direct checks: each rule turns one checker's findings on a step into a verdict, or None. First match wins.
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _arithmetic_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
+    for finding in state.arithmetic:
+        if finding.outcome == "fails" and finding.computed is not None and finding.stated is not None:
+            plain = _plain_step(state) and judge.corroborated()
+            return _arithmetic_verdict(state.position, finding, judge.answer.outcome, plain)
+    return None
+
+
+def _algebra_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
+    for found in state.algebra:
+        if found.outcome == "fails" and found.reason == "rewrite":
+            return _rewrite_verdict(state.position, found, judge.corroborated())
+        if found.outcome == "fails" and found.previous is not None:
+            simple = _simple_derivation(state, found) and judge.corroborated() and judge.setup_was_right(found)
+            return _algebra_verdict(state.position, found, simple)
+    return None
+
+
+DIRECT_RULES: tuple[Callable[[_Judge, StepAnalysis], StepVerdict | None], ...] = (_arithmetic_rule, _algebra_rule)
+
+
+def _score(verdicts: list[StepVerdict], answer: AnswerFinding) -> float:
+    flagged = [v for v in verdicts if v.verdict == "incorrect"]
+    if answer.outcome == "incorrect":
+        return 0.05
+    if flagged:
+        return 0.2 if answer.outcome == "correct" else 0.1
+    if answer.outcome == "correct":
+        return 0.9
+    checked = [v for v in verdicts if v.verdict == "correct"]
+    return 0.6 if checked else 0.5
