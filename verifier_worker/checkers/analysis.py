@@ -55,7 +55,8 @@ def analyse(request: VerificationRequest, deadline: cas.Deadline) -> Analysis:
         carried = _carried_expression(steps[-1]) if steps else _expression_of(request.problem.statement)
         steps.append(_analyse_step(position, step.index, step.text, cache, deadline, carried))
     _check_algebra(steps, deadline, request.problem.statement, cache)
-    answer = check_final_answer([s.text for s in steps], request.problem.reference_answer)
+    problem = request.problem
+    answer = check_final_answer([s.text for s in steps], problem.reference_answer, problem.statement)
     return Analysis(steps, answer, cache)
 
 
