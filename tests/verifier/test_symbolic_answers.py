@@ -76,9 +76,7 @@ def test_a_number_in_the_unit_the_question_asks_for_is_the_answer() -> None:
     assert check_final_answer([last], "6", statement).outcome == "incorrect"
 
 
-@pytest.mark.parametrize(
-    "last", ["So the total is 4 × 12 + 3", "x = 10^{10^{10}} + 1", "y = 2x + 1", "She has 12 - 5"]
-)
+@pytest.mark.parametrize("last", ["So the total is 4 × 12 + 3", "x = 10^{10^{10}} + 1", "y = 2x + 1", "She has 12 - 5"])
 def test_a_last_line_that_ends_in_a_calculation_has_no_answer(last: str) -> None:
     finding = check_final_answer(["Start.", last], "51")
     assert finding.outcome == "unverified" and finding.answer is None

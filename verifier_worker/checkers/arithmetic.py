@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Literal, assert_never
 
 from .. import cas
-from .claims import Claim
+from .claims import MEASUREMENT_UNITS, Claim
 
 Outcome = Literal["holds", "fails", "unclear"]
 
@@ -92,7 +92,8 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
         return ArithmeticFinding(claim, "unclear", reason="has variables")
     if not (cas.has_operator(left) or cas.has_operator(right)):
         return ArithmeticFinding(claim, "unclear", reason="restates a number")
-    if claim.left.units and claim.right.units and not claim.left.units & claim.right.units:
+    left_measures, right_measures = claim.left.units & MEASUREMENT_UNITS, claim.right.units & MEASUREMENT_UNITS
+    if left_measures and right_measures and not left_measures & right_measures:
         return ArithmeticFinding(claim, "unclear", reason="different units on each side (a conversion or scale)")
     if len(claim.left.units) > 1 and cas.is_binary(left, "add", "sub"):
         return ArithmeticFinding(claim, "unclear", reason="adds different units")

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from .. import cas
 from ..cas import Node, Token
+from . import verbal
 
 UNIT_RUN_LIMIT = 3
 OPERATOR_WORDS = frozenset({"times", "plus", "minus"})
@@ -56,6 +57,19 @@ KNOWN_UNITS = frozenset(
 )
 
 
+# Units of measure (singular, as `_units_between` writes them): two sides in different ones are a conversion or a
+# scale ("15 × 20 cents = $3"), not a slip. Counted things ("3 teachers x 6 = 18 tickets") are not units of measure.
+MEASUREMENT_UNITS = KNOWN_UNITS | frozenset(
+    [
+        "cent", "dollar", "euro", "pound", "hour", "minute", "second", "day", "week", "month", "year", "decade",
+        "century", "meter", "metre", "kilometer", "kilometre", "centimeter", "centimetre", "millimeter", "mile",
+        "foot", "feet", "inche", "inch", "yard", "ounce", "gram", "kilogram", "milligram", "liter", "litre",
+        "milliliter", "gallon", "quart", "pint", "cup", "ton", "tonne", "degree", "acre", "hectare", "calorie",
+        "dozen", "percent", "mph", "kph",
+    ]
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Part:
     node: Node
@@ -72,6 +86,8 @@ class Claim:
     # Part of a chain of rewrites ("3(x + 2) - x = 3x + 6 - x = 2x + 6", or a line starting with "="): both
     # sides must be the same expression, not an equation to solve.
     rewrite: bool = False
+    # The step had arithmetic in words ("twelve times four is 48"), rewritten as symbols before it was read.
+    in_words: bool = False
 
     @property
     def approximate(self) -> bool:
@@ -312,7 +328,9 @@ def _text_of(tokens: list[Token]) -> str:
 
 
 def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
-    normalized = cas.normalize(text)
+    plain = cas.normalize(text)
+    normalized = verbal.to_symbols(plain)
+    in_words = normalized != plain
     roles = _classify(cas.tokenize(normalized))
     claims: list[Claim] = []
     for run, after_word in _runs(roles):
@@ -345,10 +363,10 @@ def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
             if left is None or right is None:
                 continue
             soft = separator == "soft"
-            if soft and (not cas.has_operator(left.node) or cas.has_operator(right.node)):
-                continue
+            if soft and (not cas.has_operator(left.node) or cas.has_operator(right.node) or _fraction(left.node)):
+                continue  # "4/7 is $24" says what a fraction of the whole is, not what 4 ÷ 7 is
             rewrite = _is_rewrite(left.node, right.node) and (len(raw_parts) >= 3 or continuation)
-            claims.append(Claim(left, right, soft, rewrite))
+            claims.append(Claim(left, right, soft, rewrite, in_words))
     return tuple(claims)
 
 
@@ -364,6 +382,15 @@ def numbers_in(text: str) -> tuple[Fraction, ...]:
         except (ValueError, ZeroDivisionError):
             continue
     return tuple(values)
+
+
+def _fraction(node: Node) -> bool:
+    """A proper fraction written as a number ("4/7"), not a division to carry out ("36/4")."""
+    match node:
+        case cas.Binary("div", cas.Num(numerator), cas.Num(denominator)):
+            return numerator < denominator
+        case _:
+            return False
 
 
 def _is_rewrite(left: Node, right: Node) -> bool:
