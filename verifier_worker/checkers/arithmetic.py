@@ -106,15 +106,16 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
     if _percent_rescaled(claim, a, b):
         return ArithmeticFinding(claim, "holds", computed, stated, reason="percent written as a whole number")
     places = _decimal_places(claim.right.text) if _is_lone(right) else None
-    for candidate in _percent_readings(claim, b):
-        # Rounded or truncated to the written places: off by less than one unit in the last place (a whole unit,
-        # as in 27/45 = 0.5, is a slip).
-        unit = 10.0 ** (-places) * _scale(candidate, b) if places else 0.0
-        if places is not None and places > 0 and abs(a - candidate) < unit * (1 - 1e-9):
+    readings = _readings(claim, b)
+    for value, shown in readings:
+        # Rounded or truncated to the written places, on the scale it is written in ("66.67%"): off by less than
+        # one unit in the last place (a whole unit, as in 27/45 = 0.5, is a slip).
+        if places and abs(a * shown - value * shown) < 10.0 ** (-places) * (1 - 1e-9):
             return ArithmeticFinding(claim, "holds", computed, stated, reason=f"rounded to {places} decimal places")
     if claim.approximate and (_close(a, b, 1.0) or _close(a, b, 0.02 * abs(a))):
         return ArithmeticFinding(claim, "holds", computed, stated, reason="approximately equal")
-    if places == 0 and not _is_integer(computed) and abs(a - b) < 1:
+    # "2/3 = 67%" may be rounded, "100% - 40% = 70%" is not: percentages are compared on their own scale.
+    if places == 0 and any(not _whole(a * shown) and abs(a * shown - value * shown) < 1 for value, shown in readings):
         return ArithmeticFinding(claim, "unclear", computed, stated, reason="rounded to a whole number")
     if isinstance(computed, float) and _close(a, b, 0.01 * abs(a)):
         return ArithmeticFinding(claim, "unclear", computed, stated, reason="irrational value, rounded")
@@ -140,15 +141,18 @@ def _is_lone(node: cas.Node) -> bool:
     return isinstance(node, cas.Num | cas.Neg) or (isinstance(node, cas.Percent) and isinstance(node.operand, cas.Num))
 
 
-def _percent_readings(claim: Claim, stated: float) -> list[float]:
-    """ "(2/3) × 100 = 66.67%": a percentage on one side only may be written as a whole number."""
+def _readings(claim: Claim, stated: float) -> list[tuple[float, float]]:
+    """How the stated value may be meant, each with the factor it is written at: "70%" is 0.7 written at 100. With a
+    percentage on one side only ("(2/3) × 100 = 66.67%"), the percent may be written as a whole number."""
+    shown = 100.0 if isinstance(claim.right.node, cas.Percent) else 1.0
+    readings = [(stated, shown)]
     if ("%" in claim.right.text) != ("%" in claim.left.text):
-        return [stated, stated * 100, stated / 100]
-    return [stated]
+        readings += [(stated * 100, shown / 100), (stated / 100, shown * 100)]
+    return readings
 
 
-def _scale(candidate: float, stated: float) -> float:
-    return abs(candidate / stated) if stated else 1.0
+def _whole(value: float) -> bool:
+    return abs(value - round(value)) < 1e-9
 
 
 def _is_integer(value: cas.Number) -> bool:

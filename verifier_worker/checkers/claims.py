@@ -138,7 +138,8 @@ def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, r
     lower = word.lower()
     if lower in cas.FUNCTIONS or lower in cas.CONSTANTS:
         return "func"
-    if lower == "of" and (prev_role == "pct" or _after_fraction(roles)):
+    of_a_number = nxt is not None and nxt.kind in ("num", "mixed", "lp")
+    if lower == "of" and of_a_number and (prev_role == "pct" or _after_fraction(roles)):
         return "of"  # "20% of 50", "1/3 of 18", "\frac{3}{4} of 20": a product
     if lower in cas.APPROX_WORDS and prev_role in ("sep", "soft"):
         return "approxword"
