@@ -121,8 +121,11 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
         return ArithmeticFinding(claim, "unclear", computed, stated, reason="irrational value, rounded")
     if (claim.left.units or claim.right.units) and _conversion_ratio(a, b):
         return ArithmeticFinding(claim, "unclear", computed, stated, reason="may be a unit conversion")
-    if _run_on(claim, computed):
+    run_on = _run_on(claim, computed)
+    if run_on == "continues":
         return ArithmeticFinding(claim, "holds", computed, stated, reason="the next calculation continues here")
+    if run_on == "may continue":
+        return ArithmeticFinding(claim, "unclear", computed, stated, reason="the next calculation may start here")
     return ArithmeticFinding(claim, "fails", computed, stated)
 
 
@@ -170,10 +173,29 @@ def _leftmost_number(node: cas.Node) -> cas.Number | None:
     return node.value if isinstance(node, cas.Num) else None
 
 
-def _run_on(claim: Claim, computed: cas.Number) -> bool:
-    """ "5 × 2 = 10 + 3 = 13": the student wrote the next calculation straight after the result."""
+def _run_on(claim: Claim, computed: cas.Number) -> Literal["continues", "may continue", "no"]:
+    """ "5 × 2 = 10 + 3 = 13": the student wrote the next calculation straight after the result. Only when the
+    chain goes on to a result ("5 × 2 = 10 + 3" alone may be either), and never when the right side is bracketed as
+    a whole: "(4 + 7) = (11 + 5) = 16" rewrites the left side, and hides a slip."""
     first = _leftmost_number(claim.right.node)
-    return cas.has_operator(claim.right.node) and first is not None and math.isclose(float(first), float(computed))
+    if not cas.has_operator(claim.right.node) or first is None or not math.isclose(float(first), float(computed)):
+        return "no"
+    if _bracketed(claim.right.text):
+        return "no"
+    return "continues" if claim.continued else "may continue"
+
+
+def _bracketed(text: str) -> bool:
+    """ "( 11 + 5 )": the whole part is inside one pair of brackets."""
+    stripped = text.strip()
+    if not (stripped.startswith("(") and stripped.endswith(")")):
+        return False
+    depth = 0
+    for position, char in enumerate(stripped):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and position < len(stripped) - 1:
+            return False
+    return True
 
 
 def check_claims(claims: tuple[Claim, ...]) -> list[ArithmeticFinding]:

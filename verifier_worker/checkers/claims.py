@@ -88,6 +88,8 @@ class Claim:
     rewrite: bool = False
     # The step had arithmetic in words ("twelve times four is 48"), rewritten as symbols before it was read.
     in_words: bool = False
+    # Another "= ..." follows the right side ("5 × 2 = 10 + 3 = 13"): the right side may carry the calculation on.
+    continued: bool = False
 
     @property
     def approximate(self) -> bool:
@@ -360,14 +362,15 @@ def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
             units = _units_between(tokens, roles)
             part = Part(node, _text_of(tokens), approximate, units) if node is not None else None
             parsed.append((part, separator))
-        for (left, _), (right, separator) in itertools.pairwise(parsed):
+        for position, ((left, _), (right, separator)) in enumerate(itertools.pairwise(parsed)):
             if left is None or right is None:
                 continue
+            continued = position + 2 < len(parsed) and parsed[position + 2][0] is not None
             soft = separator == "soft"
             if soft and (not cas.has_operator(left.node) or cas.has_operator(right.node) or _fraction(left.node)):
                 continue  # "4/7 is $24" says what a fraction of the whole is, not what 4 ÷ 7 is
             rewrite = _is_rewrite(left.node, right.node) and (len(raw_parts) >= 3 or continuation)
-            claims.append(Claim(left, right, soft, rewrite, in_words))
+            claims.append(Claim(left, right, soft, rewrite, in_words, continued))
     return tuple(claims)
 
 
