@@ -7,15 +7,19 @@ answer. `judging.judge` turns the result into verdicts. Nothing here decides wha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from .. import cas
 from ..types import VerificationRequest
 from . import algebra
 from .algebra import AlgebraFinding, Equation
 from .arithmetic import ArithmeticFinding, check_claims
-from .claims import StepMath, continues_previous, step_math
+from .carried import CarriedFinding, check_carried, problem_assignments
+from .claims import StepMath, continues_previous, numbers_in, step_math
 from .final_answer import AnswerFinding, check_final_answer
+from .grounding import words_to_numbers
+from .verbal import number_words_to_digits
 
 BUDGET_RAN_OUT = "the time budget ran out"
 
@@ -32,6 +36,7 @@ class StepAnalysis:
     algebra: list[AlgebraFinding] = field(default_factory=list)
     equations: list[Equation] = field(default_factory=list)
     unverified_reason: str = ""
+    carried: CarriedFinding | None = None
 
 
 @dataclass
@@ -55,6 +60,7 @@ def analyse(request: VerificationRequest, deadline: cas.Deadline) -> Analysis:
         carried = _carried_expression(steps[-1]) if steps else _expression_of(request.problem.statement)
         steps.append(_analyse_step(position, step.index, step.text, cache, deadline, carried))
     _check_algebra(steps, deadline, request.problem.statement, cache)
+    _check_carried(steps, request.problem.statement, cache)
     problem = request.problem
     answer = check_final_answer([s.text for s in steps], problem.reference_answer, problem.statement)
     return Analysis(steps, answer, cache)
@@ -97,6 +103,8 @@ def _check_algebra(
     for state in steps:
         if state.unverified_reason:
             continue
+        if _NEW_CASE.match(state.text):
+            previous = None  # "If x = 4, then ...": a new case, not a consequence of the line before
         for claim in state.math.claims:
             if deadline.expired():
                 state.unverified_reason = BUDGET_RAN_OUT
@@ -114,6 +122,27 @@ def _check_algebra(
                 state.algebra.append(AlgebraFinding(equation, previous, "holds", "identity"))
             if equation.expression != 0:
                 previous = equation
+
+
+_NEW_CASE = re.compile(r"\W*(?:if|suppose|assume|case|when|try|let|for)\b", re.IGNORECASE)
+
+
+def _check_carried(steps: list[StepAnalysis], statement: str, cache: dict[str, StepMath]) -> None:
+    statement_math = parsed(statement, cache)
+    given = set(statement_math.numbers) | words_to_numbers(statement)
+    given |= set(numbers_in(number_words_to_digits(statement[: cas.MAX_TEXT_CHARS])))
+    given |= {value / 100 for value in given}
+    readable = [s for s in steps if not s.unverified_reason]
+    found = check_carried(
+        [s.text for s in readable],
+        [s.math for s in readable],
+        [s.arithmetic for s in readable],
+        frozenset(given),
+        problem_assignments(statement),
+    )
+    for offset, finding in found.items():
+        source = readable[finding.source_step].position if finding.source_step is not None else None
+        readable[offset].carried = replace(finding, source_step=source)
 
 
 def _carried_expression(state: StepAnalysis) -> str:
@@ -146,6 +175,8 @@ def trace(analysis: Analysis) -> str:
             claim = f"{cas.render(finding.claim.left.node)} = {cas.render(finding.claim.right.node)}"
             detail = f" [{finding.reason}]" if finding.reason else ""
             parts.append(f"arithmetic {claim}: {finding.outcome}{detail}")
+        if state.carried is not None:
+            parts.append(f"carried {state.carried.kind} {state.carried.used} (expected {state.carried.expected})")
         for found in state.algebra:
             parts.append(
                 f"algebra {found.equation.text}: {found.outcome}" + (f" [{found.reason}]" if found.reason else "")

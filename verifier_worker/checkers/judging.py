@@ -40,6 +40,8 @@ CORROBORATED_CORRECT_CONFIDENCE = 0.95
 # A false equation in a solution whose final answer is right: often a typo, or our misreading; shown softly.
 ANSWER_RIGHT_SLIP_CONFIDENCE = 0.85
 UNSURE_CONFIDENCE = 0.75  # a direct check failed, but in notation we may have misread
+SUBSTITUTION_CONFIDENCE = 0.92  # a variable's value substituted wrongly ("C = -7", then "2(7) + 5")
+MISCOPIED_CONFIDENCE = 0.75  # an operand from nowhere that looks like the last result copied wrongly
 
 CONFIDENCES = {
     "arithmetic": ARITHMETIC_CONFIDENCE,
@@ -484,7 +486,28 @@ def _algebra_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
     return None
 
 
-DIRECT_RULES: tuple[Callable[[_Judge, StepAnalysis], StepVerdict | None], ...] = (_arithmetic_rule, _algebra_rule)
+def _carried_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
+    found = state.carried
+    if found is None or (found.kind == "miscopied" and judge.answer.outcome != "incorrect"):
+        return None  # an operand from nowhere in a solution that ends right is more likely our misreading
+    where = f"step {found.source_step + 1}" if found.source_step is not None else "the problem"
+    used, expected = format_number(found.used), format_number(found.expected)
+    if found.kind == "substitution":
+        explanation = f"{found.name} is {expected} ({where}), but this step uses {used} for {found.name}."
+        hint = f"Check the value you used for {found.name} in this step."
+        confidence = SUBSTITUTION_CONFIDENCE if judge.answer.outcome == "incorrect" else UNSURE_CONFIDENCE
+    else:
+        explanation = f"This step uses {used}, but {where} found {expected}."
+        hint = "Check the numbers this step carries over from the steps before it."
+        confidence = MISCOPIED_CONFIDENCE
+    return StepVerdict(state.position, "incorrect", confidence, explanation, hint, "carried")
+
+
+DIRECT_RULES: tuple[Callable[[_Judge, StepAnalysis], StepVerdict | None], ...] = (
+    _arithmetic_rule,
+    _algebra_rule,
+    _carried_rule,
+)
 
 
 def _score(verdicts: list[StepVerdict], answer: AnswerFinding) -> float:
