@@ -24,6 +24,7 @@ MAX_DIGITS = 30
 MAX_EXPONENT = 400
 MAX_RESULT_DIGITS = 400
 MAX_FACTORIAL = 170
+MAX_BINOMIAL = 1000
 MAX_TOKENS_PER_EXPRESSION = 200
 
 
@@ -81,12 +82,32 @@ _TEXT_COMMANDS = re.compile(r"\\(?:text|mathrm|textbf|textit|mbox|operatorname|m
 _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _FRAC_DIGITS = re.compile(r"\\[dt]?frac\s*(\d)\s*(\d)")
 _LATEX_MIXED = re.compile(r"(?<![\d.])(\d+)\s*\\[dt]?frac\s*\{(\d+)\}\s*\{(\d+)\}")
-_SUBSCRIPT = re.compile(r"_\{[^{}]*\}|_[A-Za-z0-9]")
+_SUBSCRIPT = re.compile(r"_\{[^{}]*\}|_[A-Za-z0-9]{1,3}(?![A-Za-z0-9])|_[A-Za-z0-9]")
 _SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_OVERLINE = re.compile(r"(?<![\d.])(\d*)\.(\d*)\\overline\s*\{(\d{1,6})\}")
+_DOTTED_RESULT = re.compile(r"(?:=|\\approx|≈)\s*(-?\d*\.\d{2,})(?:\.\.\.|…)")
+_BINOMIAL = re.compile(
+    r"\\[dt]?binom\s*\{\s*(\d{1,4})\s*\}\s*\{\s*(\d{1,4})\s*\}"
+    r"|(?<![A-Za-z])C\(\s*(\d{1,4})\s*,\s*(\d{1,4})\s*\)"
+    r"|(?<![\w])\{?\}?_?\{?(\d{1,4})\}?C_?\{?(\d{1,4})\}?(?![\w])"
+)
+_UNICODE_SUBSCRIPT = re.compile(r"(?<=[A-Za-z])[₀-₉]+")
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_NAMED_SUBSCRIPT = re.compile(
+    r"(?<![A-Za-z\\])([A-Za-z])_(?:\{([A-Za-z0-9]{1,3})\}|([A-Za-z0-9]{1,3}))(?![A-Za-z0-9{(])"
+)
+_DERIVATIVE = re.compile(r"([A-Za-z])\s*(?:'|′|\\prime|\^\s*\{?\s*\\prime\s*\}?)+\s*\(")
+_INVERSE = re.compile(r"([A-Za-z])\s*\^\s*\{?\s*-\s*1\s*\}?(?=\s*\()")
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree\b")
+# "|x - 3|", "|-4|": bars around an expression (no words inside: "P(A|B)" and "3 | 12" are not absolute values).
+_ABSOLUTE = re.compile(r"\|((?:[^|A-Za-z]|(?<![A-Za-z])[A-Za-z](?![A-Za-z])){1,120})\|")
 _SIMPLE_REPLACEMENTS: tuple[tuple[str, str], ...] = (
     ("\\left", ""),
     ("\\right", ""),
+    ("\\lvert", "|"),
+    ("\\rvert", "|"),
+    ("\\vert", "|"),
     ("\\times", " * "),
     ("\\cdot", " * "),
     ("\\ast", " * "),
@@ -134,6 +155,26 @@ _SIMPLE_REPLACEMENTS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _unread_subscript(found: re.Match[str]) -> str:
+    before = found.string[max(0, found.start() - 2) : found.start()]
+    is_name = before[-1:].isalpha() and not (len(before) == 2 and (before[0].isalpha() or before[0] in "\\_"))
+    if is_name and re.fullmatch(r"_[A-Za-z0-9]{1,3}", found.group()):
+        return found.group()  # "x_1" from _NAMED_SUBSCRIPT: keep the name
+    return " @ "
+
+
+def _binomial(found: re.Match[str]) -> str:
+    n, k = [g for g in found.groups() if g is not None]
+    return f" binom({n},{k}) "
+
+
+def _repeating_decimal(found: re.Match[str]) -> str:
+    """ "0.1\\overline{6}" is exactly 1/6."""
+    whole, fixed, repeat = found.group(1) or "0", found.group(2), found.group(3)
+    value = Fraction(int(whole + fixed + repeat) - int(whole + fixed), 10 ** len(fixed) * (10 ** len(repeat) - 1))
+    return f"({value.numerator}/{value.denominator})"
+
+
 @lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """LaTeX and typographic notation to one plain notation the tokenizer reads. Cached per process."""
@@ -144,9 +185,16 @@ def normalize(text: str) -> str:
     # In LaTeX, "2\sqrt{10}", "25\pi", "3\frac{x}{2}" are products: glue them so they read as one term.
     out = re.sub(r"(?<=[\d)}])\s*(?=\\(?:sqrt|pi|frac|dfrac)(?![A-Za-z]))", "", out)
     # "1.2342...": a repeating decimal is not the number written; "7:50 + 30 minutes = 8:20": nor is a clock time.
+    out = _OVERLINE.sub(_repeating_decimal, out)
+    out = _DOTTED_RESULT.sub(r" ≈ \1", out)  # "1/3 = 0.333...": a rounded value of the repeating decimal
     out = re.sub(r"\.\.\.|…", " @ ", out)
     out = re.sub(r"\b\d{1,2}:\d{2}\b", " @ ", out)
-    out = _SUBSCRIPT.sub(" @ ", out)
+    out = _BINOMIAL.sub(_binomial, out)
+    out = _UNICODE_SUBSCRIPT.sub(lambda m: "_" + m.group().translate(_SUBSCRIPT_DIGITS), out)
+    out = _NAMED_SUBSCRIPT.sub(lambda m: f"{m.group(1)}_{m.group(2) or m.group(3)}", out)  # "x_1": one name
+    out = _SUBSCRIPT.sub(_unread_subscript, out)  # "324_8", "a_{n+1}": a base or an index we do not read
+    out = _DERIVATIVE.sub(r"\1 @ (", out)  # "f'(x)": a derivative we do not evaluate
+    out = _INVERSE.sub(r"\1 @ ", out)  # "f^{-1}(5)": an inverse function, not a power
     # "7995 (total cookies) - 2595 (rainbow cookies)": a note in brackets is not part of the calculation.
     out = re.sub(r"\(\s*[A-Za-z][A-Za-z\s'’-]+\)", " ", out)
     for _ in range(MAX_DEPTH):
@@ -158,6 +206,8 @@ def normalize(text: str) -> str:
         out = replaced
     for old, new in _SIMPLE_REPLACEMENTS:
         out = out.replace(old, new)
+    out = _DEGREES.sub(" degrees ", out)
+    out = _ABSOLUTE.sub(lambda m: f" abs({m.group(1)}) ", out)
     # Any other command (\log, \sin, \lfloor, \Join) is a function or relation we do not evaluate: "@" marks it,
     # and the expression right after it is not read as a plain calculation.
     out = re.sub(r"\\[A-Za-z]+", " @ ", out)
@@ -183,7 +233,8 @@ _TOKEN = re.compile(
   | (?P<approx>≈|~)
   | (?P<pct>%)
   | (?P<fact>!)
-  | (?P<word>[A-Za-z]+)
+  | (?P<binom>binom\(\d+,\d+\))
+  | (?P<word>[A-Za-z]_[A-Za-z0-9]{1,3}(?![A-Za-z0-9])|[A-Za-z]+)
   | (?P<space>\s+)
   | (?P<other>.)
     """,
@@ -192,7 +243,7 @@ _TOKEN = re.compile(
 
 APPROX_WORDS = frozenset({"about", "approximately", "roughly", "around", "nearly", "almost", "approx"})
 SOFT_EQ_WORDS = frozenset({"is", "equals", "gives", "makes", "are"})
-FUNCTIONS = frozenset({"sqrt"})
+FUNCTIONS = frozenset({"sqrt", "abs"})
 CONSTANTS = frozenset({"pi"})
 
 
@@ -275,21 +326,36 @@ class Sqrt:
 
 
 @dataclass(frozen=True, slots=True)
+class Abs:
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Binom:
+    """ "C(5, 2)", "\\binom{5}{2}", "5C2": the number of ways to choose k of n."""
+
+    n: Node
+    k: Node
+
+
+@dataclass(frozen=True, slots=True)
 class Binary:
     op: BinaryOperator
     left: Node
     right: Node
 
 
-Node = Num | Var | Pi | Neg | Percent | Factorial | Sqrt | Binary
+Node = Num | Var | Pi | Neg | Percent | Factorial | Sqrt | Abs | Binom | Binary
 
 
 def children(node: Node) -> tuple[Node, ...]:
     match node:
         case Num() | Var() | Pi():
             return ()
-        case Neg(operand) | Percent(operand) | Factorial(operand) | Sqrt(operand):
+        case Neg(operand) | Percent(operand) | Factorial(operand) | Sqrt(operand) | Abs(operand):
             return (operand,)
+        case Binom(n, k):
+            return (n, k)
         case Binary(_, left, right):
             return (left, right)
         case _:
@@ -351,8 +417,11 @@ class _Parser:
             elif token.kind == "fact":
                 self.take()
                 left = Factorial(left)
-            elif token.kind in ("lp", "num", "word") and token.glued and min_power <= 20:
-                # Implicit multiplication: 2x, 3(x + 1), (a)(b), 2 pi.
+            elif token.kind in ("lp", "num", "word") and token.glued:
+                # Implicit multiplication: 2x, 3(x + 1), (a)(b), 2 pi. Inside a tighter operator ("-5x", "2^3x")
+                # it binds outside that operator.
+                if min_power > 20:
+                    return left
                 if token.kind == "num" and isinstance(left, Num | Percent):
                     raise ParseFailure("two numbers in a row")
                 right = self.expression(21, depth + 1)
@@ -381,12 +450,17 @@ class _Parser:
                 raise ParseFailure("unclosed parenthesis")
             self.take()
             return inner
+        if token.kind == "binom":
+            n, k = token.text[len("binom(") : -1].split(",")
+            return Binom(Num(Fraction(int(n))), Num(Fraction(int(k))))
         if token.kind == "word":
-            if token.text in FUNCTIONS:
+            if token.text == "sqrt":
                 return Sqrt(self.expression(40, depth + 1))
+            if token.text == "abs":
+                return Abs(self.expression(40, depth + 1))
             if token.text in CONSTANTS:
                 return Pi()
-            if len(token.text) == 1:
+            if len(token.text) == 1 or "_" in token.text:
                 return Var(token.text)
         raise ParseFailure(f"unexpected {token.text!r}")
 
@@ -453,6 +527,16 @@ def evaluate(node: Node) -> Number:
             return evaluate(operand) / 100
         case Sqrt(operand):
             return _square_root(evaluate(operand))
+        case Abs(operand):
+            inner = evaluate(operand)
+            return -inner if inner < 0 else inner
+        case Binom(n_node, k_node):
+            n, k = evaluate(n_node), evaluate(k_node)
+            if n != int(n) or k != int(k) or n < 0 or k < 0:
+                raise ParseFailure("a binomial coefficient of non-integers")
+            if n > MAX_BINOMIAL:
+                raise HostileInput(f"C({int(n)}, {int(k)}) is too large to check")
+            return Fraction(math.comb(int(n), int(k)))
         case Factorial(operand):
             argument = evaluate(operand)
             if argument != int(argument) or argument < 0:
@@ -529,6 +613,12 @@ def to_sympy(node: Node) -> Any:
             return to_sympy(operand) / 100
         case Sqrt(operand):
             return sympy.sqrt(to_sympy(operand))
+        case Abs(operand):
+            return sympy.Abs(to_sympy(operand))
+        case Binom(n_node, k_node):
+            if not isinstance(n_node, Num) or n_node.value > MAX_BINOMIAL:
+                raise HostileInput("only binomial coefficients of small numbers are checked")
+            return sympy.binomial(to_sympy(n_node), to_sympy(k_node))
         case Factorial(operand):
             if not isinstance(operand, Num) or operand.value > MAX_FACTORIAL:
                 raise HostileInput("only factorials of small numbers are checked")
@@ -588,6 +678,10 @@ def render(node: Node) -> str:
             return _wrapped(operand, 4) + "!"
         case Sqrt(operand):
             return f"√({render(operand)})"
+        case Abs(operand):
+            return f"|{render(operand)}|"
+        case Binom(n, k):
+            return f"C({render(n)}, {render(k)})"
         case Binary(op, left_node, right_node):
             return _render_binary(op, left_node, right_node)
         case _:
@@ -598,8 +692,8 @@ def _render_binary(op: BinaryOperator, left_node: Node, right_node: Node) -> str
     power = _PRECEDENCE[op]
     left = _wrapped(left_node, power)
     right = _wrapped(right_node, power + (0 if op in ("add", "mul") else 1))
-    if op == "mul" and isinstance(left_node, Num) and isinstance(right_node, Var):
-        return left + right
+    if op == "mul" and isinstance(left_node, Num | Neg) and _number(left_node) and isinstance(right_node, Var):
+        return left + right  # "3x", "-5x"
     if op == "mul" and isinstance(left_node, Num) and is_binary(right_node, "add", "sub") and variables(right_node):
         return f"{left}({render(right_node)})"
     if op == "mul" and isinstance(left_node, Percent):
@@ -607,6 +701,10 @@ def _render_binary(op: BinaryOperator, left_node: Node, right_node: Node) -> str
     if op == "div" and isinstance(left_node, Num) and isinstance(right_node, Num):
         return f"{left}/{right}"
     return left + _SYMBOL[op] + right
+
+
+def _number(node: Node) -> bool:
+    return isinstance(node, Num) or (isinstance(node, Neg) and isinstance(node.operand, Num))
 
 
 def _precedence(node: Node) -> int:

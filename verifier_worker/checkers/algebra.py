@@ -61,12 +61,19 @@ class AlgebraFinding:
     detail: str = ""
 
 
+def _has_abs(node: cas.Node) -> bool:
+    return isinstance(node, cas.Abs) or any(_has_abs(child) for child in cas.children(node))
+
+
 def check_rewrite(claim: Claim) -> AlgebraFinding:
     """Both sides of a rewrite must be the same expression: their difference expands to zero."""
     import sympy
 
     names = sorted(cas.variables(claim.left.node) | cas.variables(claim.right.node))
     placeholder = Equation(claim, names[0] if names else "", 0, None)
+    if claim.approximate or _has_abs(claim.left.node) or _has_abs(claim.right.node):
+        # "|x - 1| = -(x - 1)" holds where x < 1: an identity on part of the line, which we cannot see.
+        return AlgebraFinding(placeholder, None, "unclear", "holds only under a condition")
     try:
         left, right = cas.to_sympy(claim.left.node), cas.to_sympy(claim.right.node)
         if sympy.count_ops(left) + sympy.count_ops(right) > 2 * MAX_OPS:
@@ -112,8 +119,8 @@ def _solve(expression: Any, variable: Any) -> frozenset[Any] | None:
 def equation_of(claim: Claim, cache: dict[str, Equation | None]) -> Equation | None:
     """The claim as an equation in one variable, or None when it is not one."""
     names = cas.variables(claim.left.node) | cas.variables(claim.right.node)
-    if len(names) != 1:
-        return None
+    if len(names) != 1 or claim.approximate or _has_abs(claim.left.node) or _has_abs(claim.right.node):
+        return None  # "100x ≈ 5.757", "|x - 1| = 1 - x" (true only on part of the line): not exact equations
     key = f"{claim.left.text}={claim.right.text}"
     if key in cache:
         return cache[key]

@@ -34,6 +34,10 @@ def operation_word(node: cas.Node) -> str:
             return "square root"
         case cas.Factorial():
             return "factorial"
+        case cas.Abs():
+            return "absolute value"
+        case cas.Binom():
+            return "combination"
         case cas.Num() | cas.Var() | cas.Pi() | cas.Neg():
             return "calculation"
         case _:

@@ -105,8 +105,8 @@ class StepMath:
     hostile_reason: str = ""
 
 
-_OPERAND_END = ("num", "mixed", "rp", "pct", "fact", "var")
-_OPERAND_START = ("num", "mixed", "lp", "var", "func", "op")
+_OPERAND_END = ("num", "mixed", "rp", "pct", "fact", "var", "binom")
+_OPERAND_START = ("num", "mixed", "lp", "var", "func", "op", "binom")
 
 
 def _classify(tokens: list[Token]) -> list[tuple[str, Token]]:
@@ -138,6 +138,8 @@ def _classify(tokens: list[Token]) -> list[tuple[str, Token]]:
 def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, roles: list[tuple[str, Token]]) -> str:
     word = token.text
     lower = word.lower()
+    if "_" in word:
+        return "var"  # "x_1": a subscripted name
     if lower in cas.FUNCTIONS or lower in cas.CONSTANTS:
         return "func"
     of_a_number = nxt is not None and nxt.kind in ("num", "mixed", "lp")
@@ -220,7 +222,7 @@ def _runs(roles: list[tuple[str, Token]]) -> list[tuple[list[tuple[str, Token]],
             current, last_operand_end = [], False
             previous_kind = "call" if suspicious else token.kind
             continue
-        starts_operand = role in ("num", "mixed", "var", "func") or (role == "lp" and not token.glued)
+        starts_operand = role in ("num", "mixed", "var", "func", "binom") or (role == "lp" and not token.glued)
         if last_operand_end and starts_operand and not token.glued:
             # Two operands side by side with no operator: "5 apples 3 pears" — a new run begins.
             if current:
