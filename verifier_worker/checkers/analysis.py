@@ -109,7 +109,7 @@ def _check_algebra(
             if deadline.expired():
                 state.unverified_reason = BUDGET_RAN_OUT
                 return
-            if claim.rewrite:
+            if claim.rewrite or algebra.intends_identity(claim, state.text):
                 state.algebra.append(algebra.check_rewrite(claim))
                 continue
             equation = algebra.equation_of(claim, equation_cache)

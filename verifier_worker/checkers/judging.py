@@ -430,6 +430,18 @@ def _algebra_verdict(position: int, found: algebra.AlgebraFinding, simple: bool)
     variable = current.variable
     explanation = f"{current.text} does not follow from {previous.text}."
     solutions = previous.solutions or frozenset()
+    if found.reason == "one side rewritten":
+        return StepVerdict(
+            index=position,
+            verdict="incorrect",
+            confidence=ALGEBRA_CONFIDENCE if simple else UNSURE_CONFIDENCE,
+            explanation=(
+                f"{current.text} does not follow from {previous.text}: the other side stays the same, but "
+                f"{found.detail}, so they are not the same expression."
+            ),
+            hint="Check how you rewrote this side of the equation.",
+            checker="algebra",
+        )
     expected = current.expected_form(next(iter(solutions))) if len(solutions) == 1 else None
     if expected is not None:
         explanation = f"From {previous.text} it follows that {expected}; this step has {current.text}."
