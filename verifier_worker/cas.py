@@ -218,6 +218,36 @@ def normalize(text: str) -> str:
     return out
 
 
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_READ_COMMANDS = frozenset(
+    [
+        "text", "mathrm", "textbf", "textit", "mbox", "operatorname", "mathbf", "emph", "frac", "dfrac", "tfrac",
+        "sqrt", "boxed", "fbox", "left", "right", "times", "cdot", "ast", "div", "approx", "neq", "ne", "geq", "leq",
+        "ge", "le", "pi", "quad", "qquad", "implies", "Rightarrow", "rightarrow", "to", "binom", "dbinom", "tbinom",
+        "overline", "circ", "degree", "lvert", "rvert", "vert",
+    ]
+)  # fmt: skip
+_CALL = re.compile(
+    r"(?<![A-Za-z\\])([A-Za-z](?:'|′)*|sin|cos|tan|log|ln|exp|gcd|lcm|max|min|mod|floor|ceil)\((?=[^()]*[A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def unread_notation(text: str) -> str:
+    """The notation in `text` that the parser drops rather than reads (a LaTeX command it does not know, a
+    function applied to an argument, a base subscript), for the reason a step is left unverified; "" if none."""
+    sample = text[:MAX_TEXT_CHARS]
+    for found in _COMMAND.finditer(sample):
+        if found.group(1) not in _READ_COMMANDS:
+            return "\\" + found.group(1)
+    call = _CALL.search(sample)
+    if call is not None and call.group(1) not in ("x", "X"):
+        return f"{call.group(1)}(…)"
+    if re.search(r"(?<=[\d)}])_\{?\w", sample):
+        return "a subscript (a number base or index)"
+    return ""
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Tokens
 # --------------------------------------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ class StepAnalysis:
     equations: list[Equation] = field(default_factory=list)
     unverified_reason: str = ""
     carried: CarriedFinding | None = None
+    # Notation in the step the parser drops ("\log", "f(…)"): a check that fails there is not trusted.
+    unread: str = ""
 
 
 @dataclass
@@ -79,7 +81,7 @@ def _analyse_step(
     key = f"{carried}\x00{text}" if carried and continues_previous(text) else text
     if key not in cache:
         cache[key] = step_math(text, carried)
-    state = StepAnalysis(position, index, text, cache[key])
+    state = StepAnalysis(position, index, text, cache[key], unread=cas.unread_notation(text))
     if state.math.hostile_reason:
         state.unverified_reason = state.math.hostile_reason
         return state

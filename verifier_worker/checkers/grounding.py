@@ -77,10 +77,12 @@ def _expand(values: Iterable[Fraction | float]) -> set[float]:
 
 @dataclass(frozen=True)
 class Plausible:
-    """Values a valid solution may compute (`results`), and values it may merely mention (`mentioned`)."""
+    """Values a valid solution may compute (`results`, scaled by 100 either way), values it may merely mention
+    (`mentioned`), and the values the reference solution computes, unscaled (`exact`)."""
 
     results: set[float]
     mentioned: set[float]
+    exact: frozenset[float] = frozenset()
 
 
 def plausible_values(
@@ -103,7 +105,8 @@ def plausible_values(
     mentioned.update(words_to_numbers(statement))
     mentioned.update(UNIT_CONSTANTS)
     mentioned.update(reference.numbers)
-    return Plausible(_expand(results), _expand(mentioned))
+    exact = frozenset(round(float(v), 6) for v in results)
+    return Plausible(_expand(results), _expand(mentioned), exact)
 
 
 def _is_plausible(value: Fraction | float, plausible: set[float]) -> bool:

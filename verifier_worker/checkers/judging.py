@@ -26,8 +26,9 @@ from ..types import StepVerdict, VerificationRequest
 from . import algebra, grounding
 from .analysis import Analysis, StepAnalysis, parsed
 from .arithmetic import ArithmeticFinding, format_number
-from .claims import Claim, StepMath
+from .claims import Claim, StepMath, numbers_in
 from .final_answer import AnswerFinding, plain_number
+from .verbal import number_words_to_digits
 
 ARITHMETIC_CONFIDENCE = 0.97
 ALGEBRA_CONFIDENCE = 0.92
@@ -131,7 +132,7 @@ class _Judge:
         solution any value it computes). Otherwise the setup itself may be the first error."""
         if found.previous is None or not found.previous.solutions:
             return False
-        allowed = self._plausible().results if self.request.problem.reference_steps else set()
+        allowed = set(self._plausible().exact) if self.request.problem.reference_steps else set()
         answer = plain_number(self.request.problem.reference_answer)
         if answer is not None:
             allowed = allowed | {round(float(answer), 6)}
@@ -209,6 +210,8 @@ class _Judge:
         known = {round(float(v), 6) for v in parsed(problem.statement, self.cache).numbers}
         known |= {round(float(v), 6) for v in grounding.UNIT_CONSTANTS}
         known |= {round(float(v), 6) for v in grounding.words_to_numbers(problem.statement)}
+        spelled = numbers_in(number_words_to_digits(problem.statement[: cas.MAX_TEXT_CHARS]))
+        known |= {round(float(v) * scale, 6) for v in spelled for scale in (1, 0.01, 100)}
         first_calculation: int | None = None
         for state in self.states[: limit + 1]:
             held = [f for f in state.arithmetic if f.outcome == "holds"]
@@ -296,6 +299,8 @@ class _Judge:
                 explanation=f"This step was not checked: {state.unverified_reason}.",
                 checker="safety",
             )
+        if _abstained(state) and (first_error is None or state.position <= first_error):
+            return self._notation_verdict(state)
         held = [f for f in state.arithmetic if f.outcome == "holds"]
         algebra_held = [f for f in state.algebra if f.outcome == "holds"]
         is_answer_step = self.answer.answer is not None and self.answer.answer.step_position == state.position
@@ -326,11 +331,25 @@ class _Judge:
                 explanation=what,
                 checker=checker,
             )
+        if state.unread:
+            return self._notation_verdict(state)
         return StepVerdict(
             index=state.index,
             verdict="unverified",
             confidence=0.0,
             explanation="This step has no calculation or equation that could be checked.",
+        )
+
+    def _notation_verdict(self, state: StepAnalysis) -> StepVerdict:
+        return StepVerdict(
+            index=state.index,
+            verdict="unverified",
+            confidence=0.0,
+            explanation=(
+                f"This step uses notation the checker does not read ({state.unread}), so its calculation was not "
+                "judged."
+            ),
+            checker="notation",
         )
 
 
@@ -367,6 +386,12 @@ CASE_WORDS = (
     "set up",
     "setting up",
 )
+
+
+def _abstained(state: StepAnalysis) -> bool:
+    """A check failed in a step whose notation we partly dropped: the checker says so instead of flagging."""
+    failed = any(f.outcome == "fails" for f in state.arithmetic) or any(f.outcome == "fails" for f in state.algebra)
+    return bool(state.unread) and failed
 
 
 def _plain_step(state: StepAnalysis) -> bool:
@@ -481,6 +506,8 @@ def _rewrite_verdict(position: int, found: algebra.AlgebraFinding, corroborated:
 
 
 def _arithmetic_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
+    if state.unread:
+        return None  # notation we drop: a mismatch is more often our misreading (see _abstained)
     for finding in state.arithmetic:
         if finding.outcome == "fails" and finding.computed is not None and finding.stated is not None:
             plain = _plain_step(state) and judge.corroborated()
@@ -489,6 +516,8 @@ def _arithmetic_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
 
 
 def _algebra_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
+    if state.unread:
+        return None
     for found in state.algebra:
         if found.outcome == "fails" and found.reason == "rewrite":
             return _rewrite_verdict(state.position, found, judge.corroborated())
@@ -500,7 +529,7 @@ def _algebra_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
 
 def _carried_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
     found = state.carried
-    if found is None or (found.kind == "miscopied" and judge.answer.outcome != "incorrect"):
+    if found is None or state.unread or (found.kind == "miscopied" and judge.answer.outcome != "incorrect"):
         return None  # an operand from nowhere in a solution that ends right is more likely our misreading
     where = f"step {found.source_step + 1}" if found.source_step is not None else "the problem"
     used, expected = format_number(found.used), format_number(found.expected)
