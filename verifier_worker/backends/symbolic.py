@@ -36,9 +36,10 @@ class SymbolicVerifier:
         return VerificationResult(
             steps=judgement.verdicts,
             first_error_index=judgement.first_error_index,
-            final_answer_verdict=found.answer.outcome,
+            final_answer_verdict=judgement.final_answer_verdict,
             solution_score=judgement.solution_score,
             undecided_reason=judgement.undecided_reason,
+            unfinished=judgement.unfinished,
             run=RunMetadata(
                 backend=self.name,
                 model=f"sympy-{cas.sympy_version()}+math-verify",

@@ -17,17 +17,27 @@ step". A step is `correct` only when a check passed on it, `unverified` when not
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from .. import cas
-from ..types import StepVerdict, VerificationRequest
+from ..types import (
+    Finding,
+    FindingCategory,
+    Operand,
+    OperandSource,
+    Route,
+    StepVerdict,
+    Verdict,
+    VerificationRequest,
+)
 from . import algebra, grounding
-from .analysis import Analysis, StepAnalysis, parsed
+from .analysis import BUDGET_RAN_OUT, Analysis, StepAnalysis, parsed
 from .arithmetic import ArithmeticFinding, format_number
 from .claims import Claim, StepMath, numbers_in
-from .final_answer import AnswerFinding, plain_number
+from .final_answer import AnswerFinding, plain_number, question_of
 from .verbal import number_words_to_digits
 
 ARITHMETIC_CONFIDENCE = 0.97
@@ -58,18 +68,28 @@ class Judgement:
     first_error_index: int | None
     solution_score: float
     undecided_reason: str
+    final_answer_verdict: Verdict = "unverified"
+    unfinished: bool = False
+
+
+UNFINISHED_REASON = "no final answer yet: the last step is right and the solution has not reached the answer"
+_CONCLUSION = re.compile(r"\b(?:so|therefore|thus|hence|total|altogether|in all|finally|answer|overall)\b", re.I)
 
 
 def judge(request: VerificationRequest, analysis: Analysis, *, use_grounding: bool = True) -> Judgement:
-    verdicts = _Judge(request, analysis, use_grounding).verdicts()
+    judging = _Judge(request, analysis, use_grounding)
+    unfinished = judging.unfinished()
+    if unfinished:
+        judging.answer = AnswerFinding("unverified", analysis.answer.answer, UNFINISHED_REASON)
+    verdicts = judging.verdicts()
     first = next((v.index for v in verdicts if v.verdict == "incorrect"), None)
     checked = [v for v in verdicts if v.verdict != "unverified"]
-    answer = analysis.answer
+    answer = judging.answer
     undecided = ""
     if not checked and answer.outcome == "unverified":
         reasons = sorted({s.unverified_reason for s in analysis.steps if s.unverified_reason} | {answer.reason})
         undecided = "Nothing in this solution could be checked: " + "; ".join(r for r in reasons if r) + "."
-    return Judgement(tuple(verdicts), first, _score(verdicts, answer), undecided)
+    return Judgement(tuple(verdicts), first, _score(verdicts, answer), undecided, answer.outcome, unfinished)
 
 
 class _Judge:
@@ -82,6 +102,8 @@ class _Judge:
         self.cache = analysis.cache
         self.use_grounding = use_grounding
         self._plausible_cache: grounding.Plausible | None = None
+        self._sources: dict[Fraction, tuple[OperandSource, int | None]] | None = None
+        self._mentions: list[tuple[int, int, set[Fraction]]] = []
 
     def verdicts(self) -> list[StepVerdict]:
         direct = {s.position: v for s in self.states if (v := self._direct_error(s)) is not None}
@@ -94,7 +116,8 @@ class _Judge:
             # The slip is real, but the solution had already left every path the reference supports: the
             # slip may not be the first error, so it is not shown as one with confidence.
             slip = direct[first_direct]
-            direct[first_direct] = replace(slip, confidence=min(slip.confidence, UNSURE_CONFIDENCE))
+            demoted = replace(slip.finding, rule=f"{slip.finding.rule}.after_departure") if slip.finding else None
+            direct[first_direct] = replace(slip, confidence=min(slip.confidence, UNSURE_CONFIDENCE), finding=demoted)
         located = self._locate_wrong_answer(first_direct)
         if located is not None:
             direct[located.index] = located  # position == index key below
@@ -140,6 +163,56 @@ class _Judge:
             if getattr(solution, "is_Rational", False) and round(float(solution), 6) in allowed:
                 return True
         return False
+
+    def unfinished(self) -> bool:
+        """No final answer yet, and the last step is right: the answer was not marked ("the answer is", a box),
+        the last step's own calculation holds and gives the value read as the answer, nothing before is wrong, the
+        step does not read as a conclusion ("so", "therefore", "total", the unit the question asks for), and the
+        value is one the reference solution passes through on its way (not a given, not a small whole number).
+        Needs a reference solution: with the answer alone an unfinished solution and a wrong one look the same."""
+        found = self.answer.answer
+        if self.answer.outcome != "incorrect" or found is None or found.how != "last sentence" or not self.states:
+            return False
+        last = self.states[-1]
+        value = plain_number(found.text)
+        if found.step_position != last.position or value is None:
+            return False
+        if not any(f.outcome == "holds" and f.stated == value for f in last.arithmetic):
+            return False
+        if any(self._direct_error(state) is not None for state in self.states):
+            return False
+        # A conclusion ("so", "therefore", "total"), or a value in the unit the question asks for, is an answer.
+        question = question_of(self.request.problem.statement)
+        tail = last.text[-200:].lower()
+        if _CONCLUSION.search(last.text) or (question.unit and re.search(rf"\b{re.escape(question.unit[0])}", tail)):
+            return False
+        if not self.request.problem.reference_steps:
+            return False  # with the answer alone, an unfinished solution and a wrong answer look the same
+        given = {round(float(v), 6) for v in question.numbers}
+        on_path = round(float(value), 6) in self._plausible().exact
+        return on_path and round(float(value), 6) not in given and (abs(value) > 10 or value.denominator != 1)
+
+    def operands(self, node: cas.Node, position: int) -> tuple[Operand, ...]:
+        """The numbers a calculation uses, each with where it first appears: the problem, an earlier step (its
+        index), a common constant, or nowhere before."""
+        if self._sources is None:
+            sources: dict[Fraction, tuple[OperandSource, int | None]] = {}
+            problem = self.request.problem.statement[: cas.MAX_TEXT_CHARS]
+            for value in (*parsed(problem, self.cache).numbers, *numbers_in(number_words_to_digits(problem))):
+                sources.setdefault(value, ("problem", None))
+            self._sources = sources
+            self._mentions = [(s.position, s.index, set(s.math.numbers)) for s in self.states]
+        out: list[Operand] = []
+        for value in cas.leaves(node):
+            source, step = self._sources.get(abs(value), ("unknown", None))
+            if source == "unknown":
+                earlier = [index for pos, index, numbers in self._mentions if pos < position and abs(value) in numbers]
+                if earlier:
+                    source, step = "step", earlier[0]
+                elif abs(value) in grounding.UNIT_CONSTANTS:
+                    source = "constant"
+            out.append(Operand(cas.render(cas.Num(value)), _number_text(value), source, step))
+        return tuple(out)
 
     def corroborated(self) -> bool:
         """A slip is shown as a confident first error only when the final answer could be judged too. Without a
@@ -253,7 +326,12 @@ class _Judge:
             hint = "This step leads to a final answer that does not match the expected one. Check it."
             checker = "grounding"
         confidence = FINAL_STEP_CONFIDENCE if why != "guess" else GUESS_CONFIDENCE
-        return StepVerdict(position, "incorrect", confidence, explanation, hint, checker)
+        rule = {"moved past": "grounding.moved_past", "guess": "grounding.guess"}.get(why, "grounding.reaches_answer")
+        if position == answer_position:
+            rule = "final_answer.wrong" if why != "guess" else "final_answer.guess"
+        category: FindingCategory = "final_answer" if checker == "final_answer" else "grounding"
+        finding = Finding(category, "answer", (), shown, expected, "", rule)
+        return StepVerdict(position, "incorrect", confidence, explanation, hint, checker, finding)
 
     def _departure_before(self, limit: int) -> StepVerdict | None:
         """A slip was found, but the solution may have left every valid path before it."""
@@ -298,6 +376,7 @@ class _Judge:
                 confidence=0.0,
                 explanation=f"This step was not checked: {state.unverified_reason}.",
                 checker="safety",
+                reason_code="budget" if state.unverified_reason == BUDGET_RAN_OUT else "hostile",
             )
         if _abstained(state) and (first_error is None or state.position <= first_error):
             return self._notation_verdict(state)
@@ -311,6 +390,7 @@ class _Judge:
                 confidence=0.0,
                 explanation="This step builds on an earlier error, so it was not judged on its own.",
                 checker="arithmetic" if held else "",
+                reason_code="after_error",
             )
         if is_answer_step and self.answer.outcome == "correct":
             return StepVerdict(
@@ -319,6 +399,7 @@ class _Judge:
                 confidence=CORROBORATED_CORRECT_CONFIDENCE,
                 explanation="The final answer matches the expected answer.",
                 checker="final_answer",
+                route="reference" if self.request.problem.reference_steps else "",
             )
         if held or algebra_held:
             checker = "arithmetic" if held else "algebra"
@@ -330,15 +411,34 @@ class _Judge:
                 confidence=confidence,
                 explanation=what,
                 checker=checker,
+                route=self._route(state),
             )
         if state.unread:
             return self._notation_verdict(state)
+        read = bool(state.math.claims)
         return StepVerdict(
             index=state.index,
             verdict="unverified",
             confidence=0.0,
-            explanation="This step has no calculation or equation that could be checked.",
+            explanation=(
+                "This step's calculations could not be decided."
+                if read
+                else "This step has no calculation or equation that could be checked."
+            ),
+            reason_code="undecidable" if read else ("unreadable" if state.math.numbers else "no_math"),
         )
+
+    def _route(self, state: StepAnalysis) -> Route:
+        """On the reference path when the step computes a value the reference solution computes (or the answer);
+        another route when every value it computes is one the reference never uses."""
+        if not self.request.problem.reference_steps:
+            return ""
+        exact = self._plausible().exact
+        values = [f.stated for f in state.arithmetic if f.outcome == "holds" and f.stated is not None]
+        values += [s for e in state.equations for s in (e.solutions or ()) if getattr(s, "is_Rational", False)]
+        if not values:
+            return ""
+        return "reference" if any(round(float(v), 6) in exact for v in values) else "other"
 
     def _notation_verdict(self, state: StepAnalysis) -> StepVerdict:
         return StepVerdict(
@@ -350,24 +450,27 @@ class _Judge:
                 "judged."
             ),
             checker="notation",
+            reason_code="unreadable",
+            finding=Finding("unreadable", rule="notation"),
         )
 
 
-def _grounding_verdict(finding: grounding.GroundingFinding) -> StepVerdict:
+def _grounding_verdict(found: grounding.GroundingFinding) -> StepVerdict:
     return StepVerdict(
-        index=finding.position,
+        index=found.position,
         verdict="incorrect",
         confidence=GROUNDING_CONFIDENCE,
-        explanation=grounding.describe(finding),
+        explanation=grounding.describe(found),
         hint="Check which quantity this step should work out.",
         checker="grounding",
+        finding=Finding(
+            "grounding", "quantity", (), format_number(found.value), "", found.claim_text, "grounding.departure"
+        ),
     )
 
 
 def _with_index(verdict: StepVerdict, index: int) -> StepVerdict:
-    if verdict.index == index:
-        return verdict
-    return StepVerdict(index, verdict.verdict, verdict.confidence, verdict.explanation, verdict.hint, verdict.checker)
+    return verdict if verdict.index == index else replace(verdict, index=index)
 
 
 CASE_WORDS = (
@@ -425,7 +528,35 @@ def _simple_derivation(state: StepAnalysis, found: algebra.AlgebraFinding) -> bo
     return True
 
 
-def _arithmetic_verdict(position: int, finding: ArithmeticFinding, answer_outcome: str, plain: bool) -> StepVerdict:
+_OPERATION_CODES: dict[str, str] = {
+    "addition": "add",
+    "subtraction": "subtract",
+    "multiplication": "multiply",
+    "division": "divide",
+    "power": "power",
+    "percentage": "percent",
+    "square root": "root",
+    "factorial": "factorial",
+    "absolute value": "absolute",
+    "combination": "combination",
+}
+
+
+def _number_text(value: cas.Number | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Fraction) and value.denominator != 1:
+        return f"{value.numerator}/{value.denominator}"
+    return format_number(value).replace(",", "")
+
+
+def _arithmetic_verdict(
+    position: int,
+    finding: ArithmeticFinding,
+    answer_outcome: str,
+    plain: bool,
+    operands: tuple[Operand, ...] = (),
+) -> StepVerdict:
     claim = finding.claim
     assert finding.computed is not None and finding.stated is not None
     left = cas.render(claim.left.node)
@@ -437,8 +568,12 @@ def _arithmetic_verdict(position: int, finding: ArithmeticFinding, answer_outcom
     else:
         explanation = f"{left} is {format_number(finding.computed)}, not {format_number(finding.stated)}."
     confidence = ARITHMETIC_CONFIDENCE if answer_outcome != "correct" else ANSWER_RIGHT_SLIP_CONFIDENCE
+    rule = "arithmetic.plain" if answer_outcome != "correct" else "arithmetic.answer_right"
     if not plain:
-        confidence = UNSURE_CONFIDENCE
+        confidence, rule = UNSURE_CONFIDENCE, "arithmetic.unsure"
+    if claim.in_words:
+        rule += ".in_words"
+    calculation = claim.left if cas.has_operator(claim.left.node) else claim.right
     return StepVerdict(
         index=position,
         verdict="incorrect",
@@ -446,6 +581,15 @@ def _arithmetic_verdict(position: int, finding: ArithmeticFinding, answer_outcom
         explanation=explanation,
         hint=f"Check the {finding.operation} in this step.",
         checker="arithmetic",
+        finding=Finding(
+            "arithmetic",
+            _OPERATION_CODES.get(finding.operation, "calculation"),
+            operands,
+            _number_text(finding.stated if calculation is claim.left else finding.computed),
+            _number_text(finding.computed if calculation is claim.left else finding.stated),
+            cas.render(calculation.node),
+            rule,
+        ),
     )
 
 
@@ -455,6 +599,15 @@ def _algebra_verdict(position: int, found: algebra.AlgebraFinding, simple: bool)
     variable = current.variable
     explanation = f"{current.text} does not follow from {previous.text}."
     solutions = previous.solutions or frozenset()
+    finding = Finding(
+        "algebra",
+        "equation",
+        (),
+        current.text,
+        "",
+        previous.text,
+        "algebra.simple" if simple else "algebra.unsure",
+    )
     if found.reason == "one side rewritten":
         return StepVerdict(
             index=position,
@@ -466,6 +619,7 @@ def _algebra_verdict(position: int, found: algebra.AlgebraFinding, simple: bool)
             ),
             hint="Check how you rewrote this side of the equation.",
             checker="algebra",
+            finding=replace(finding, operation="rewrite", rule=f"{finding.rule}.one_side"),
         )
     expected = current.expected_form(next(iter(solutions))) if len(solutions) == 1 else None
     if expected is not None:
@@ -482,6 +636,7 @@ def _algebra_verdict(position: int, found: algebra.AlgebraFinding, simple: bool)
         explanation=explanation,
         hint="Check that this equation follows from the one before it: do the same thing to both sides.",
         checker="algebra",
+        finding=replace(finding, expected=expected or ""),
     )
 
 
@@ -497,6 +652,15 @@ def _rewrite_verdict(position: int, found: algebra.AlgebraFinding, corroborated:
         explanation=explanation,
         hint="Check how you simplified the expression in this step.",
         checker="algebra",
+        finding=Finding(
+            "algebra",
+            "rewrite",
+            (),
+            right,
+            "",
+            left,
+            "algebra.rewrite" if corroborated else "algebra.rewrite.unsure",
+        ),
     )
 
 
@@ -511,7 +675,9 @@ def _arithmetic_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
     for finding in state.arithmetic:
         if finding.outcome == "fails" and finding.computed is not None and finding.stated is not None:
             plain = _plain_step(state) and judge.corroborated()
-            return _arithmetic_verdict(state.position, finding, judge.answer.outcome, plain)
+            side = finding.claim.left if cas.has_operator(finding.claim.left.node) else finding.claim.right
+            operands = judge.operands(side.node, state.position)
+            return _arithmetic_verdict(state.position, finding, judge.answer.outcome, plain, operands)
     return None
 
 
@@ -541,7 +707,18 @@ def _carried_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
         explanation = f"This step uses {used}, but {where} found {expected}."
         hint = "Check the numbers this step carries over from the steps before it."
         confidence = MISCOPIED_CONFIDENCE
-    return StepVerdict(state.position, "incorrect", confidence, explanation, hint, "carried")
+    source: OperandSource = "step" if found.source_step is not None else "problem"
+    operand = Operand(used, _number_text(found.used), "unknown" if found.kind == "miscopied" else source)
+    finding = Finding(
+        "carried",
+        found.kind,
+        (operand,),
+        _number_text(found.used),
+        _number_text(found.expected),
+        f"{cas.render(found.claim.left.node)} = {cas.render(found.claim.right.node)}",
+        f"carried.{found.kind}",
+    )
+    return StepVerdict(state.position, "incorrect", confidence, explanation, hint, "carried", finding)
 
 
 DIRECT_RULES: tuple[Callable[[_Judge, StepAnalysis], StepVerdict | None], ...] = (
