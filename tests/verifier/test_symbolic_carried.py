@@ -31,7 +31,8 @@ def test_a_value_substituted_with_the_wrong_sign_is_the_first_error() -> None:
     result = verify(["C = -7", "Then 2C + 5 = 2(7) + 5 = 19."], "-9", "Find C, then evaluate 2C + 5.")
     assert result.first_error_index == 1
     first = result.first_error
-    assert first is not None and first.checker == "carried" and first.confidence >= CONFIDENT
+    # not yet measured on any evaluation set, so shown as "Check this step", not as a confident first error
+    assert first is not None and first.checker == "carried" and first.confidence < CONFIDENT
     assert first.explanation == "C is -7 (step 1), but this step uses 7 for C."
 
 
