@@ -400,6 +400,7 @@ def is_binary(node: Node, *ops: BinaryOperator) -> bool:
 _BINARY_POWER = {"+": 10, "-": 10, "*": 20, "/": 20, "of": 20, "^": 40, "**": 40}
 
 
+@lru_cache(maxsize=8192)
 def number_value(text: str) -> Fraction:
     return Fraction(text.replace(",", ""))
 

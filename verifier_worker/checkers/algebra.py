@@ -230,14 +230,14 @@ def intends_identity(claim: Claim, step_text: str = "") -> bool:
     """ "x² + 9 = (x + 3)(x − 3)": one side is the other factored (a product of factors with the variable, of the
     same degree), and either the variable cancels out of the difference (no equation has that form) or the step
     says it factors or expands: the step claims the two expressions are the same, not an equation to solve."""
-    import sympy
-
     left, right = claim.left.node, claim.right.node
     names = cas.variables(left)
     if not names or names != cas.variables(right) or isinstance(left, cas.Var) or isinstance(right, cas.Var):
         return False
     if not (_factored(left) or _factored(right)):
         return False
+    import sympy
+
     try:
         a, b = cas.to_sympy(left), cas.to_sympy(right)
         if sympy.count_ops(a) + sympy.count_ops(b) > 2 * MAX_OPS:

@@ -162,24 +162,32 @@ def _in_step(
     position: int,
 ) -> CarriedFinding | None:
     """Claims in the order written: a value assigned or computed earlier in the step is a source for later ones."""
-    in_claims = Counter(leaf for c in math.claims for side in (c.left, c.right) for leaf in cas.leaves(side.node))
-    in_prose = Counter(math.numbers)
-    here: set[Fraction] = set()
     first: CarriedFinding | None = None
-    plain = _plain_arithmetic(math)
+    look_for_copies = bool(pending) and _plain_arithmetic(math)
+    in_claims: Counter[Fraction] = Counter()
+    in_prose: Counter[Fraction] = Counter()
+    if look_for_copies:
+        in_claims = Counter(leaf for c in math.claims for side in (c.left, c.right) for leaf in cas.leaves(side.node))
+        in_prose = Counter(math.numbers)
+    here: set[Fraction] = set()
     by_claim = {id(f.claim): f for f in findings}
     for claim in math.claims:
-        if first is None:
+        if first is None and known:
             first = _substitution(claim, known, ambiguous)
         finding = by_claim.get(id(claim))
-        if first is None and finding is not None and pending and plain:
+        if first is None and finding is not None and look_for_copies:
             first = _miscopy(finding, seen | here, pending, position, in_claims, in_prose)
-        assignment = _assignment(claim)
+        assignment = (
+            _assignment(claim)
+            if isinstance(claim.left.node, cas.Var) or isinstance(claim.right.node, cas.Var)
+            else None
+        )
         if assignment is not None:
             _assign(known, ambiguous, *assignment, position)
-        if finding is not None:
-            here |= {v for v in (finding.computed, finding.stated) if isinstance(v, Fraction)}
-        here |= set(_chain_values(claim))
+        if look_for_copies:
+            if finding is not None:
+                here |= {v for v in (finding.computed, finding.stated) if isinstance(v, Fraction)}
+            here |= set(_chain_values(claim))
     return first
 
 

@@ -108,10 +108,18 @@ def _phrase_value(phrase: str) -> str:
     return str(total + current)
 
 
+_TRIGGER = re.compile(
+    r"\b(?:" + "|".join([*_UNITS, *_TENS, *_SCALES]) + r"|half|third|thirds|quarter|quarters|fourth|fourths|fifth|"
+    r"times|plus|minus|divided|multiplied|added|subtracted|take|which|that|that's|equal|equals|comes|results|"
+    r"leaves|twice|double|triple|thrice|squared|cubed|square|sum|product|as|[xX])\b",
+    re.IGNORECASE,
+)
+
+
 def to_symbols(text: str) -> str:
     """Rewrite arithmetic in words as symbols. `text` is normalized text (cas.normalize)."""
-    if not re.search(r"[A-Za-z]{3,}", text):
-        return text
+    if not _TRIGGER.search(text):
+        return text  # most steps: nothing to rewrite, one scan
     out = _FRACTION_OF.sub(lambda m: f"{_FRACTION_WORDS[' '.join(m.group(1).lower().split())]} of ", text)
     out = number_words_to_digits(out)
     out = _AS_MUCH_AS.sub(_as_much_as, out)
