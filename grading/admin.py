@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import AuditEvent, Override, RegradeRequest, Step, Submission, VerificationRun
+from .models import Override, RegradeRequest, Step, Submission, VerificationRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -111,10 +111,3 @@ class RegradeRequestAdmin(admin.ModelAdmin):
     list_display = ("submission", "student", "status", "created_at", "resolved_at")
     list_filter = ("status",)
     raw_id_fields = ("submission", "student")
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "event_type", "target_type", "target_id", "actor")
-    list_filter = ("event_type", "target_type")
-    search_fields = ("target_id", "event_type")

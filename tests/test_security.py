@@ -26,8 +26,9 @@ from django.test import Client
 from django.urls import reverse
 
 from grading import services as grading_services
-from grading.models import AuditEvent, Step, Submission, VerificationRun
+from grading.models import Step, Submission, VerificationRun
 from tests.factories import UserFactory
+from tutor.audit.models import AuditEvent
 from tutor.classroom import services
 from tutor.classroom.models import Assignment, Course, Enrollment, Problem
 

@@ -168,7 +168,7 @@ def test_a_solution_that_kills_its_worker_every_time_ends_in_review_not_an_endle
     problem, student = symbolic
     submission = services.submission_create(student=student, problem=problem, text="3x = 15\nx = 5")
     claims = 0
-    while services._claim(submission.pk, submission.grading_version) is not None:
+    while services.submission_claim(submission.pk, submission.grading_version) is not None:
         claims += 1
         assert claims <= services.MAX_GRADING_RESTARTS + 1, "redelivered forever"
     # Then after the allowed restarts it waits for a teacher, with the reason

@@ -9,10 +9,11 @@ import pytest
 from django.utils import timezone
 
 from grading import services
-from grading.models import AuditEvent, Step, Submission, VerificationRun
+from grading.models import Step, Submission, VerificationRun
 from grading.services import IllegalTransition, SubmissionError
 from grading.tasks import grade_submission_task
 from tests.factories import SubmissionFactory, UserFactory
+from tutor.audit.models import AuditEvent
 
 from .conftest import statuses
 
@@ -184,7 +185,7 @@ def test_running_the_same_task_twice_grades_once(classroom):
 def test_a_redelivered_task_after_a_crash_mid_verification_grades_once(classroom):
     # Given a worker died while verifying: the row is at `verifying` with its steps saved
     submission = SubmissionFactory(problem=classroom.problem, student=classroom.student, text="a\nb", backend="fake")
-    claim = services._claim(submission.pk, 1)
+    claim = services.submission_claim(submission.pk, 1)
     assert claim is not None
     submission.refresh_from_db()
     assert submission.status == Status.VERIFYING

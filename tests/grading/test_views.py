@@ -114,7 +114,7 @@ def test_progress_is_polled_until_final_then_polling_stops_with_286(client, clas
     assert "Waiting for a worker" in page
     assert "<noscript>" in page
     # When the fragment is polled mid-way through checking, it names the stage and the steps
-    services._claim(submission.pk, 1)
+    services.submission_claim(submission.pk, 1)
     fragment = client.get(url, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     body = fragment.content.decode()

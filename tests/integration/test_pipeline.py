@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from grading import services
-from grading.models import AuditEvent, Step, Submission, VerificationRun
+from grading.models import Step, Submission, VerificationRun
 from tests.factories import EnrollmentFactory, ProblemFactory, UserFactory
 from tests.integration.harness import TEST_REDIS_URL, closed_port, point_app_at, wait_for
+from tutor.audit.models import AuditEvent
 from tutor.classroom.models import Enrollment
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 import reprlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,7 +22,10 @@ from django.utils import timezone
 
 from verifier_worker.registry import TEACHER_CHOICES
 
+from .errors import ProblemSetError
 from .models import Assignment
+
+__all__ = ["ProblemData", "ProblemSetData", "ProblemSetError", "parse_problem_set"]
 
 ASSIGNMENT_KEYS = frozenset({*Assignment.SETTINGS_FIELDS, "problems"})
 PROBLEM_KEYS = frozenset({"title", "statement", "answer", "solution", "points"})
@@ -49,12 +52,6 @@ class ProblemSetData:
 
     fields: Mapping[str, Any]
     problems: tuple[ProblemData, ...]
-
-
-class ProblemSetError(Exception):
-    def __init__(self, errors: Iterable[str]) -> None:
-        self.errors = list(errors)
-        super().__init__("; ".join(self.errors))
 
 
 @dataclass
