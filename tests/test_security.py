@@ -34,7 +34,7 @@ from tutor.classroom.models import Assignment, Course, Enrollment, Problem
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "outsider_student", "outsider_teacher", "classmate", "student", "ta", "teacher")
+ROLES = ("anonymous", "outsider_student", "outsider_teacher", "classmate", "student", "ta", "teacher", "site_admin")
 ALLOWED = {200, 302, 400}  # a page, a redirect after an action, or a form error: never 403, 404, 405 or 500
 
 
@@ -46,6 +46,8 @@ def world() -> dict[str, Any]:
         name: UserFactory(username=name)
         for name in ("teacher", "ta", "student", "classmate", "spare", "outsider_teacher", "outsider_student")
     }
+    # Site staff, enrolled nowhere: reads every class and grades through the services, authors nothing.
+    users["site_admin"] = UserFactory(username="site_admin_user", is_staff=True, is_superuser=True)
     course = services.course_create(teacher=users["teacher"], name="Class A")
     other = services.course_create(teacher=users["outsider_teacher"], name="Class B")
     services.enrollment_add(actor=users["teacher"], course=course, username="ta", role="ta")
@@ -76,9 +78,10 @@ class Route:
 
 
 EVERYONE = frozenset(ROLES) - {"anonymous"}
-MEMBERS = frozenset({"classmate", "student", "ta", "teacher"})
-STAFF = frozenset({"ta", "teacher"})
-OWNER_AND_STAFF = frozenset({"student", "ta", "teacher"})
+MEMBERS = frozenset({"classmate", "student", "ta", "teacher", "site_admin"})
+AUTHORS = frozenset({"ta", "teacher"})
+STAFF = AUTHORS | {"site_admin"}
+OWNER_AND_STAFF = frozenset({"student", "ta", "teacher", "site_admin"})
 
 ROUTES = [
     Route("home", "get", lambda w: [], EVERYONE),
@@ -94,9 +97,9 @@ ROUTES = [
     Route("problem_submit", "post", lambda w: [w["problem"].pk], MEMBERS, {"text": ""}),
     Route("member_add", "post", lambda w: [w["course"].pk], STAFF, {"username": "nobody-such", "role": "student"}),
     Route("member_remove", "post", lambda w: [w["course"].pk, w["spare"].pk], STAFF),
-    Route("assignment_create", "both", lambda w: [w["course"].pk], STAFF, {"title": ""}),
-    Route("problem_set_upload", "both", lambda w: [w["course"].pk], STAFF, {}),
-    Route("problem_create", "post", lambda w: [w["assignment"].pk], STAFF, {"statement": ""}),
+    Route("assignment_create", "both", lambda w: [w["course"].pk], AUTHORS, {"title": ""}),
+    Route("problem_set_upload", "both", lambda w: [w["course"].pk], AUTHORS, {}),
+    Route("problem_create", "post", lambda w: [w["assignment"].pk], AUTHORS, {"statement": ""}),
     Route("gradebook", "get", lambda w: [w["assignment"].pk], STAFF),
     Route("submission_detail", "get", lambda w: [w["submission"].pk], OWNER_AND_STAFF),
     Route("submission_audit", "get", lambda w: [w["submission"].pk], STAFF),

@@ -136,7 +136,8 @@ def course_ids(user: AnyUser | None, capability: Capability) -> QuerySet[Enrollm
 def course_filter(user: AnyUser | None, capability: Capability, path: str = "course_id") -> Q:
     """A filter on any queryset that reaches a class through `path` (e.g. "problem__assignment__course_id")."""
     ids = course_ids(user, capability)
-    return Q() if ids is None else Q(**{f"{path}__in": ids})
+    # Every class: a condition that always holds (an empty Q() would vanish when OR-ed with another).
+    return Q(**{f"{path}__isnull": False}) if ids is None else Q(**{f"{path}__in": ids})
 
 
 def teaches_anywhere(user: AnyUser | None) -> bool:
