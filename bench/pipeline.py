@@ -191,7 +191,8 @@ def child_main() -> int:
             .order_by("-created_at")
             .first()
         )
-        assert first is not None and last is not None
+        assert first is not None
+        assert last is not None
         burst_seconds = (last.created_at - first.submitted_at).total_seconds()
         burst_latencies = _latencies_ms(burst)
     finally:

@@ -47,7 +47,7 @@ def submission_for_grader(*, user: AnyUser, pk: int) -> Submission:
     return submission
 
 
-def attempts(*, student: AnyUser, problem: Problem) -> QuerySet[Submission]:
+def attempts(*, student: User, problem: Problem) -> QuerySet[Submission]:
     """One student's attempts at one problem, newest first."""
     return Submission.objects.filter(student_id=student.pk, problem=problem).order_by("-attempt_number")
 
@@ -100,7 +100,7 @@ class AssignmentProgress:
         return self.assignment.due_at is not None and self.assignment.due_at < timezone.now()
 
 
-def student_progress(*, student: AnyUser, assignments: QuerySet[Assignment]) -> list[AssignmentProgress]:
+def student_progress(*, student: User, assignments: QuerySet[Assignment]) -> list[AssignmentProgress]:
     assignments_list = list(assignments)
     latest: dict[int, Submission] = {}
     counts: dict[int, int] = {}
@@ -120,7 +120,7 @@ def student_progress(*, student: AnyUser, assignments: QuerySet[Assignment]) -> 
     ]
 
 
-def student_assignments(*, student: AnyUser) -> list[AssignmentProgress]:
+def student_assignments(*, student: User) -> list[AssignmentProgress]:
     """Every open assignment in every class the user studies in, soonest due first."""
     course_ids = Enrollment.objects.filter(user_id=student.pk, role=Enrollment.Role.STUDENT).values("course_id")
     assignments = (

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.contrib import admin
@@ -28,6 +29,7 @@ from django.urls import reverse
 from grading import services as grading_services
 from grading.models import Step, Submission, VerificationRun
 from tests.factories import UserFactory
+from tests.skipping import skip_unless_ci
 from tutor.audit.models import AuditEvent
 from tutor.classroom import services
 from tutor.classroom.models import Assignment, Course, Enrollment, Problem
@@ -223,7 +225,8 @@ def test_login_and_logout_need_the_csrf_token(world):
 def test_admin_is_for_staff_only(client, world):
     client.force_login(world["users"]["teacher"])
     response = client.get(reverse("admin:grading_submission_changelist"))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
 
 
 # --- Problem-set import: hostile files --------------------------------------------------------------------------
@@ -471,7 +474,9 @@ def test_markdown_links_keep_only_safe_schemes_and_no_htmx_attributes():
         '<a href="/x" hx-get="/logout/" hx-trigger="load" onclick="alert(1)">e</a> <span style="x">f</span>'
     )
     assert active_content(rendered) == []
-    assert "data:" not in rendered and "hx-" not in rendered and "style" not in rendered
+    assert "data:" not in rendered
+    assert "hx-" not in rendered
+    assert "style" not in rendered
     assert 'href="https://example.org"' in rendered
 
 
@@ -508,8 +513,10 @@ def _render_in_chromium(page_html: str, folder: Any) -> dict[str, Any]:
                 page = browser.new_page()
                 dialogs: list[str] = []
                 page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-                page.goto((folder / "page.html").as_uri())
-                page.wait_for_function("document.querySelectorAll('.katex').length > 0", timeout=15_000)
+                page.goto((folder / "page.html").as_uri(), timeout=60_000)
+                # The page marks the end of its math pass (after app.js's own DOMContentLoaded handler), so the
+                # wait ends when rendering ends; a hang never sets it. Generous: a loaded CI machine is slow.
+                page.wait_for_function("document.body.dataset.mathDone === 'yes'", timeout=60_000)
                 page.eval_on_selector_all("body a", "links => links.forEach(link => link.click())")
                 page.wait_for_timeout(300)
                 outcome["dialogs"] = dialogs
@@ -524,7 +531,7 @@ def _render_in_chromium(page_html: str, folder: Any) -> dict[str, Any]:
 
     worker = threading.Thread(target=run)
     worker.start()
-    worker.join(60)
+    worker.join(150)
     assert not worker.is_alive(), "rendering hostile LaTeX hung the page"
     if "error" in outcome:
         raise outcome["error"]
@@ -538,7 +545,7 @@ def test_katex_renders_hostile_latex_without_links_html_or_a_hang(tmp_path):
 
     chromium, katex = Path("/usr/bin/chromium"), Path(settings.BASE_DIR) / "node_modules" / "katex" / "dist"
     if not chromium.exists() or not katex.is_dir():
-        pytest.skip("needs /usr/bin/chromium and node_modules/katex (npm ci)")
+        skip_unless_ci("needs /usr/bin/chromium and node_modules/katex (npm ci)")
     # Given a page set up like base.html, with hostile LaTeX in escaped text as the templates write it
     scripts = [
         katex / "katex.min.js",
@@ -546,6 +553,9 @@ def test_katex_renders_hostile_latex_without_links_html_or_a_hang(tmp_path):
         Path(settings.BASE_DIR) / "static/js/app.js",
     ]
     head = "".join(f'<script defer src="{path.as_uri()}"></script>' for path in scripts)
+    # Deferred scripts run in order and their listeners fire in the order added: this one after app.js's.
+    done = "document.addEventListener('DOMContentLoaded',()=>{document.body.dataset.mathDone='yes'})"
+    head += f'<script defer src="data:text/javascript,{quote(done)}"></script>'
     body = "".join(f"<p>{html.escape(latex)}</p>" for latex in HOSTILE_LATEX)
     # When Chromium loads it and every link on it is clicked
     outcome = _render_in_chromium(f"<!doctype html><html><head>{head}</head><body>{body}</body></html>", tmp_path)
@@ -651,6 +661,9 @@ def test_links_math_and_code_still_render_after_the_guards():
         "See [the docs](https://example.org), [b][r], $[0,1)$, [0, 1), \\(x^2\\), `a [b` and ``c``.\n\n"
         "[r]: https://example.com"
     )
-    assert '<a href="https://example.org"' in rendered and '<a href="https://example.com"' in rendered
-    assert "$[0,1)$" in rendered and "\\(x^2\\)" in rendered
-    assert "<code>a [b</code>" in rendered and "<code>c</code>" in rendered
+    assert '<a href="https://example.org"' in rendered
+    assert '<a href="https://example.com"' in rendered
+    assert "$[0,1)$" in rendered
+    assert "\\(x^2\\)" in rendered
+    assert "<code>a [b</code>" in rendered
+    assert "<code>c</code>" in rendered

@@ -167,7 +167,8 @@ def test_grading_walks_the_state_machine_and_stores_everything(classroom):
     assert verdicts == [(0, "correct", "fake"), (1, "incorrect", "fake"), (2, "correct", "fake")]
     run = VerificationRun.objects.get(submission=submission)
     assert (run.backend, run.model_id, run.prompt_version, run.error) == ("fake", "fake", "fake-v1", "")
-    assert run.finished_at is not None and run.latency_ms is not None
+    assert run.finished_at is not None
+    assert run.latency_ms is not None
     assert run.parameters["budget"] == {"parallel": 1, "rounds": 1}
 
 
@@ -407,6 +408,9 @@ def test_grading_task_declares_bounded_retries_with_backoff_and_time_limits():
     task = grade_submission_task
     assert task.autoretry_for == (VerifierUnavailable,)
     assert task.max_retries == 5
-    assert task.retry_backoff and task.retry_jitter
-    assert task.soft_time_limit and task.time_limit and task.time_limit > task.soft_time_limit
+    assert task.retry_backoff
+    assert task.retry_jitter
+    assert task.soft_time_limit
+    assert task.time_limit
+    assert task.time_limit > task.soft_time_limit
     assert task.acks_late

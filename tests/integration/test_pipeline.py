@@ -62,7 +62,8 @@ def test_submit_over_http_is_graded_by_a_real_worker(live_server, problem, celer
     html = client.get(f"/submissions/{submission_id}/").text
     assert 'data-status="graded"' in html
     first = re.search(r"<li[^>]*data-first-error[^>]*>", html)
-    assert first and 'data-step-index="1"' in first.group(0)
+    assert first
+    assert 'data-step-index="1"' in first.group(0)
     assert "First error" in html
     # and the polled fragment says "stop polling"
     assert client.get(f"/submissions/{submission_id}/", headers={"HX-Request": "true"}).status_code == 286

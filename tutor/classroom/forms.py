@@ -50,14 +50,12 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 def _bound(field: forms.IntegerField | forms.FloatField, low: float | None, high: float | None) -> None:
-    """Give a form field the model's limits, so the browser refuses what the server refuses."""
-    number = int if isinstance(field, forms.IntegerField) and not isinstance(field, forms.FloatField) else float
-    if low is not None:
-        field.min_value = number(low)
-        field.widget.attrs["min"] = number(low)
-    if high is not None:
-        field.max_value = number(high)
-        field.widget.attrs["max"] = number(high)
+    """Show the browser the model's limits, so it refuses what the server refuses (the model's validators run
+    on the server as part of the form's validation)."""
+    whole = not isinstance(field, forms.FloatField)
+    for attr, bound in (("min", low), ("max", high)):
+        if bound is not None:
+            field.widget.attrs[attr] = int(bound) if whole else bound
 
 
 class AssignmentForm(forms.ModelForm[Assignment]):

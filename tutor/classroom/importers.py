@@ -23,7 +23,7 @@ from django.utils import timezone
 from verifier_worker.registry import TEACHER_CHOICES
 
 from .errors import ProblemSetError
-from .models import Assignment, field_bounds
+from .models import Assignment, field_bounds, model_field
 
 __all__ = ["ProblemData", "ProblemSetData", "ProblemSetError", "parse_problem_set"]
 
@@ -68,7 +68,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed; write the value out", event.start_mark
             )
@@ -355,7 +355,7 @@ def _text(raw: Mapping[str, Any], key: str, where: str, errors: _Collector) -> s
 
 
 def _default(key: str) -> Any:
-    return Assignment._meta.get_field(key).get_default()
+    return model_field(Assignment, key).get_default()
 
 
 def _int(raw: Mapping[str, Any], key: str, errors: _Collector) -> int:

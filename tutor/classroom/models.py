@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,12 +16,18 @@ def field_bounds(model: type[models.Model], name: str) -> tuple[float | None, fl
     """The (low, high) a field's Min/MaxValueValidators allow: the one source for forms and importers."""
     low: float | None = None
     high: float | None = None
-    for validator in model._meta.get_field(name).validators:
+    for validator in model_field(model, name).validators:
         if isinstance(validator, MinValueValidator):
-            low = float(validator.limit_value)  # type: ignore[arg-type]
+            low = float(validator.limit_value)
         elif isinstance(validator, MaxValueValidator):
-            high = float(validator.limit_value)  # type: ignore[arg-type]
+            high = float(validator.limit_value)
     return low, high
+
+
+def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), f"{model.__name__}.{name} is not a concrete field"
+    return field
 
 
 def new_join_code() -> str:
