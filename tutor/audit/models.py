@@ -33,13 +33,6 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.event_type} on {self.target_type}:{self.target_id}"
 
-    @property
-    def event_label(self) -> str:
-        try:
-            return str(AuditEventType(self.event_type).label)
-        except ValueError:
-            return self.event_type
-
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise ValueError("Audit events are append-only.")
@@ -47,3 +40,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit events are append-only.")
+
+    @property
+    def event_label(self) -> str:
+        try:
+            return str(AuditEventType(self.event_type).label)
+        except ValueError:
+            return self.event_type
