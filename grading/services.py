@@ -32,6 +32,7 @@ from verifier_worker.types import Problem as VerifierProblem
 
 from . import events
 from .models import AuditEvent, Override, Step, Submission, VerificationRun
+from .retry_policy import MAX_GRADING_ATTEMPTS
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +51,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.NEEDS_REVIEW: frozenset({Status.QUEUED, Status.GRADED}),
     Status.FAILED: frozenset({Status.QUEUED}),
 }
-
-MAX_GRADING_ATTEMPTS = 6  # the first try plus the task's max_retries=5
 
 
 class SubmissionError(Exception):
