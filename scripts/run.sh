@@ -12,7 +12,7 @@ $BIN/python manage.py migrate --noinput
 $BIN/python manage.py load_demo
 
 # -B: the embedded beat runs the grading sweep (re-enqueues anything stuck, e.g. submitted while the broker was down).
-$BIN/celery -A verifier_worker.celery worker -B --schedule "$VAR_DIR/celerybeat-schedule" -Q cpu,gpu --concurrency 2 --loglevel INFO \
+$BIN/celery -A tutor worker -B --schedule "$VAR_DIR/celerybeat-schedule" -Q cpu,gpu --concurrency 2 --loglevel INFO \
     --hostname "demo@%h" >"$VAR_DIR/worker.log" 2>&1 &
 WORKER_PID=$!
 trap 'kill $WORKER_PID 2>/dev/null || true' EXIT INT TERM
