@@ -1,7 +1,8 @@
-"""The Celery app: JSON only, late acks, two queues, a periodic sweep.
+"""The Celery app: JSON only, late acks, three queues, a periodic sweep.
 
 `cpu` runs segmentation and the symbolic checker; `gpu` runs model-backed verification with prefetch 1 so one
-worker never hoards long inference tasks. Grading tasks are routed per submission by the assignment's backend
+worker never hoards long inference tasks; `ocr` reads handwritten lines (tutor.handwriting.tasks, the
+`handwriting` extra), also with prefetch 1. Grading tasks are routed per submission by the assignment's backend
 (`verifier_worker.registry.queue_for`), at enqueue time.
 """
 
@@ -43,7 +44,7 @@ app.conf.update(
     task_time_limit=TASK_TIME_LIMIT,
     # Each queue gets its own exchange and routing key; a bare Queue("gpu") would inherit the default
     # exchange and key, and gpu tasks would land on the cpu queue.
-    task_queues=tuple(Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("cpu", "gpu")),
+    task_queues=tuple(Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("cpu", "gpu", "ocr")),
     task_default_exchange="cpu",
     task_default_routing_key="cpu",
     task_default_queue="cpu",
@@ -68,16 +69,16 @@ if os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL"):
     app.conf.broker_transport_options.update(
         unacked_restore_interval=int(os.environ["CELERY_UNACKED_RESTORE_INTERVAL"]), unacked_restore_throttle=1
     )
-app.autodiscover_tasks(["grading"])
+app.autodiscover_tasks(["grading", "tutor.handwriting"])
 
 
 @celeryd_init.connect
 def _gpu_workers_prefetch_one(sender: Any = None, conf: Any = None, options: Any = None, **_: Any) -> None:
-    """A worker that consumes the gpu queue takes one task at a time, whatever the cpu workers are tuned to."""
+    """A worker that consumes the gpu or ocr queue takes one task at a time, whatever the cpu workers are tuned to."""
     queues = (options or {}).get("queues") or ()
     if isinstance(queues, str):
         queues = queues.split(",")
-    if "gpu" in queues and conf is not None:
+    if {"gpu", "ocr"} & set(queues) and conf is not None:
         conf.worker_prefetch_multiplier = 1
 
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "template_partials",
     "tutor.classroom",
     "grading",
+    "tutor.handwriting",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,20 @@ VERIFIER_OPTIONS: dict[str, object] = {
     "structured_outputs": env_bool("VERIFIER_STRUCTURED_OUTPUTS", False),
     "llm_backend": os.environ.get("VERIFIER_CASCADE_LLM", ""),
 }
+
+# --- Handwriting (docs/handwriting.md) -----------------------------------------------------------------
+# The Write mode needs an ocr worker with the `handwriting` extra. "auto": on when mathnote-ocr is installed in
+# this environment (make run's single venv); "on": an ocr worker runs elsewhere (docker compose); "off": hidden.
+HANDWRITING_RECOGNITION = os.environ.get("HANDWRITING_RECOGNITION", "auto")
+HANDWRITING_RECOGNISER = os.environ.get("HANDWRITING_RECOGNISER", "mathnote")
+# A line not read within this many seconds is given up on: the student is asked to type it.
+HANDWRITING_DEADLINE_SECONDS = float(os.environ.get("HANDWRITING_DEADLINE_SECONDS", 3))
+# Bounds: lines per handwritten solution, lines one student may have waiting, unsubmitted drafts kept per student.
+HANDWRITING_MAX_LINES = int(os.environ.get("HANDWRITING_MAX_LINES", 30))
+HANDWRITING_MAX_PENDING = int(os.environ.get("HANDWRITING_MAX_PENDING", 6))
+HANDWRITING_MAX_DRAFTS = int(os.environ.get("HANDWRITING_MAX_DRAFTS", 300))
+# Below this confidence the page offers the alternative readings first.
+HANDWRITING_CONFIRM_BELOW = float(os.environ.get("HANDWRITING_CONFIRM_BELOW", 0.8))
 
 LOGGING = {
     "version": 1,
