@@ -22,7 +22,9 @@ Status = LineRecognition.Status
 
 def read(classroom, payload, capture, user=None) -> LineRecognition:
     with capture(execute=True):
-        row = services.recognition_request(student=user or classroom.student, problem=classroom.problem, payload=payload)
+        row = services.recognition_request(
+            student=user or classroom.student, problem=classroom.problem, payload=payload
+        )
     row.refresh_from_db()
     return row
 
@@ -142,9 +144,7 @@ def test_a_recogniser_crash_ends_as_a_failed_row(classroom, monkeypatch, django_
 # --- submitting ------------------------------------------------------------------------------------------------
 
 
-def test_confirmed_lines_become_one_step_per_line_with_the_ink_attached(
-    classroom, django_capture_on_commit_callbacks
-):
+def test_confirmed_lines_become_one_step_per_line_with_the_ink_attached(classroom, django_capture_on_commit_callbacks):
     # given three read lines: one kept as read, one switched to an alternative, one corrected by typing
     sure = read(classroom, ink(2), django_capture_on_commit_callbacks)
     unsure = read(classroom, ink(3), django_capture_on_commit_callbacks)
@@ -247,3 +247,15 @@ def test_prune_deletes_old_drafts_only(classroom, django_capture_on_commit_callb
     assert services.recognition_prune() == 1
     assert list(LineRecognition.objects.values_list("pk", flat=True)) == [kept.pk]
     assert not LineRecognition.objects.filter(pk=draft.pk).exists()
+
+
+def test_the_prune_command_reports_what_it_deleted(classroom, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    read(classroom, ink(2), django_capture_on_commit_callbacks)
+    LineRecognition.objects.update(created_at=timezone.now() - timedelta(days=3))
+    out = StringIO()
+    call_command("handwriting_prune", "--days", "2", stdout=out)
+    assert "Deleted 1 handwriting draft(s)." in out.getvalue() and LineRecognition.objects.count() == 0

@@ -93,7 +93,9 @@ def test_bad_ink_gets_a_clear_json_error_and_stores_nothing(client, classroom, p
     assert LineRecognition.objects.count() == 0
 
 
-def test_outsiders_cannot_send_ink_and_nobody_reads_anothers_line(client, classroom, django_capture_on_commit_callbacks):
+def test_outsiders_cannot_send_ink_and_nobody_reads_anothers_line(
+    client, classroom, django_capture_on_commit_callbacks
+):
     client.force_login(classroom.outsider)
     assert post_ink(client, classroom.problem, ink(2)).status_code == 404
     client.force_login(classroom.student)
@@ -172,5 +174,5 @@ def test_the_teacher_sees_handwriting_and_the_recognition_on_feedback_and_audit_
     audit = client.get(reverse("submission_audit", args=[submission.pk])).content.decode()
     assert 'data-testid="handwriting-audit"' in audit
     assert "fake 1" in audit and "3 strokes, 6 points" in audit
-    assert "<code class=\"no-math\">x = 4</code> (30%)" in audit  # the alternatives offered
+    assert '<code class="no-math">x = 4</code> (30%)' in audit  # the alternatives offered
     assert "submission.handwriting_attached" in audit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from celery.signals import celeryd_init, worker_process_init
@@ -41,8 +42,13 @@ def _warm_up_recogniser(**_: Any) -> None:
     from verifier_worker.handwriting.recognition import get_recogniser
     from verifier_worker.handwriting.strokes import validate_line
 
+    logger = logging.getLogger(__name__)
+    started = time.perf_counter()
     try:
         ink = {"width": 200, "height": 100, "strokes": [[[20, 20], [60, 80]], [[60, 20], [20, 80]]]}
         get_recogniser(settings.HANDWRITING_RECOGNISER).recognise(validate_line(ink))
     except Exception:  # a warm-up must never stop a worker from starting
-        logging.getLogger(__name__).exception("Warming up the handwriting recogniser failed")
+        logger.exception("Warming up the handwriting recogniser failed")
+    else:
+        elapsed = time.perf_counter() - started
+        logger.info("Handwriting recogniser %s ready in %.1f s", settings.HANDWRITING_RECOGNISER, elapsed)

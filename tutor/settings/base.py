@@ -129,6 +129,8 @@ else:
         # Broadcast/control messages; kombu's default is a `control` folder in the current directory.
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu polls the folder once a second by default; a handwritten line is read in well under that.
+        "polling_interval": float(os.environ.get("CELERY_FILESYSTEM_POLLING_INTERVAL", 0.1)),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Seconds before a submission in a non-final state is considered stuck and re-enqueued by the sweep.
