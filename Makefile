@@ -28,10 +28,13 @@ run: install assets
 test: install assets
 	bash scripts/test.sh
 
+# ruff, strict mypy on the application code, and the import contracts in pyproject.toml (apps depend one way,
+# the verifier core imports no Django, web code never imports torch/vllm/transformers).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tutor grading verifier_worker
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -7,10 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import AuditEvent, Override, RegradeRequest, Step, Submission, VerificationRun
+from .models import Override, RegradeRequest, Step, Submission, VerificationRun
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -21,7 +21,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class StepInline(admin.TabularInline):
+class StepInline(admin.TabularInline[Step, Submission]):
     model = Step
     extra = 0
     fields = ("index", "text", "verdict", "confidence", "checker", "explanation", "hint")
@@ -32,7 +32,7 @@ class StepInline(admin.TabularInline):
         return False
 
 
-class RunInline(admin.TabularInline):
+class RunInline(admin.TabularInline[VerificationRun, Submission]):
     model = VerificationRun
     extra = 0
     fields = ("grading_version", "backend", "model_id", "prompt_version", "latency_ms", "error")
@@ -45,7 +45,7 @@ class RunInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(admin.ModelAdmin[Submission]):
     list_display = ("id", "student", "problem", "attempt_number", "status", "score", "is_late", "submitted_at")
     list_filter = ("status", "is_late", "backend")
     search_fields = ("student__username", "problem__title", "text")
@@ -68,7 +68,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Step)
-class StepAdmin(admin.ModelAdmin):
+class StepAdmin(admin.ModelAdmin[Step]):
     list_display = ("submission", "index", "verdict", "confidence", "checker")
     list_filter = ("verdict", "checker")
     raw_id_fields = ("submission",)
@@ -92,7 +92,7 @@ class VerificationRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Override)
-class OverrideAdmin(admin.ModelAdmin):
+class OverrideAdmin(admin.ModelAdmin[Override]):
     list_display = (
         "submission",
         "step",
@@ -107,14 +107,7 @@ class OverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegradeRequest)
-class RegradeRequestAdmin(admin.ModelAdmin):
+class RegradeRequestAdmin(admin.ModelAdmin[RegradeRequest]):
     list_display = ("submission", "student", "status", "created_at", "resolved_at")
     list_filter = ("status",)
     raw_id_fields = ("submission", "student")
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "event_type", "target_type", "target_id", "actor")
-    list_filter = ("event_type", "target_type")
-    search_fields = ("target_id", "event_type")

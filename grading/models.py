@@ -140,31 +140,3 @@ class RegradeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Regrade request on submission {self.submission_id}"
-
-
-class AuditEvent(models.Model):
-    """Append-only record of every state change and every teacher action. Written inside the same transaction."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    event_type = models.CharField(max_length=60)
-    target_type = models.CharField(max_length=60)
-    target_id = models.CharField(max_length=40)
-    details = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
-
-    def __str__(self) -> str:
-        return f"{self.event_type} on {self.target_type}:{self.target_id}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise ValueError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise ValueError("Audit events are append-only.")

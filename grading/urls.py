@@ -3,6 +3,14 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    # Pages that show a student's work (the class's own management pages are tutor.classroom.urls)
+    path("", views.home, name="home"),
+    path("classes/<int:pk>/", views.course_detail, name="course_detail"),
+    path("assignments/<int:pk>/", views.assignment_detail, name="assignment_detail"),
+    path("problems/<int:pk>/", views.problem_detail, name="problem_detail"),
+    path("problems/<int:pk>/preview/", views.problem_preview, name="problem_preview"),
+    path("problems/<int:pk>/submit/", views.problem_submit, name="problem_submit"),
+    # Feedback and teachers' actions
     path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
     path("submissions/<int:pk>/override-step/", views.step_override, name="submission_step_override"),
     path("submissions/<int:pk>/override-score/", views.score_override, name="submission_score_override"),

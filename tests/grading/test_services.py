@@ -9,10 +9,11 @@ import pytest
 from django.utils import timezone
 
 from grading import services
-from grading.models import AuditEvent, Step, Submission, VerificationRun
+from grading.models import Step, Submission, VerificationRun
 from grading.services import IllegalTransition, SubmissionError
 from grading.tasks import grade_submission_task
 from tests.factories import SubmissionFactory, UserFactory
+from tutor.audit.models import AuditEvent
 
 from .conftest import statuses
 
@@ -166,7 +167,8 @@ def test_grading_walks_the_state_machine_and_stores_everything(classroom):
     assert verdicts == [(0, "correct", "fake"), (1, "incorrect", "fake"), (2, "correct", "fake")]
     run = VerificationRun.objects.get(submission=submission)
     assert (run.backend, run.model_id, run.prompt_version, run.error) == ("fake", "fake", "fake-v1", "")
-    assert run.finished_at is not None and run.latency_ms is not None
+    assert run.finished_at is not None
+    assert run.latency_ms is not None
     assert run.parameters["budget"] == {"parallel": 1, "rounds": 1}
 
 
@@ -184,7 +186,7 @@ def test_running_the_same_task_twice_grades_once(classroom):
 def test_a_redelivered_task_after_a_crash_mid_verification_grades_once(classroom):
     # Given a worker died while verifying: the row is at `verifying` with its steps saved
     submission = SubmissionFactory(problem=classroom.problem, student=classroom.student, text="a\nb", backend="fake")
-    claim = services._claim(submission.pk, 1)
+    claim = services.submission_claim(submission.pk, 1)
     assert claim is not None
     submission.refresh_from_db()
     assert submission.status == Status.VERIFYING
@@ -406,6 +408,9 @@ def test_grading_task_declares_bounded_retries_with_backoff_and_time_limits():
     task = grade_submission_task
     assert task.autoretry_for == (VerifierUnavailable,)
     assert task.max_retries == 5
-    assert task.retry_backoff and task.retry_jitter
-    assert task.soft_time_limit and task.time_limit and task.time_limit > task.soft_time_limit
+    assert task.retry_backoff
+    assert task.retry_jitter
+    assert task.soft_time_limit
+    assert task.time_limit
+    assert task.time_limit > task.soft_time_limit
     assert task.acks_late

@@ -41,7 +41,8 @@ def test_student_sees_first_error_highlighted_with_hint_and_score(client, classr
     tags = step_tags(html)
     assert len(tags) == 3
     assert 'data-verdict="correct"' in tags[0]
-    assert "data-first-error" in tags[1] and 'data-step-index="1"' in tags[1]
+    assert "data-first-error" in tags[1]
+    assert 'data-step-index="1"' in tags[1]
     assert "data-first-error" not in tags[0] + tags[2]
     assert "First error" in html
     # and the headline links to it, so a keyboard user reaches it in one step (it has tabindex=-1)
@@ -114,12 +115,13 @@ def test_progress_is_polled_until_final_then_polling_stops_with_286(client, clas
     assert "Waiting for a worker" in page
     assert "<noscript>" in page
     # When the fragment is polled mid-way through checking, it names the stage and the steps
-    services._claim(submission.pk, 1)
+    services.submission_claim(submission.pk, 1)
     fragment = client.get(url, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     body = fragment.content.decode()
     assert body.lstrip().startswith('<section id="feedback"')
-    assert "Checking steps" in body and "0 of 2" in body
+    assert "Checking steps" in body
+    assert "0 of 2" in body
     assert "<html" not in body
     # When grading is done, the fragment answers 286 so htmx stops polling, and moves focus to the result
     services.submission_grade(submission_id=submission.pk, grading_version=1)
@@ -153,7 +155,8 @@ def test_others_get_404(client, classroom, who):
 def test_anonymous_is_sent_to_login(client, classroom):
     submission = graded(classroom)
     response = client.get(reverse("submission_detail", args=[submission.pk]))
-    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
 
 
 def test_student_cannot_use_teacher_actions(client, classroom):

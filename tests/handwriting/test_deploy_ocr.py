@@ -13,7 +13,8 @@ SERVICES = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
 def test_the_ocr_worker_consumes_only_the_ocr_queue_one_line_at_a_time():
     ocr = SERVICES["worker-ocr"]
     assert ocr["profiles"] == ["handwriting"]
-    assert "-Q ocr " in ocr["command"] and "--concurrency ${OCR_WORKER_CONCURRENCY:-1}" in ocr["command"]
+    assert "-Q ocr " in ocr["command"]
+    assert "--concurrency ${OCR_WORKER_CONCURRENCY:-1}" in ocr["command"]
     assert str(ocr["environment"]["CELERY_WORKER_PREFETCH_MULTIPLIER"]) == "1"
     assert ocr["build"]["args"]["EXTRAS"] == "handwriting"
     # the other workers never take ocr tasks, and the web only offers the Write mode when told an ocr worker runs

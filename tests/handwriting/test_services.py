@@ -8,9 +8,10 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from grading.models import AuditEvent, Submission
+from grading.models import Submission
 from grading.services import SubmissionError
 from tests.factories import ProblemFactory
+from tutor.audit.models import AuditEvent
 from tutor.handwriting import selectors, services
 from tutor.handwriting.models import HandwrittenLine, LineRecognition
 from tutor.handwriting.services import ConfirmedLine, HandwritingError
@@ -34,12 +35,21 @@ def test_a_line_is_stored_queued_and_read(classroom, django_capture_on_commit_ca
     # when they ask for it to be read (the task runs eagerly after commit in the test settings)
     row = read(classroom, ink(4), django_capture_on_commit_callbacks)
     # then the ink is stored with its counts, and the reading is recorded like a verification run
-    assert row.status == Status.DONE and row.text == "x = 4" and row.confidence == pytest.approx(0.95)
-    assert row.stroke_count == 4 and row.point_count == 8 and len(row.ink_sha256) == 64
-    assert row.model_id == "fake" and row.model_version == "1" and row.latency_ms is not None
-    assert row.finished_at is not None and row.submission is None
+    assert row.status == Status.DONE
+    assert row.text == "x = 4"
+    assert row.confidence == pytest.approx(0.95)
+    assert row.stroke_count == 4
+    assert row.point_count == 8
+    assert len(row.ink_sha256) == 64
+    assert row.model_id == "fake"
+    assert row.model_version == "1"
+    assert row.latency_ms is not None
+    assert row.finished_at is not None
+    assert row.submission is None
     state = selectors.recognition_state(row)
-    assert state["status"] == "done" and state["sure"] is True and state["alternatives"] == []
+    assert state["status"] == "done"
+    assert state["sure"] is True
+    assert state["alternatives"] == []
 
 
 def test_an_unsure_reading_offers_alternatives(classroom, django_capture_on_commit_callbacks):
@@ -55,7 +65,8 @@ def test_the_same_ink_is_read_once(classroom, django_capture_on_commit_callbacks
     with django_capture_on_commit_callbacks() as callbacks:
         again = services.recognition_request(student=classroom.student, problem=classroom.problem, payload=ink(2))
     # then the earlier reading answers and nothing is queued
-    assert again.pk == first.pk and callbacks == []
+    assert again.pk == first.pk
+    assert callbacks == []
     assert LineRecognition.objects.count() == 1
 
 
@@ -65,15 +76,18 @@ def test_the_same_ink_is_read_once(classroom, django_capture_on_commit_callbacks
 def test_bad_ink_is_refused_and_nothing_is_stored_or_queued(classroom, payload, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(HandwritingError) as info:
         services.recognition_request(student=classroom.student, problem=classroom.problem, payload=payload)
-    assert info.value.status == 400 and info.value.message
-    assert LineRecognition.objects.count() == 0 and callbacks == []
+    assert info.value.status == 400
+    assert info.value.message
+    assert LineRecognition.objects.count() == 0
+    assert callbacks == []
 
 
 @override_settings(HANDWRITING_RECOGNITION="off")
 def test_without_a_recogniser_the_request_says_so(classroom):
     with pytest.raises(HandwritingError) as info:
         services.recognition_request(student=classroom.student, problem=classroom.problem, payload=ink(2))
-    assert info.value.status == 503 and "not installed" in info.value.message
+    assert info.value.status == 503
+    assert "not installed" in info.value.message
     assert LineRecognition.objects.count() == 0
 
 
@@ -87,7 +101,8 @@ def test_a_student_can_have_only_a_few_lines_waiting(classroom, django_capture_o
     with pytest.raises(HandwritingError) as info:
         services.recognition_request(student=classroom.student, problem=classroom.problem, payload=ink(6))
     # then it is refused as busy, and another student is not affected
-    assert info.value.status == 429 and info.value.code == "busy"
+    assert info.value.status == 429
+    assert info.value.code == "busy"
     services.recognition_request(student=classroom.other_student, problem=classroom.problem, payload=ink(6))
     assert LineRecognition.objects.count() == 3
 
@@ -102,9 +117,11 @@ def test_unsubmitted_drafts_per_student_are_bounded(classroom, django_capture_on
 
 def test_a_line_nothing_can_be_read_in_says_type_it(classroom, django_capture_on_commit_callbacks):
     row = read(classroom, ink(3, dot=True), django_capture_on_commit_callbacks)
-    assert row.status == Status.FAILED and "Nothing recognised" in row.error
+    assert row.status == Status.FAILED
+    assert "Nothing recognised" in row.error
     state = selectors.recognition_state(row)
-    assert state["status"] == "failed" and "type it" in state["message"]
+    assert state["status"] == "failed"
+    assert "type it" in state["message"]
 
 
 def test_a_line_past_its_deadline_is_not_read_and_says_type_it(classroom, django_capture_on_commit_callbacks):
@@ -118,7 +135,8 @@ def test_a_line_past_its_deadline_is_not_read_and_says_type_it(classroom, django
     # and when the task does arrive, the worker skips it
     assert services.recognition_run(recognition_id=row.pk) is None
     row.refresh_from_db()
-    assert row.status == Status.EXPIRED and row.text == ""
+    assert row.status == Status.EXPIRED
+    assert row.text == ""
 
 
 def test_reading_is_idempotent_and_a_missing_row_is_a_no_op(classroom, django_capture_on_commit_callbacks):
@@ -138,7 +156,8 @@ def test_a_recogniser_crash_ends_as_a_failed_row(classroom, monkeypatch, django_
 
     monkeypatch.setattr(FakeRecogniser, "recognise", boom)
     row = read(classroom, ink(2), django_capture_on_commit_callbacks)
-    assert row.status == Status.FAILED and "model exploded" in row.error
+    assert row.status == Status.FAILED
+    assert "model exploded" in row.error
 
 
 # --- submitting ------------------------------------------------------------------------------------------------
@@ -160,7 +179,8 @@ def test_confirmed_lines_become_one_step_per_line_with_the_ink_attached(classroo
         student=classroom.student, problem=classroom.problem, lines=lines
     )
     # then grading got the lines as its text, queued as usual
-    assert submission.text == "x = 2\ny = 3\nx = 5\nx = 5" and submission.status == Submission.Status.QUEUED
+    assert submission.text == "x = 2\ny = 3\nx = 5\nx = 5"
+    assert submission.status == Submission.Status.QUEUED
     stored = list(HandwrittenLine.objects.filter(submission=submission))
     # and the server, not the page, decided which reading each line kept
     assert [(line.choice, line.alternative_index) for line in stored] == [
@@ -177,8 +197,11 @@ def test_confirmed_lines_become_one_step_per_line_with_the_ink_attached(classroo
         typed.pk,
     }
     event = AuditEvent.objects.get(event_type="submission.handwriting_attached")
-    assert event.details["recognised"] == 1 and event.details["alternative"] == 1 and event.details["typed"] == 2
-    assert event.target_id == str(submission.pk) and event.actor == classroom.student
+    assert event.details["recognised"] == 1
+    assert event.details["alternative"] == 1
+    assert event.details["typed"] == 2
+    assert event.target_id == str(submission.pk)
+    assert event.actor == classroom.student
 
 
 def test_another_students_ink_cannot_be_submitted(classroom, django_capture_on_commit_callbacks):
@@ -219,7 +242,8 @@ def test_bad_line_sets_are_refused_and_nothing_is_stored(classroom, lines, code)
     with pytest.raises(HandwritingError) as info:
         services.handwritten_submission_create(student=classroom.student, problem=classroom.problem, lines=lines)
     assert info.value.code == code
-    assert Submission.objects.count() == 0 and HandwrittenLine.objects.count() == 0
+    assert Submission.objects.count() == 0
+    assert HandwrittenLine.objects.count() == 0
 
 
 def test_grading_rules_still_apply_and_a_refusal_attaches_nothing(classroom, django_capture_on_commit_callbacks):
@@ -232,7 +256,8 @@ def test_grading_rules_still_apply_and_a_refusal_attaches_nothing(classroom, dja
             lines=[ConfirmedLine(text="x = 2", recognition_id=row.pk)],
         )
     row.refresh_from_db()
-    assert row.submission is None and HandwrittenLine.objects.count() == 0
+    assert row.submission is None
+    assert HandwrittenLine.objects.count() == 0
 
 
 def test_prune_deletes_old_drafts_only(classroom, django_capture_on_commit_callbacks):
@@ -258,4 +283,5 @@ def test_the_prune_command_reports_what_it_deleted(classroom, django_capture_on_
     LineRecognition.objects.update(created_at=timezone.now() - timedelta(days=3))
     out = StringIO()
     call_command("handwriting_prune", "--days", "2", stdout=out)
-    assert "Deleted 1 handwriting draft(s)." in out.getvalue() and LineRecognition.objects.count() == 0
+    assert "Deleted 1 handwriting draft(s)." in out.getvalue()
+    assert LineRecognition.objects.count() == 0

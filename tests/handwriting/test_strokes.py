@@ -34,7 +34,8 @@ def test_a_line_of_strokes_is_parsed_rounded_and_hashed_stably():
     line = parse_line(raw)
     # then the points are rounded to a tenth of a pixel, counted, and the same ink hashes the same
     assert line.strokes == (((10.0, 20.1), (30.0, 40.0)), ((50.0, 60.0),))
-    assert line.point_count == 3 and line.width == 400
+    assert line.point_count == 3
+    assert line.width == 400
     assert line.digest() == parse_line(raw.encode()).digest()
     assert line.digest() != parse_line(ink([[[10, 20], [30, 41]], [[50, 60]]])).digest()
     # and it round-trips through its stored JSON form
@@ -93,7 +94,8 @@ def test_the_byte_bound_is_checked_before_parsing():
 def test_thousands_of_strokes_are_refused():
     limits = StrokeLimits(max_bytes=10**7)
     message = refused(ink([[[1, 1]]] * 5000), "too_many_strokes", limits)
-    assert "5,000 strokes" in message and f"limit is {DEFAULT_LIMITS.max_strokes}" in message
+    assert "5,000 strokes" in message
+    assert f"limit is {DEFAULT_LIMITS.max_strokes}" in message
 
 
 def test_exactly_the_stroke_bound_is_accepted():

@@ -26,7 +26,8 @@ def post_ink(client, problem, payload, **extra):
 def test_the_problem_page_offers_the_write_mode(client, classroom):
     client.force_login(classroom.student)
     html = client.get(reverse("problem_detail", args=[classroom.problem.pk])).content.decode()
-    assert 'id="write-mode"' in html and "data-hw-line-template" in html
+    assert 'id="write-mode"' in html
+    assert "data-hw-line-template" in html
     assert reverse("handwriting_recognise", args=[classroom.problem.pk]) in html
     assert reverse("handwriting_submit", args=[classroom.problem.pk]) in html
     assert "js/handwriting.js" in html
@@ -41,10 +42,12 @@ def test_the_problem_page_offers_the_write_mode(client, classroom):
 def test_without_a_recogniser_the_write_mode_says_so(client, classroom):
     client.force_login(classroom.student)
     html = client.get(reverse("problem_detail", args=[classroom.problem.pk])).content.decode()
-    assert 'data-testid="write-unavailable"' in html and "not installed" in html
+    assert 'data-testid="write-unavailable"' in html
+    assert "not installed" in html
     assert "data-hw-line-template" not in html
     response = post_ink(client, classroom.problem, ink(2))
-    assert response.status_code == 503 and "not installed" in response.json()["error"]
+    assert response.status_code == 503
+    assert "not installed" in response.json()["error"]
 
 
 def test_a_line_is_read_and_polled_as_json(client, classroom, django_capture_on_commit_callbacks):
@@ -52,18 +55,24 @@ def test_a_line_is_read_and_polled_as_json(client, classroom, django_capture_on_
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = post_ink(client, classroom.problem, ink(2))
     # the first answer is `pending` with where to poll; the worker has not run yet
-    assert response.status_code == 202 and len(callbacks) == 1
+    assert response.status_code == 202
+    assert len(callbacks) == 1
     state = response.json()
-    assert state["status"] == "pending" and state["retry_ms"] > 0
+    assert state["status"] == "pending"
+    assert state["retry_ms"] > 0
     poll = client.get(state["poll"])
-    assert poll.json()["status"] == "pending" and poll["Cache-Control"] == "no-store"
+    assert poll.json()["status"] == "pending"
+    assert poll["Cache-Control"] == "no-store"
     # when the worker has read it
     callbacks[0]()
     done = client.get(state["poll"]).json()
-    assert done["status"] == "done" and done["text"] == "x = 2" and done["sure"] is True
+    assert done["status"] == "done"
+    assert done["text"] == "x = 2"
+    assert done["sure"] is True
     # and the same ink again is answered at once
     again = post_ink(client, classroom.problem, ink(2))
-    assert again.status_code == 200 and again.json()["id"] == state["id"]
+    assert again.status_code == 200
+    assert again.json()["id"] == state["id"]
     assert "torch" not in sys.modules
 
 
@@ -71,7 +80,8 @@ def test_oversized_ink_is_refused_before_the_body_is_read(client, classroom):
     client.force_login(classroom.student)
     payload = ink(2) + " " * (70 * 1024)
     response = post_ink(client, classroom.problem, payload)
-    assert response.status_code == 413 and response.json()["code"] == "too_large"
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
     assert LineRecognition.objects.count() == 0
 
 
@@ -89,7 +99,8 @@ def test_bad_ink_gets_a_clear_json_error_and_stores_nothing(client, classroom, p
     response = post_ink(client, classroom.problem, payload)
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == code and body["error"]
+    assert body["code"] == code
+    assert body["error"]
     assert LineRecognition.objects.count() == 0
 
 
@@ -123,17 +134,20 @@ def test_submitting_confirmed_lines_goes_to_the_feedback_page(client, classroom,
             [{"text": "x = 2", "recognition": first["id"]}, {"text": "x = 5 WRONG", "recognition": second["id"]}],
         )
     submission = Submission.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("submission_detail", args=[submission.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("submission_detail", args=[submission.pk])
     assert submission.text == "x = 2\nx = 5 WRONG"
     # the fake verifier graded it (eagerly): step 2 is the first error
     submission.refresh_from_db()
-    assert submission.status == Submission.Status.GRADED and submission.first_error_index == 1
+    assert submission.status == Submission.Status.GRADED
+    assert submission.first_error_index == 1
     html = client.get(response["Location"]).content.decode()
     # then the student sees their handwriting next to the text, the first error highlighted there too
     assert 'data-testid="handwriting"' in html
     assert html.count('<svg class="hw-ink"') == 2
     ink_lines = re.findall(r'<li class="hw-ink-line[^"]*"[^>]*>', html)
-    assert "hw-step-correct" in ink_lines[0] and "data-first-error" in ink_lines[1]
+    assert "hw-step-correct" in ink_lines[0]
+    assert "data-first-error" in ink_lines[1]
     assert '<a href="#step-2">First error</a>' in html
 
 
@@ -154,7 +168,8 @@ def test_a_bad_submit_says_why_and_saves_nothing(client, classroom, raw, message
     response = client.post(reverse("handwriting_submit", args=[classroom.problem.pk]), {"lines": raw}, follow=True)
     assert response.redirect_chain[-1][0].endswith("#write-mode")
     assert message in response.content.decode()
-    assert Submission.objects.count() == 0 and HandwrittenLine.objects.count() == 0
+    assert Submission.objects.count() == 0
+    assert HandwrittenLine.objects.count() == 0
 
 
 def test_the_teacher_sees_handwriting_and_the_recognition_on_feedback_and_audit_pages(
@@ -169,10 +184,13 @@ def test_the_teacher_sees_handwriting_and_the_recognition_on_feedback_and_audit_
     grading_services.submission_grade(submission_id=submission.pk, grading_version=1)
     client.force_login(classroom.teacher)
     detail = client.get(reverse("submission_detail", args=[submission.pk])).content.decode()
-    assert "An alternative reading" in detail and "read as <code>x = 3</code> (40% confident)" in detail
-    assert "Typed by the student" in detail and "Typed, not written." in detail
+    assert "An alternative reading" in detail
+    assert "read as <code>x = 3</code> (40% confident)" in detail
+    assert "Typed by the student" in detail
+    assert "Typed, not written." in detail
     audit = client.get(reverse("submission_audit", args=[submission.pk])).content.decode()
     assert 'data-testid="handwriting-audit"' in audit
-    assert "fake 1" in audit and "3 strokes, 6 points" in audit
+    assert "fake 1" in audit
+    assert "3 strokes, 6 points" in audit
     assert '<code class="no-math">x = 4</code> (30%)' in audit  # the alternatives offered
     assert "submission.handwriting_attached" in audit

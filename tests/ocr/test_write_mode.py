@@ -159,13 +159,16 @@ def test_a_student_writes_corrects_confirms_and_sees_the_first_error_by_their_ha
     page.locator('[data-status="graded"]').wait_for(timeout=60_000)
     assert page.locator("li.fb-step[data-first-error]").get_attribute("data-step-index") == "1"
     ink = page.locator("li.hw-ink-line")
-    assert ink.count() == 3 and ink.locator("svg.hw-ink").count() == 3
+    assert ink.count() == 3
+    assert ink.locator("svg.hw-ink").count() == 3
     assert ink.nth(1).get_attribute("data-first-error") is not None
     assert "First error" in ink.nth(1).inner_text()
     choices = list(HandwrittenLine.objects.order_by("index").values_list("choice", "text"))
     assert choices == [("typed", "2x + 1 = 7"), ("recognised", "2x = 8"), ("recognised", "x = 4")]
     run = LineRecognition.objects.get(text="2x = 8")
-    assert run.model_id == "mathnote-ocr" and run.model_version.startswith("0.2.1") and run.latency_ms is not None
+    assert run.model_id == "mathnote-ocr"
+    assert run.model_version.startswith("0.2.1")
+    assert run.latency_ms is not None
     screenshot(page, "feedback-desktop")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "feedback-phone")
@@ -176,7 +179,8 @@ def test_a_student_writes_corrects_confirms_and_sees_the_first_error_by_their_ha
     page.goto(submission_url + "audit/")
     audit = page.get_by_test_id("handwriting-audit")
     assert audit.locator("svg.hw-ink").count() == 3
-    assert "mathnote-ocr 0.2.1" in audit.inner_text() and "Typed by the student" in audit.inner_text()
+    assert "mathnote-ocr 0.2.1" in audit.inner_text()
+    assert "Typed by the student" in audit.inner_text()
     screenshot(page, "audit-teacher")
     assert page.js_errors == []
 
@@ -191,7 +195,9 @@ def test_write_mode_on_a_phone(page, problem, ocr_worker, screenshot):
     canvas = item.locator("canvas")
     box = canvas.bounding_box()
     # the canvas fits the screen, and is tall enough to write in
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 120
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
+    assert box["height"] >= 120
     # When a line is written with the finger's path (mouse events) and read
     draw(page, canvas, "x=3", size=46)
     state = read_line(page, item)

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from verifier_worker.registry import TEACHER_CHOICES
 
-from .models import Assignment, Enrollment
+from .models import Assignment, Enrollment, field_bounds
 
 
 def backend_choices() -> list[tuple[str, str]]:
@@ -49,7 +49,16 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class AssignmentForm(forms.ModelForm):
+def _bound(field: forms.IntegerField | forms.FloatField, low: float | None, high: float | None) -> None:
+    """Show the browser the model's limits, so it refuses what the server refuses (the model's validators run
+    on the server as part of the form's validation)."""
+    whole = not isinstance(field, forms.FloatField)
+    for attr, bound in (("min", low), ("max", high)):
+        if bound is not None:
+            field.widget.attrs[attr] = int(bound) if whole else bound
+
+
+class AssignmentForm(forms.ModelForm[Assignment]):
     class Meta:
         model = Assignment
         fields = list(Assignment.SETTINGS_FIELDS)
@@ -70,6 +79,9 @@ class AssignmentForm(forms.ModelForm):
         self.fields["verifier_backend"] = forms.ChoiceField(
             choices=backend_choices(), initial=settings.VERIFIER_DEFAULT_BACKEND, label="How steps are checked"
         )
+        for name, field in self.fields.items():
+            if isinstance(field, forms.IntegerField | forms.FloatField):
+                _bound(field, *field_bounds(Assignment, name))
 
     FIELDSETS = (
         ("The basics", ("title", "instructions", "opens_at", "due_at")),
@@ -133,21 +145,3 @@ class ProblemSetUploadForm(forms.Form):
                 f"The file is {upload.size:,} bytes; the limit is {settings.PROBLEM_SET_MAX_BYTES:,} bytes."
             )
         return upload
-
-
-class SolutionForm(forms.Form):
-    text = forms.CharField(
-        label="Your solution",
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
-        help_text="Write one step per line.",
-    )
-
-    def clean_text(self) -> str:
-        # Browsers send a textarea's line breaks as CRLF: count (and keep) them as the student sees them.
-        text: str = self.cleaned_data["text"].replace("\r\n", "\n")
-        if len(text) > settings.SOLUTION_MAX_CHARS:
-            raise forms.ValidationError(
-                f"Your solution has {len(text):,} characters; the limit is {settings.SOLUTION_MAX_CHARS:,}."
-            )
-        return text

@@ -1,12 +1,33 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+MAX_ATTEMPTS = 100
+
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
+
+
+def field_bounds(model: type[models.Model], name: str) -> tuple[float | None, float | None]:
+    """The (low, high) a field's Min/MaxValueValidators allow: the one source for forms and importers."""
+    low: float | None = None
+    high: float | None = None
+    for validator in model_field(model, name).validators:
+        if isinstance(validator, MinValueValidator):
+            low = float(validator.limit_value)
+        elif isinstance(validator, MaxValueValidator):
+            high = float(validator.limit_value)
+    return low, high
+
+
+def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), f"{model.__name__}.{name} is not a concrete field"
+    return field
 
 
 def new_join_code() -> str:
@@ -80,9 +101,13 @@ class Assignment(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     late_policy = models.CharField(max_length=10, choices=LatePolicy.choices, default=LatePolicy.ACCEPT_WITH_PENALTY)
     late_penalty_percent = models.PositiveSmallIntegerField(
-        default=10, validators=[MaxValueValidator(100)], help_text="Points taken off a late submission, in percent."
+        default=10,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Points taken off a late submission, in percent.",
     )
-    max_attempts = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1)])
+    max_attempts = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(MAX_ATTEMPTS)], help_text="Per problem."
+    )
     # Verification settings.
     verifier_backend = models.CharField(max_length=40, default="symbolic")
     verification_parallel = models.PositiveSmallIntegerField(

@@ -12,8 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404
 from django.utils import timezone
 
+from grading.feedback import Feedback, StepView
 from grading.models import Step, Submission
-from grading.selectors import Feedback, StepView
 from verifier_worker.handwriting.strokes import DEFAULT_LIMITS, StrokeLine, svg_paths, validate_line
 
 from .models import HandwrittenLine, LineRecognition

@@ -17,9 +17,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from grading import events
 from grading.models import Submission
 from grading.services import submission_create
+from tutor.audit.events import AuditEventType
+from tutor.audit.services import record
 from tutor.classroom.models import Problem
 from verifier_worker.handwriting.recognition import (
     RecogniserUnavailable,
@@ -64,7 +65,14 @@ def _enqueue(recognition: LineRecognition) -> None:
 
     try:
         # A task still queued at the deadline is dropped by the worker unread: the student has been told to type.
-        recognise_line_task.apply_async((recognition.pk,), queue=OCR_QUEUE, expires=recognition.deadline)
+        recognise_line_task.apply_async(
+            (recognition.pk,),
+            queue=OCR_QUEUE,
+            expires=recognition.deadline,
+            # A broker that is down must not hold the student's request: a second of retries at most.
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        )
     except Exception:  # the broker is down: the deadline passes and the page says to type the line
         logger.exception("Could not queue the reading of line recognition %s", recognition.pk)
 
@@ -246,10 +254,11 @@ def handwritten_submission_create(
         )
         offset += len(text) + 1
     LineRecognition.objects.filter(pk__in=list(rows)).update(submission=submission)
-    events.record(
-        event_type="submission.handwriting_attached",
+    record(
+        event_type=AuditEventType.SUBMISSION_HANDWRITING_ATTACHED,
         target=submission,
         actor=student,
+        course_id=problem.assignment.course_id,
         details={"lines": len(lines), "written": len(rows), **counts, "recognition_ids": sorted(rows)},
     )
     return submission

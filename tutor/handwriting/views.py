@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from grading.services import SubmissionError
+from grading.services import GradingError
 from tutor.classroom.selectors import problem_get
 from verifier_worker.handwriting.strokes import DEFAULT_LIMITS
 
@@ -30,7 +30,7 @@ def _error(message: str, code: str, status: int) -> JsonResponse:
 @require_POST
 def recognise(request: AuthedRequest, pk: int) -> JsonResponse:
     """POST one line's ink (JSON body); answers the reading if it is known, else `pending` and where to poll."""
-    problem, _enrollment = problem_get(user=request.user, problem_id=pk)
+    problem, _access = problem_get(user=request.user, problem_id=pk)
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -61,11 +61,11 @@ def recognition(request: AuthedRequest, recognition_id: int) -> JsonResponse:
 @login_required
 @require_POST
 def submit(request: AuthedRequest, pk: int) -> HttpResponse:
-    problem, _enrollment = problem_get(user=request.user, problem_id=pk)
+    problem, _access = problem_get(user=request.user, problem_id=pk)
     try:
         lines = parse_confirmed_lines(request.POST.get("lines", ""))
         submission = services.handwritten_submission_create(student=request.user, problem=problem, lines=lines)
-    except (services.HandwritingError, SubmissionError) as exc:
+    except (services.HandwritingError, GradingError) as exc:
         messages.error(request, exc.message)
         return redirect(reverse("problem_detail", args=[problem.pk]) + "#write-mode")
     return redirect("submission_detail", pk=submission.pk)

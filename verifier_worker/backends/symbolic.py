@@ -520,7 +520,8 @@ def _simple_derivation(state: _StepState, found: algebra.AlgebraFinding) -> bool
 
 def _arithmetic_verdict(position: int, finding: ArithmeticFinding, answer_outcome: str, plain: bool) -> StepVerdict:
     claim = finding.claim
-    assert finding.computed is not None and finding.stated is not None
+    assert finding.computed is not None
+    assert finding.stated is not None
     left = cas.render(claim.left.node)
     if cas.has_operator(claim.right.node):
         explanation = (

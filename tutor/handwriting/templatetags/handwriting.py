@@ -6,8 +6,8 @@ from typing import Any
 
 from django import template
 
+from grading.feedback import Feedback
 from grading.models import Submission
-from grading.selectors import Feedback
 
 from .. import selectors
 
@@ -17,13 +17,13 @@ register = template.Library()
 @register.inclusion_tag("handwriting/_write_mode.html", takes_context=True)
 def handwriting_write_mode(context: template.Context) -> dict[str, Any]:
     problem = context["problem"]
-    attempts = list(context.get("attempts") or ())
-    can_submit = not context.get("is_staff") and not context.get("closed") and (context.get("attempts_left") or 0) > 0
+    decision = context.get("decision")
     return {
         "problem": problem,
         "enabled": selectors.recognition_enabled(),
-        "can_submit": can_submit,
-        "attempt_number": len(attempts) + 1,
+        # The problem page's own answer to "may this student submit now" (grading.policy), not a second rule.
+        "can_submit": bool(context.get("may_submit")),
+        "attempt_number": getattr(decision, "next_attempt", None),
         "max_attempts": problem.assignment.max_attempts,
         "limits": selectors.write_mode_settings(),
         "csrf_token": context.get("csrf_token"),

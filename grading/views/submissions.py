@@ -1,4 +1,5 @@
-"""Grading pages: the feedback page (student and teacher), teacher actions, review queue, gradebook, audit."""
+"""Grading pages: the feedback page (student and teacher), teachers' actions, the review queue, the gradebook and
+the audit page. Who may see and change what is the access module's rule, asked through the selectors."""
 
 from __future__ import annotations
 
@@ -11,14 +12,20 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
-from . import selectors, services
-from .forms import RegradeForm, ScoreOverrideForm, StepOverrideForm
+from tutor.classroom import access
+from tutor.classroom import selectors as classroom
+from tutor.classroom.access import Capability
+
+from .. import feedback as feedback_views
+from .. import policy, selectors, services
+from ..forms import RegradeForm, ScoreOverrideForm, StepOverrideForm
+from ..models import Submission
 
 TEMPLATE = "grading/submission_detail.html"
 
 
-def _feedback_context(request: HttpRequest, submission: Any, **extra: Any) -> dict[str, Any]:
-    feedback = selectors.submission_feedback(submission=submission, viewer=request.user)
+def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any) -> dict[str, Any]:
+    feedback = feedback_views.submission_feedback(submission=submission, viewer=request.user)
     problem = submission.problem
     context: dict[str, Any] = {
         "submission": submission,
@@ -28,12 +35,15 @@ def _feedback_context(request: HttpRequest, submission: Any, **extra: Any) -> di
         "course": problem.assignment.course,
         "poll_url": request.path,
     }
-    if feedback.viewer_is_staff:
-        context.setdefault("score_form", ScoreOverrideForm(initial={"score": submission.score}))
+    if feedback.viewer_can_grade:
+        context.setdefault("score_form", ScoreOverrideForm(points=problem.points, initial={"score": submission.score}))
         context.setdefault("regrade_form", RegradeForm())
-        context["verdict_choices"] = StepOverrideForm.base_fields["verdict"].choices  # type: ignore[attr-defined]
-    elif submission.is_final:
-        context["attempts_left"] = selectors.attempts_left(student_id=submission.student_id, problem=problem)
+        context["step_forms"] = {
+            step.index: StepOverrideForm(step=step.index, initial={"step_index": step.index, "verdict": step.verdict})
+            for step in feedback.steps
+        }
+    elif submission.is_final and submission.student_id == request.user.pk:
+        context["decision"] = policy.submit_decision(problem=problem, student_id=submission.student_id)
     context.update(extra)
     return context
 
@@ -55,17 +65,10 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, TEMPLATE, context)
 
 
-def _staff_submission(request: HttpRequest, pk: int) -> Any:
-    submission = selectors.submission_for_user(user=request.user, pk=pk)
-    if not selectors.user_can_manage(request.user, submission):
-        raise Http404("No such submission.")
-    return submission
-
-
 @login_required
 @require_POST
 def step_override(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = _staff_submission(request, pk)
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
     form = StepOverrideForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a verdict and give a reason.")
@@ -77,7 +80,7 @@ def step_override(request: HttpRequest, pk: int) -> HttpResponse:
         services.step_override(
             step=step, actor=request.user, verdict=form.cleaned_data["verdict"], reason=form.cleaned_data["reason"]
         )
-    except services.SubmissionError as exc:
+    except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Step {step.index + 1} is now marked {form.cleaned_data['verdict']}.")
@@ -87,8 +90,8 @@ def step_override(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def score_override(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = _staff_submission(request, pk)
-    form = ScoreOverrideForm(request.POST)
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = ScoreOverrideForm(request.POST, points=submission.problem.points)
     if not form.is_valid():
         messages.error(request, "Enter a score and a reason.")
         return redirect("submission_detail", pk=pk)
@@ -99,7 +102,7 @@ def score_override(request: HttpRequest, pk: int) -> HttpResponse:
             score=form.cleaned_data["score"],
             reason=form.cleaned_data["reason"],
         )
-    except services.SubmissionError as exc:
+    except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, "Score changed.")
@@ -109,13 +112,13 @@ def score_override(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def regrade(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = _staff_submission(request, pk)
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
     form = RegradeForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         services.submission_regrade(submission=submission, actor=request.user, reason=reason)
-    except services.IllegalTransition as exc:
-        messages.error(request, str(exc))
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, "Regrading started.")
     return redirect("submission_detail", pk=pk)
@@ -124,11 +127,11 @@ def regrade(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = _staff_submission(request, pk)
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
     try:
         services.review_accept(submission=submission, actor=request.user)
-    except (services.IllegalTransition, services.SubmissionError) as exc:
-        messages.error(request, getattr(exc, "message", str(exc)))
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, "Grade confirmed.")
     return redirect("submission_detail", pk=pk)
@@ -143,7 +146,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def gradebook(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = selectors.assignment_for_staff(user=request.user, pk=pk)
+    assignment, _ = classroom.assignment_get(user=request.user, assignment_id=pk, capability=Capability.VIEW_STAFF)
     problems, rows = selectors.gradebook(assignment=assignment)
     return render(
         request,
@@ -157,16 +160,15 @@ def gradebook(request: HttpRequest, pk: int) -> HttpResponse:
 def submission_audit(request: HttpRequest, pk: int) -> HttpResponse:
     """The full story of a grade: every run (model, prompt, raw output, tokens, latency) and every event."""
     submission = selectors.submission_for_user(user=request.user, pk=pk)
-    if not (request.user.is_staff or selectors.user_can_manage(request.user, submission)):
-        raise Http404("No such submission.")
+    access.access_or_404(request.user, submission.problem.assignment.course_id, Capability.VIEW_STAFF)
     return render(
         request,
         "grading/submission_audit.html",
         {
             "submission": submission,
-            "runs": submission.runs.order_by("started_at", "id"),
+            "runs": selectors.runs(submission=submission),
             "events": selectors.audit_events(submission=submission),
-            "overrides": submission.overrides.select_related("step", "teacher"),
+            "overrides": selectors.overrides(submission=submission),
             "steps": submission.steps.order_by("index"),
         },
     )
