@@ -107,6 +107,10 @@ ROUTES = [
     Route("submission_audit", "get", lambda w: [w["submission"].pk], STAFF),
     Route("submission_step_override", "post", lambda w: [w["submission"].pk], STAFF, {"step_index": "0"}),
     Route("submission_score_override", "post", lambda w: [w["submission"].pk], STAFF, {"score": "x"}),
+    Route("submission_step_clear", "post", lambda w: [w["submission"].pk], STAFF, {"step_index": "0"}),
+    Route("submission_final_answer", "post", lambda w: [w["submission"].pk], STAFF, {"verdict": "x"}),
+    Route("submission_score_clear", "post", lambda w: [w["submission"].pk], STAFF),
+    Route("submission_rubric_tick", "post", lambda w: [w["submission"].pk], STAFF, {"item": "0"}),
     Route("submission_regrade", "post", lambda w: [w["submission"].pk], STAFF, {"reason": "check"}),
     Route("submission_review_accept", "post", lambda w: [w["submission"].pk], STAFF),
 ]

@@ -11,7 +11,16 @@ transaction; side effects (queueing) run only after commit.
 
 from ..errors import GradingError, GradingPermissionError, IllegalTransition, SubmissionError
 from ..scoring import compute_score
-from .overrides import review_accept, score_override, step_override, submission_regrade
+from .overrides import (
+    final_answer_override,
+    review_accept,
+    rubric_tick,
+    score_override,
+    score_override_clear,
+    step_override,
+    step_override_clear,
+    submission_regrade,
+)
 from .pipeline import MAX_GRADING_ATTEMPTS, MAX_GRADING_RESTARTS, Claim, submission_claim, submission_grade
 from .state import ALLOWED_TRANSITIONS, submission_transition
 from .submitting import grading_enqueue, submission_create
@@ -27,11 +36,15 @@ __all__ = [
     "IllegalTransition",
     "SubmissionError",
     "compute_score",
+    "final_answer_override",
     "grading_enqueue",
     "grading_sweep",
     "review_accept",
+    "rubric_tick",
     "score_override",
+    "score_override_clear",
     "step_override",
+    "step_override_clear",
     "submission_claim",
     "submission_create",
     "submission_grade",

@@ -101,7 +101,10 @@ def _problem_context(
 ) -> dict[str, Any]:
     assignment = problem.assignment
     attempts = list(selectors.attempts(student=request.user, problem=problem))
-    decision = policy.submit_decision(problem=problem, student_id=request.user.pk, used=len(attempts))
+    history, counted = selectors.attempt_history(student_id=request.user.pk, problem=problem)
+    decision = policy.submit_decision(
+        problem=problem, student_id=request.user.pk, used=sum(1 for a in attempts if a.counts_as_attempt)
+    )
     # The preview runs on every pause in typing, so only text within the length limit is split.
     too_long = len(text) > settings.SOLUTION_MAX_CHARS
     return {
@@ -120,6 +123,8 @@ def _problem_context(
             else ""
         ),
         "siblings": list(assignment.problems.all()),
+        "history": history,
+        "counted": counted,
     }
 
 

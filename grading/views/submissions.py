@@ -18,8 +18,16 @@ from tutor.classroom.access import Capability
 
 from .. import feedback as feedback_views
 from .. import policy, selectors, services
-from ..forms import RegradeForm, ScoreOverrideForm, StepOverrideForm
+from ..forms import (
+    FinalAnswerOverrideForm,
+    RegradeForm,
+    RubricTickForm,
+    ScoreOverrideForm,
+    StepChoiceForm,
+    StepOverrideForm,
+)
 from ..models import Submission
+from ..services import grades
 
 TEMPLATE = "grading/submission_detail.html"
 
@@ -38,12 +46,16 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
     if feedback.viewer_can_grade:
         context.setdefault("score_form", ScoreOverrideForm(points=problem.points, initial={"score": submission.score}))
         context.setdefault("regrade_form", RegradeForm())
+        context["final_answer_form"] = FinalAnswerOverrideForm(initial={"verdict": submission.final_answer_verdict})
         context["step_forms"] = {
             step.index: StepOverrideForm(step=step.index, initial={"step_index": step.index, "verdict": step.verdict})
             for step in feedback.steps
         }
-    elif submission.is_final and submission.student_id == request.user.pk:
+        context["rubric"] = grades.rubric_of(submission) if problem.scoring == "rubric" else ()
+    if submission.student_id == request.user.pk:
         context["decision"] = policy.submit_decision(problem=problem, student_id=submission.student_id)
+    history, counted = selectors.attempt_history(student_id=submission.student_id, problem=problem)
+    context["history"], context["counted"] = history, counted
     context.update(extra)
     return context
 
@@ -114,13 +126,95 @@ def score_override(request: HttpRequest, pk: int) -> HttpResponse:
 def regrade(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_for_grader(user=request.user, pk=pk)
     form = RegradeForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for e in form.non_field_errors()) or "Check the regrade options.")
+        return redirect("submission_detail", pk=pk)
     try:
-        services.submission_regrade(submission=submission, actor=request.user, reason=reason)
+        services.submission_regrade(
+            submission=submission,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            keep_overrides=form.keep_overrides,
+        )
     except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Regrading started.")
+        kept = "Your decisions are kept." if form.keep_overrides else "Your decisions were dropped."
+        messages.success(request, f"Regrading started. {kept}")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def step_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = StepChoiceForm(request.POST)
+    step = submission.steps.filter(index=form.cleaned_data["step_index"]).first() if form.is_valid() else None
+    if step is None:
+        raise Http404("No such step.")
+    try:
+        services.step_override_clear(step=step, actor=request.user)
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Step {step.index + 1} is back to the checker's verdict.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def final_answer_override(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = FinalAnswerOverrideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a verdict for the final answer and give a reason.")
+        return redirect("submission_detail", pk=pk)
+    try:
+        services.final_answer_override(
+            submission=submission,
+            actor=request.user,
+            verdict=form.cleaned_data["verdict"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Final-answer verdict changed.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def score_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    try:
+        services.score_override_clear(submission=submission, actor=request.user)
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The score is computed from the verdicts again.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def rubric_tick(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = RubricTickForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a rubric item.")
+        return redirect("submission_detail", pk=pk)
+    try:
+        services.rubric_tick(
+            submission=submission,
+            actor=request.user,
+            item=form.cleaned_data["item"],
+            ticked=form.cleaned_data["ticked"],
+        )
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Rubric updated.")
     return redirect("submission_detail", pk=pk)
 
 

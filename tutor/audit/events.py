@@ -31,6 +31,11 @@ class AuditEventType(models.TextChoices):
     # Teachers' actions on grades
     OVERRIDE_STEP = "override.step", "Step verdict changed"
     OVERRIDE_SCORE = "override.score", "Score changed"
+    OVERRIDE_FINAL_ANSWER = "override.final_answer", "Final-answer verdict changed"
+    OVERRIDE_RUBRIC = "override.rubric", "Rubric item ticked"
+    OVERRIDE_CLEARED = "override.cleared", "Teacher decision cleared"
+    OVERRIDE_DETACHED = "override.detached", "Teacher decision no longer applies (the step changed)"
+    OVERRIDES_DROPPED = "override.dropped", "Teacher decisions dropped at a regrade"
     REVIEW_ACCEPTED = "review.accepted", "Grade confirmed"
     # Changes made in the Django admin
     ADMIN_CHANGE = "admin.change", "Changed in the admin"

@@ -82,10 +82,15 @@ class AssignmentForm(forms.ModelForm[Assignment]):
         for name, field in self.fields.items():
             if isinstance(field, forms.IntegerField | forms.FloatField):
                 _bound(field, *field_bounds(Assignment, name))
+        # Left out, the rule is the model's default (a form posted by a script need not name it).
+        self.fields["attempt_rule"].required = False
+
+    def clean_attempt_rule(self) -> str:
+        return str(self.cleaned_data.get("attempt_rule") or Assignment.AttemptRule.BEST)
 
     FIELDSETS = (
         ("The basics", ("title", "instructions", "opens_at", "due_at")),
-        ("Attempts and late work", ("max_attempts", "late_policy", "late_penalty_percent")),
+        ("Attempts and late work", ("max_attempts", "attempt_rule", "late_policy", "late_penalty_percent")),
         (
             "How answers are checked",
             (
