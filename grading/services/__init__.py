@@ -10,6 +10,7 @@ transaction; side effects (queueing) run only after commit.
 """
 
 from ..errors import GradingError, GradingPermissionError, IllegalTransition, SubmissionError
+from ..retry_policy import MAX_GRADING_ATTEMPTS
 from ..scoring import compute_score
 from .overrides import (
     final_answer_override,
@@ -21,7 +22,7 @@ from .overrides import (
     step_override_clear,
     submission_regrade,
 )
-from .pipeline import MAX_GRADING_ATTEMPTS, MAX_GRADING_RESTARTS, Claim, submission_claim, submission_grade
+from .pipeline import MAX_GRADING_RESTARTS, Claim, submission_claim, submission_grade
 from .state import ALLOWED_TRANSITIONS, submission_transition
 from .submitting import grading_enqueue, submission_create
 from .sweep import grading_sweep

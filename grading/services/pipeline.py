@@ -30,13 +30,12 @@ from verifier_worker.types import (
 from verifier_worker.types import Problem as VerifierProblem
 
 from ..models import Step, Submission, VerificationRun
+from ..retry_policy import MAX_GRADING_ATTEMPTS
 from ..scoring import ScoreResult
 from . import grades, overrides
 from .state import Status, locked_for_grading, record_event, submission_transition
 
 logger = logging.getLogger(__name__)
-
-MAX_GRADING_ATTEMPTS = 6  # the first try plus the task's max_retries=5
 
 
 @dataclass(frozen=True)

@@ -390,7 +390,7 @@ def test_grading_sweep_command_reenqueues_and_reports(classroom):
 
 
 def test_beat_schedule_runs_the_sweep_on_the_cpu_queue():
-    from verifier_worker.celery import app
+    from tutor.celery import app
 
     entry = app.conf.beat_schedule["grading-sweep"]
     assert entry["task"] == "grading.sweep"
@@ -399,7 +399,7 @@ def test_beat_schedule_runs_the_sweep_on_the_cpu_queue():
 
 
 def test_gpu_and_cpu_queues_have_their_own_routing_keys():
-    from verifier_worker.celery import app
+    from tutor.celery import app
 
     queues = app.amqp.queues
     assert (queues["gpu"].exchange.name, queues["gpu"].routing_key) == ("gpu", "gpu")

@@ -45,7 +45,7 @@ def ocr_worker(redis_broker, transactional_db, tmp_path, settings):
     }
     log = tmp_path / "ocr-worker.log"
     command = [
-        str(harness.CELERY), "-A", "verifier_worker.celery", "worker", "-Q", "ocr", "--concurrency", "1",
+        str(harness.CELERY), "-A", "tutor", "worker", "-Q", "ocr", "--concurrency", "1",
         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO", "-n", "ocr@%h",
     ]  # fmt: skip
     with log.open("wb") as out:

@@ -9,7 +9,7 @@ from typing import Any
 from celery.signals import celeryd_init, worker_process_init
 from django.conf import settings
 
-from verifier_worker.celery import app
+from tutor.celery import app
 
 from . import services
 
