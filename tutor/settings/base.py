@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tutor.middleware.ResetTimeZoneMiddleware",
+    "tutor.middleware.FriendlyNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "tutor.urls"
@@ -172,6 +174,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER",
 # How often beat runs the sweep, and after how long a submission in a non-final state counts as stuck.
 GRADING_SWEEP_EVERY_SECONDS = float(os.environ.get("GRADING_SWEEP_EVERY_SECONDS", 60))
 GRADING_STUCK_AFTER_SECONDS = env_int("GRADING_STUCK_AFTER_SECONDS", 600)
+# After this many seconds without a grade, the feedback page tells the student their work is saved and will be
+# graded (a worker may be down or the model server busy).
+GRADING_PATIENCE_SECONDS = env_int("GRADING_PATIENCE_SECONDS", 45)
 CELERY_BEAT_SCHEDULE = {
     # Re-enqueue submissions stuck in a non-final state (broker down at submit time, lost tasks).
     "grading-sweep": {"task": "grading.sweep", "schedule": GRADING_SWEEP_EVERY_SECONDS, "options": {"queue": "cpu"}},
