@@ -28,6 +28,7 @@ class AuditEventType(models.TextChoices):
     SUBMISSION_SEGMENTATION_NOTES = "submission.segmentation_notes", "Notes from splitting into steps"
     SUBMISSION_RETRY = "submission.retry", "Verifier busy; retrying"
     SUBMISSION_SWEPT = "submission.swept", "Re-sent to a worker by the sweep"
+    SUBMISSION_HANDWRITING_ATTACHED = "submission.handwriting_attached", "Handwritten lines attached"
     # Teachers' actions on grades
     OVERRIDE_STEP = "override.step", "Step verdict changed"
     OVERRIDE_SCORE = "override.score", "Score changed"
