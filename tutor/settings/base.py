@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tutor.classroom",
     "grading",
     "tutor.handwriting",
+    "tutor.demo",
 ]
 
 MIDDLEWARE = [

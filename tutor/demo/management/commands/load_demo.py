@@ -15,6 +15,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from grading import services as grading
+from grading.models import Submission
 from tutor.classroom import services
 from tutor.classroom.models import Assignment, Course, Enrollment
 
@@ -125,9 +127,6 @@ class Command(BaseCommand):
         """Attempts graded in this process (a worker may not be running yet), then one teacher decision: an
         attempt history where the better attempt counts, a non-answer waiting in the review queue, and a step the
         teacher marked with a reason the student can read."""
-        from grading import services as grading
-        from grading.models import Submission
-
         problems = {problem.position: problem for problem in assignment.problems.all()}
         for username, position, texts in GRADED_WORK:
             problem = problems[position]
