@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install assets run test test-fast lint format bench bench-vllm test-vllm evaluate clean
+.PHONY: install assets run test test-fast lint format bench bench-vllm test-vllm test-ocr bench-ocr evaluate clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,10 +28,13 @@ run: install assets
 test: install assets
 	bash scripts/test.sh
 
+# ruff, strict mypy on the application code, and the import contracts in pyproject.toml (apps depend one way,
+# the verifier core imports no Django, web code never imports torch/vllm/transformers).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tutor grading verifier_worker
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -55,6 +58,13 @@ test-vllm: install
 
 bench-vllm: install
 	bash scripts/test_vllm.sh --bench
+
+# The handwriting tier: mathnote-ocr and torch in .venv-ocr (docs/handwriting.md).
+test-ocr: install assets
+	bash scripts/test_ocr.sh
+
+bench-ocr: install
+	bash scripts/test_ocr.sh --bench
 
 clean:
 	rm -rf var staticfiles tests/artifacts .pytest_cache .mypy_cache .ruff_cache

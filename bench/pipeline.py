@@ -91,7 +91,7 @@ def run() -> dict[str, object]:
 def _start_worker(workdir: Path) -> subprocess.Popen[bytes]:
     log = (workdir / "worker.log").open("wb")
     command = [
-        str(Path(sys.executable).with_name("celery")), "-A", "verifier_worker.celery", "worker", "-Q", "cpu,gpu",
+        str(Path(sys.executable).with_name("celery")), "-A", "tutor", "worker", "-Q", "cpu,gpu",
         "-c", str(CONCURRENCY), "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING",
         "-n", "bench@%h",
     ]  # fmt: skip
@@ -119,7 +119,8 @@ def _wait_graded(ids: list[int], timeout: float) -> None:
 
 
 def _latencies_ms(ids: list[int]) -> list[float]:
-    from grading.models import AuditEvent, Submission
+    from grading.models import Submission
+    from tutor.audit.models import AuditEvent
 
     submitted = dict(Submission.objects.filter(pk__in=ids).values_list("pk", "submitted_at"))
     graded = {
@@ -181,7 +182,8 @@ def child_main() -> int:
         burst = [submission_create(student=student, problem=problem, text=text).pk for _ in range(N)]
         submit_seconds = time.perf_counter() - started
         _wait_graded(burst, timeout=300)
-        from grading.models import AuditEvent, Submission
+        from grading.models import Submission
+        from tutor.audit.models import AuditEvent
 
         first = Submission.objects.filter(pk__in=burst).order_by("submitted_at").first()
         last = (
@@ -189,7 +191,8 @@ def child_main() -> int:
             .order_by("-created_at")
             .first()
         )
-        assert first is not None and last is not None
+        assert first is not None
+        assert last is not None
         burst_seconds = (last.created_at - first.submitted_at).total_seconds()
         burst_latencies = _latencies_ms(burst)
     finally:

@@ -1,10 +1,11 @@
-"""Template context every page needs: whether the user teaches, and how many grades wait for review."""
+"""Template context every page needs: whether the teacher tools belong in the navigation, and how many grades
+wait for review. The rules are the access module's."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 
-from tutor.classroom.models import Enrollment
+from tutor.classroom import access
 
 from . import selectors
 
@@ -13,7 +14,6 @@ def teaching(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    teaches = Enrollment.objects.filter(user_id=user.pk, role__in=selectors.STAFF_ROLES).exists()
-    if not teaches:
+    if not access.teaches_anywhere(user):
         return {"teaches": False}
     return {"teaches": True, "review_count": selectors.review_queue(user=user).count()}

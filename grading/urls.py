@@ -3,9 +3,21 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    # Pages that show a student's work (the class's own management pages are tutor.classroom.urls)
+    path("", views.home, name="home"),
+    path("classes/<int:pk>/", views.course_detail, name="course_detail"),
+    path("assignments/<int:pk>/", views.assignment_detail, name="assignment_detail"),
+    path("problems/<int:pk>/", views.problem_detail, name="problem_detail"),
+    path("problems/<int:pk>/preview/", views.problem_preview, name="problem_preview"),
+    path("problems/<int:pk>/submit/", views.problem_submit, name="problem_submit"),
+    # Feedback and teachers' actions
     path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
     path("submissions/<int:pk>/override-step/", views.step_override, name="submission_step_override"),
     path("submissions/<int:pk>/override-score/", views.score_override, name="submission_score_override"),
+    path("submissions/<int:pk>/clear-step/", views.step_override_clear, name="submission_step_clear"),
+    path("submissions/<int:pk>/override-answer/", views.final_answer_override, name="submission_final_answer"),
+    path("submissions/<int:pk>/clear-score/", views.score_override_clear, name="submission_score_clear"),
+    path("submissions/<int:pk>/rubric/", views.rubric_tick, name="submission_rubric_tick"),
     path("submissions/<int:pk>/regrade/", views.regrade, name="submission_regrade"),
     path("submissions/<int:pk>/accept/", views.review_accept, name="submission_review_accept"),
     path("submissions/<int:pk>/audit/", views.submission_audit, name="submission_audit"),

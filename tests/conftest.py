@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.skipping import skip_unless_ci
+
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-IN_CI = os.environ.get("CI") == "true"
 
 
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"../shared/data is not present at {SHARED_DATA}; this test measures on the shared datasets")
+        skip_unless_ci(f"../shared/data is not present at {SHARED_DATA}; this test measures on the shared datasets")
     return SHARED_DATA

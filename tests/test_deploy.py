@@ -24,7 +24,8 @@ def test_compose_has_the_expected_services_and_gpu_profile():
     assert {"postgres", "redis", "web", "worker", "vllm", "worker-gpu"} <= set(SERVICES)
     assert SERVICES["vllm"]["profiles"] == ["gpu"]
     assert SERVICES["worker-gpu"]["profiles"] == ["gpu"]
-    assert "profiles" not in SERVICES["web"] and "profiles" not in SERVICES["worker"]
+    assert "profiles" not in SERVICES["web"]
+    assert "profiles" not in SERVICES["worker"]
 
 
 def test_every_dependency_and_host_reference_points_at_a_defined_service():
@@ -49,7 +50,8 @@ def test_vllm_serves_thinkprm_by_default_on_an_nvidia_gpu_with_a_model_cache():
     vllm = SERVICES["vllm"]
     assert "vllm serve ${VERIFIER_MODEL:-launch/ThinkPRM-1.5B}" in vllm["command"]
     devices = vllm["deploy"]["resources"]["reservations"]["devices"]
-    assert devices[0]["driver"] == "nvidia" and "gpu" in devices[0]["capabilities"]
+    assert devices[0]["driver"] == "nvidia"
+    assert "gpu" in devices[0]["capabilities"]
     assert any(v.startswith("models:") for v in vllm["volumes"])
     assert "models" in COMPOSE["volumes"]
     # the gpu worker reaches the vllm service by its compose name

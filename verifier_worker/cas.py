@@ -620,7 +620,8 @@ def _power(base: Number, exponent: Number) -> Number:
         return Fraction(base) ** int(exponent) if isinstance(base, Fraction) else base ** int(exponent)
     if base < 0:
         raise ParseFailure("fractional power of a negative number")
-    return math.pow(float(base), float(exponent))
+    result: float = float(base) ** float(exponent)
+    return result
 
 
 # --------------------------------------------------------------------------------------------------------------

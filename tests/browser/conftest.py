@@ -11,22 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.skipping import skip_unless_ci
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body are still
 # synchronous and safe, so Django's async-context guard is switched off for the browser tests only.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-IN_CI = os.environ.get("CI") == "true"
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); browser tests need it"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_unless_ci(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); browser tests need it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -126,7 +126,8 @@ def test_students_never_see_reference_answers_or_solutions(client, world):
         assert SECRET_STEP not in body, name
     client.force_login(world["users"]["teacher_a"])
     body = client.get(page_urls(world)["problem"][1]).content.decode()
-    assert SECRET_ANSWER in body and SECRET_STEP in body
+    assert SECRET_ANSWER in body
+    assert SECRET_STEP in body
 
 
 def test_unopened_assignment_is_hidden_from_students_only(client, world):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grading.models import AuditEvent
 from tests.factories import SubmissionFactory, UserFactory
+from tutor.audit.models import AuditEvent
 from tutor.classroom import services
 from tutor.classroom.importers import ProblemSetError
 from tutor.classroom.models import Assignment, Enrollment, Problem

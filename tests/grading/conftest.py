@@ -33,7 +33,7 @@ def classroom(db) -> Classroom:
 
 
 def statuses(submission: Submission) -> list[tuple[str, str]]:
-    from grading.models import AuditEvent
+    from tutor.audit.models import AuditEvent
 
     events = AuditEvent.objects.filter(
         target_type="grading.submission", target_id=str(submission.pk), details__has_key="from"

@@ -7,8 +7,9 @@ from django.contrib import admin
 from django.urls import reverse
 
 from grading import services
-from grading.models import AuditEvent, Override, RegradeRequest, Step, Submission, VerificationRun
+from grading.models import Override, RegradeRequest, Step, Submission, VerificationRun
 from tests.factories import SubmissionFactory, UserFactory
+from tutor.audit.models import AuditEvent
 
 
 def test_every_grading_model_is_registered():
@@ -34,6 +35,6 @@ def test_admin_pages_render_for_a_graded_submission(client, classroom):
     for url in (
         reverse("admin:grading_submission_change", args=[submission.pk]),
         reverse("admin:grading_verificationrun_change", args=[run.pk]),
-        reverse("admin:grading_auditevent_changelist"),
+        reverse("admin:audit_auditevent_changelist"),
     ):
         assert client.get(url).status_code == 200

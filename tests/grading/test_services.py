@@ -9,10 +9,11 @@ import pytest
 from django.utils import timezone
 
 from grading import services
-from grading.models import AuditEvent, Step, Submission, VerificationRun
+from grading.models import Step, Submission, VerificationRun
 from grading.services import IllegalTransition, SubmissionError
 from grading.tasks import grade_submission_task
 from tests.factories import SubmissionFactory, UserFactory
+from tutor.audit.models import AuditEvent
 
 from .conftest import statuses
 
@@ -160,13 +161,16 @@ def test_grading_walks_the_state_machine_and_stores_everything(classroom):
     assert submission.first_error_index == 1
     assert submission.final_answer_verdict == "incorrect"
     assert submission.confidence == pytest.approx(0.95)
-    # one of three steps before the first error, of 2 points
-    assert submission.score == Decimal("0.67")
+    # The default rule (grading.scoring): the work before the first error earns half the 2 points, measured on
+    # the reference solution ("3x = 15", "x = 5"): one of its two results is reached; the answer earns nothing.
+    assert submission.score == Decimal("0.50")
+    assert submission.auto_score == Decimal("0.50")
     verdicts = list(submission.steps.values_list("index", "verdict", "checker"))
     assert verdicts == [(0, "correct", "fake"), (1, "incorrect", "fake"), (2, "correct", "fake")]
     run = VerificationRun.objects.get(submission=submission)
     assert (run.backend, run.model_id, run.prompt_version, run.error) == ("fake", "fake", "fake-v1", "")
-    assert run.finished_at is not None and run.latency_ms is not None
+    assert run.finished_at is not None
+    assert run.latency_ms is not None
     assert run.parameters["budget"] == {"parallel": 1, "rounds": 1}
 
 
@@ -184,7 +188,7 @@ def test_running_the_same_task_twice_grades_once(classroom):
 def test_a_redelivered_task_after_a_crash_mid_verification_grades_once(classroom):
     # Given a worker died while verifying: the row is at `verifying` with its steps saved
     submission = SubmissionFactory(problem=classroom.problem, student=classroom.student, text="a\nb", backend="fake")
-    claim = services._claim(submission.pk, 1)
+    claim = services.submission_claim(submission.pk, 1)
     assert claim is not None
     submission.refresh_from_db()
     assert submission.status == Status.VERIFYING
@@ -315,13 +319,17 @@ def graded(classroom, text="a\nb WRONG\nc"):
 
 
 def test_teacher_step_override_moves_first_error_and_score_with_audit(classroom):
-    submission = graded(classroom)
+    # Given a solution the checker flags at step 2, with its final answer marked incorrect
+    submission = graded(classroom, text="3x = 15\nx = 5 WRONG\nx = 5")
     step = submission.steps.get(index=1)
     override = services.step_override(step=step, actor=classroom.teacher, verdict="correct", reason="It is fine")
     submission.refresh_from_db()
+    # Then the first error moves and the work earns its full share, but a final answer still marked incorrect
+    # keeps the score below full marks (it used to jump to 2.00)
     assert submission.first_error_index is None
-    assert submission.score == Decimal("2.00")
-    assert (override.old_verdict, override.new_verdict, override.old_score) == ("incorrect", "correct", Decimal("0.67"))
+    assert submission.score == Decimal("1.00")
+    assert submission.final_answer_verdict == "incorrect"
+    assert (override.old_verdict, override.new_verdict, override.old_score) == ("incorrect", "correct", Decimal("0.50"))
     event = AuditEvent.objects.get(event_type="override.step")
     assert event.details["reason"] == "It is fine"
     assert event.actor == classroom.teacher
@@ -382,7 +390,7 @@ def test_grading_sweep_command_reenqueues_and_reports(classroom):
 
 
 def test_beat_schedule_runs_the_sweep_on_the_cpu_queue():
-    from verifier_worker.celery import app
+    from tutor.celery import app
 
     entry = app.conf.beat_schedule["grading-sweep"]
     assert entry["task"] == "grading.sweep"
@@ -391,7 +399,7 @@ def test_beat_schedule_runs_the_sweep_on_the_cpu_queue():
 
 
 def test_gpu_and_cpu_queues_have_their_own_routing_keys():
-    from verifier_worker.celery import app
+    from tutor.celery import app
 
     queues = app.amqp.queues
     assert (queues["gpu"].exchange.name, queues["gpu"].routing_key) == ("gpu", "gpu")
@@ -406,6 +414,9 @@ def test_grading_task_declares_bounded_retries_with_backoff_and_time_limits():
     task = grade_submission_task
     assert task.autoretry_for == (VerifierUnavailable,)
     assert task.max_retries == 5
-    assert task.retry_backoff and task.retry_jitter
-    assert task.soft_time_limit and task.time_limit and task.time_limit > task.soft_time_limit
+    assert task.retry_backoff
+    assert task.retry_jitter
+    assert task.soft_time_limit
+    assert task.time_limit
+    assert task.time_limit > task.soft_time_limit
     assert task.acks_late

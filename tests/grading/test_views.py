@@ -41,7 +41,8 @@ def test_student_sees_first_error_highlighted_with_hint_and_score(client, classr
     tags = step_tags(html)
     assert len(tags) == 3
     assert 'data-verdict="correct"' in tags[0]
-    assert "data-first-error" in tags[1] and 'data-step-index="1"' in tags[1]
+    assert "data-first-error" in tags[1]
+    assert 'data-step-index="1"' in tags[1]
     assert "data-first-error" not in tags[0] + tags[2]
     assert "First error" in html
     # and the headline links to it, so a keyboard user reaches it in one step (it has tabindex=-1)
@@ -50,9 +51,11 @@ def test_student_sees_first_error_highlighted_with_hint_and_score(client, classr
     assert "Check this step again." in html  # the hint, not the full explanation
     assert "The fake verifier marks steps" not in html
     assert 'data-status="graded"' in html
-    assert "99% confident" in html
+    # Confidence is for teachers: "99% confident" beside a correct step reads as doubt to a student
+    assert "% confident" not in html
     assert 'data-final-answer="incorrect"' in html
-    assert "0.67 / 2" in html
+    # The default rule: one of the reference's two results reached before the first error, half the points for work
+    assert "0.50 / 2" in html
     assert "hx-trigger" not in html
 
 
@@ -114,12 +117,13 @@ def test_progress_is_polled_until_final_then_polling_stops_with_286(client, clas
     assert "Waiting for a worker" in page
     assert "<noscript>" in page
     # When the fragment is polled mid-way through checking, it names the stage and the steps
-    services._claim(submission.pk, 1)
+    services.submission_claim(submission.pk, 1)
     fragment = client.get(url, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     body = fragment.content.decode()
     assert body.lstrip().startswith('<section id="feedback"')
-    assert "Checking steps" in body and "0 of 2" in body
+    assert "Checking steps" in body
+    assert "0 of 2" in body
     assert "<html" not in body
     # When grading is done, the fragment answers 286 so htmx stops polling, and moves focus to the result
     services.submission_grade(submission_id=submission.pk, grading_version=1)
@@ -147,13 +151,14 @@ def test_others_get_404(client, classroom, who):
     response = client.post(reverse("submission_score_override", args=[submission.pk]), {"score": "2", "reason": "mine"})
     assert response.status_code == 404
     submission.refresh_from_db()
-    assert submission.score == Decimal("0.67")
+    assert submission.score == Decimal("0.50")
 
 
 def test_anonymous_is_sent_to_login(client, classroom):
     submission = graded(classroom)
     response = client.get(reverse("submission_detail", args=[submission.pk]))
-    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
 
 
 def test_student_cannot_use_teacher_actions(client, classroom):
@@ -180,7 +185,8 @@ def test_teacher_sees_detail_and_overrides_a_step(client, classroom):
     assert response.status_code == 302
     submission.refresh_from_db()
     assert submission.first_error_index is None
-    assert submission.score == Decimal("2.00")
+    # Not full marks: the final answer is still marked incorrect (work share: "15" of the reference's 15 and 5)
+    assert submission.score == Decimal("0.50")
     html = client.get(url).content.decode()
     assert "6 is right here" in html
 
@@ -247,10 +253,15 @@ def test_a_step_nobody_could_check_shows_no_confidence(client, classroom):
     client.force_login(classroom.student)
     # When the student opens the page
     html = client.get(reverse("submission_detail", args=[submission.pk])).content.decode()
-    # Then the unchecked step says so, without a misleading "0% confident"
+    # Then the unchecked step says so, without a misleading "0% confident" (students see no percentages at all)
     assert "Not checked" in html
     assert "0% confident" not in html
+    assert "97% confident" not in html
+    # And the teacher sees the checked step's confidence, still without a "0%" on the unchecked one
+    client.force_login(classroom.teacher)
+    html = client.get(reverse("submission_detail", args=[submission.pk])).content.decode()
     assert "97% confident" in html
+    assert "0% confident" not in html
 
 
 def test_nav_shows_teachers_the_review_queue_with_its_count_and_hides_it_from_students(client, classroom):

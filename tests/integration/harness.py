@@ -21,10 +21,10 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from verifier_worker.celery import app
+from tests.skipping import skip_unless_ci
+from tutor.celery import app
 
 REPO = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI") == "true"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 # Every test run gets its own Redis key prefix, so two runs sharing TEST_REDIS_URL never take each other's tasks.
 KEY_PREFIX = f"tutor-test-{os.getpid()}-"
@@ -45,9 +45,7 @@ WORKER_ENV = {
 
 
 def unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"CI: {reason}")
-    pytest.skip(reason)
+    skip_unless_ci(reason)
 
 
 def require_services() -> None:
@@ -139,7 +137,7 @@ class Worker:
 
 @pytest.fixture
 def celery_workers(redis_broker: str, transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
-    """Start real `celery -A verifier_worker.celery worker` processes on the test Redis and test database."""
+    """Start real `celery -A tutor worker` processes on the test Redis and test database."""
     started: list[Worker] = []
 
     def start(name: str = "w1", *, slow_seconds: float = 2.0, timeout: float = 60.0) -> Worker:
@@ -152,7 +150,7 @@ def celery_workers(redis_broker: str, transactional_db: None, tmp_path: Path) ->
         }
         log = tmp_path / f"worker-{name}.log"
         command = [
-            str(CELERY), "-A", "verifier_worker.celery", "worker", "-Q", "cpu,gpu", "-P", "solo",
+            str(CELERY), "-A", "tutor", "worker", "-Q", "cpu,gpu", "-P", "solo",
             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO", "-n", f"{name}@%h",
         ]  # fmt: skip
         with log.open("wb") as out:

@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from grading import services
-from grading.models import AuditEvent, Step, Submission, VerificationRun
+from grading.models import Step, Submission, VerificationRun
 from tests.factories import EnrollmentFactory, ProblemFactory, UserFactory
 from tests.integration.harness import TEST_REDIS_URL, closed_port, point_app_at, wait_for
+from tutor.audit.models import AuditEvent
 from tutor.classroom.models import Enrollment
 
 pytestmark = pytest.mark.integration
@@ -61,7 +62,8 @@ def test_submit_over_http_is_graded_by_a_real_worker(live_server, problem, celer
     html = client.get(f"/submissions/{submission_id}/").text
     assert 'data-status="graded"' in html
     first = re.search(r"<li[^>]*data-first-error[^>]*>", html)
-    assert first and 'data-step-index="1"' in first.group(0)
+    assert first
+    assert 'data-step-index="1"' in first.group(0)
     assert "First error" in html
     # and the polled fragment says "stop polling"
     assert client.get(f"/submissions/{submission_id}/", headers={"HX-Request": "true"}).status_code == 286

@@ -50,10 +50,13 @@ def test_notation_is_evaluated_exactly(text: str, expected: Fraction) -> None:
 )
 def test_hostile_calculations_are_refused_quickly(text: str) -> None:
     # given a calculation that would explode / when evaluated / then HostileInput is raised within a second
-    started = time.perf_counter()
-    with pytest.raises(cas.HostileInput):
+    def evaluate_every_claim() -> None:
         for claim in claims_in(text):
             cas.evaluate(claim.left.node)
+
+    started = time.perf_counter()
+    with pytest.raises(cas.HostileInput):
+        evaluate_every_claim()
     assert time.perf_counter() - started < 1.0
 
 

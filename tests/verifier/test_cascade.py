@@ -30,7 +30,8 @@ def test_confident_symbolic_error_settles_it_without_the_llm():
     # then
     assert result.first_error_index == 1
     assert result.steps[1].checker == "arithmetic"
-    assert result.run.backend == "cascade" and result.run.prompt_version == "cascade-v1(symbolic-v1)"
+    assert result.run.backend == "cascade"
+    assert result.run.prompt_version == "cascade-v1(symbolic-v1)"
     assert any("not asked" in note for note in result.run.notes)
 
 

@@ -18,11 +18,14 @@ from verifier_worker.evaluation import (
     EvaluationError,
     Outcome,
     compute_metrics,
+    confidence_bands,
+    expected_calibration_error,
     f1_score,
     join_gsm8k,
     last_number,
     load_dataset,
     percentile,
+    record_outcomes,
     run_verifier,
     spread_sample,
     strip_calculator_annotations,
@@ -42,6 +45,8 @@ METRIC_KEYS = {
     "p95_ms",
     "errors",
     "timeouts",
+    "confidence_bands",
+    "ece",
 }
 
 PROCESSBENCH_RECORDS = [
@@ -102,16 +107,68 @@ def test_metrics_match_a_hand_computation() -> None:
     assert metrics["unverified_rate"] == 40.0  # 2 of 5 verdicts
     assert metrics["median_ms"] == 30.0
     assert metrics["p95_ms"] == 50.0
-    assert metrics["errors"] == 1 and metrics["timeouts"] == 1
+    assert metrics["errors"] == 1
+    assert metrics["timeouts"] == 1
     assert metrics["per_category"] == {"calc": {"n": 2, "accuracy": 50.0}, "units": {"n": 1, "accuracy": 0.0}}
     assert metrics.keys() >= METRIC_KEYS
+
+
+def test_precision_per_confidence_band_and_the_calibration_error_match_a_hand_computation() -> None:
+    # Given six flags at known confidences, four of them right, and one record not flagged
+    records = [record(1), record(2), record(0), record(-1), record(1), record(0), record(-1)]
+    outcomes = [
+        Outcome("ok", 1, 0.95),  # right, band >= 0.9, ECE bin 9
+        Outcome("ok", 0, 0.92),  # wrong, band >= 0.9, bin 9
+        Outcome("ok", 0, 0.8),  # right, band 0.7-0.9, bin 8
+        Outcome("ok", 2, 0.75),  # wrong, band 0.7-0.9, bin 7
+        Outcome("ok", 1, 0.5),  # right, band < 0.7, bin 5
+        Outcome("ok", 0, 1.0),  # right, band >= 0.9, top bin
+        Outcome("ok", -1, None),  # no flag: neither in a band nor in the calibration error
+    ]
+    # When the metrics are computed
+    metrics = compute_metrics(records, outcomes)
+    # Then each band has its count, precision (percent) and mean confidence
+    assert metrics["confidence_bands"] == {
+        ">=0.9": {"flags": 3, "precision": 66.67, "mean_confidence": 0.9567},
+        "0.7-0.9": {"flags": 2, "precision": 50.0, "mean_confidence": 0.775},
+        "<0.7": {"flags": 1, "precision": 100.0, "mean_confidence": 0.5},
+    }
+    # and the ECE: 3/6*|2/3 - 0.9567| + 1/6*|1 - 0.8| + 1/6*|0 - 0.75| + 1/6*|1 - 0.5| = 0.3867
+    assert metrics["ece"] == 38.67
+    # A perfectly calibrated set has no calibration error; no flags, no figure
+    pairs = [(record(0), Outcome("ok", 0, 1.0)), (record(1), Outcome("ok", 1, 1.0))]
+    assert expected_calibration_error(pairs) == 0.0
+    assert expected_calibration_error([]) is None
+    assert confidence_bands([])["<0.7"] == {"flags": 0, "precision": None, "mean_confidence": None}
+
+
+def test_per_record_rows_say_what_was_labelled_and_predicted() -> None:
+    records = [record(1, "calc"), record(-1)]
+    rows = record_outcomes(records, [Outcome("ok", 1, 0.95, ms=12.345), Outcome("timeout", message="slow")])
+    assert rows[0] == {
+        "id": "r1",
+        "label": 1,
+        "prediction": 1,
+        "confidence": 0.95,
+        "category": "calc",
+        "status": "ok",
+        "correct": True,
+        "undecided": False,
+        "ms": 12.35,
+        "message": "",
+    }
+    assert rows[1]["status"] == "timeout"
+    assert rows[1]["prediction"] is None
+    assert rows[1]["correct"] is False
 
 
 def test_metrics_without_flags_or_correct_records_are_none_not_zero() -> None:
     metrics = compute_metrics([record(0)], [Outcome("ok", -1, None, ("unverified",), 1.0)])
     assert metrics["acc_erroneous"] == 0.0
-    assert metrics["acc_correct"] is None and metrics["f1"] is None
-    assert metrics["flagged_precision"] is None and metrics["high_confidence_share"] is None
+    assert metrics["acc_correct"] is None
+    assert metrics["f1"] is None
+    assert metrics["flagged_precision"] is None
+    assert metrics["high_confidence_share"] is None
     assert "per_category" not in metrics
 
 
@@ -176,10 +233,12 @@ def test_stepverify_items_become_an_incorrect_and_a_correct_record(tmp_path: Pat
     incorrect, correct = load_dataset(path)
     # Then the incorrect solution keeps its label and category, and the correct response is split into steps
     assert incorrect.steps == ("It sells 1000 + 2 = 1002 pens.", "1002")
-    assert incorrect.label == 0 and incorrect.category == "Calculation error easily solved by a calculator"
+    assert incorrect.label == 0
+    assert incorrect.category == "Calculation error easily solved by a calculator"
     assert incorrect.reference_answer == "2000"
     assert incorrect.reference_steps == ("It sells 1,000 * 2 = 2,000 pens",)
-    assert correct.label == -1 and correct.category == ""
+    assert correct.label == -1
+    assert correct.category == ""
     assert correct.steps == ("The shop sells 1000 pens a day.", "Over 2 days that is 1000 * 2 = 2000 pens.")
     assert correct.reference_answer == "2000"
 
@@ -217,7 +276,8 @@ def test_gsm8k_references_join_on_the_problem_text(tmp_path: Path) -> None:
 def test_spread_sample_keeps_the_mix_of_a_sorted_file() -> None:
     records = [record(0)] * 6 + [record(-1)] * 4
     sample = spread_sample(records, 5)
-    assert len(sample) == 5 and {r.label for r in sample} == {0, -1}
+    assert len(sample) == 5
+    assert {r.label for r in sample} == {0, -1}
     assert spread_sample(records, 50) == records
 
 
@@ -233,7 +293,8 @@ def test_the_fake_backend_runs_in_worker_processes(tmp_path: Path) -> None:
     assert [o.confidence for o in outcomes] == [0.95, 0.95, None, 0.5, None]
     assert all(o.status == "ok" and o.ms is not None for o in outcomes)
     metrics = compute_metrics(records, outcomes)
-    assert metrics["acc_erroneous"] == 100.0 and metrics["acc_correct"] == 66.67
+    assert metrics["acc_erroneous"] == 100.0
+    assert metrics["acc_correct"] == 66.67
     assert metrics["high_confidence_precision"] == 100.0
 
 
@@ -273,7 +334,8 @@ def test_errors_and_a_crashed_worker_are_counted() -> None:
         [r.request() for r in records], backend="hanging", workers=1, timeout_s=30, extra_backends=TEST_BACKENDS
     )
     assert [o.status for o in outcomes] == ["error", "error", "ok"]
-    assert "VerifierUnavailable" in outcomes[0].message and "died" in outcomes[1].message
+    assert "VerifierUnavailable" in outcomes[0].message
+    assert "died" in outcomes[1].message
     assert outcomes[2].prediction == 1
     assert compute_metrics(records, outcomes)["errors"] == 2
 
@@ -295,8 +357,11 @@ def test_the_management_command_prints_exactly_one_json_object(tmp_path: Path) -
     call_command("evaluate_verifier", dataset=str(path), backend="fake", json=True, workers=1, stdout=out)
     report = json.loads(out.getvalue())
     assert report.keys() >= METRIC_KEYS
-    assert report["records"] == 5 and report["backend"] == "fake"
-    assert report["acc_erroneous"] == 100.0 and report["acc_correct"] == 66.67 and report["f1"] == 80.0
+    assert report["records"] == 5
+    assert report["backend"] == "fake"
+    assert report["acc_erroneous"] == 100.0
+    assert report["acc_correct"] == 66.67
+    assert report["f1"] == 80.0
 
 
 def test_the_management_command_reports_a_bad_dataset_as_a_command_error(tmp_path: Path) -> None:
@@ -320,7 +385,8 @@ def test_the_module_entry_point_needs_no_django_and_prints_one_json_object(tmp_p
     )
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout)
-    assert report["records"] == 3 and report["reference_solution"] is False
+    assert report["records"] == 3
+    assert report["reference_solution"] is False
 
 
 def test_the_human_readable_report_names_the_metrics(tmp_path: Path) -> None:
@@ -329,7 +395,11 @@ def test_the_human_readable_report_names_the_metrics(tmp_path: Path) -> None:
     out = io.StringIO()
     call_command("evaluate_verifier", dataset=str(path), backend="fake", workers=0, stdout=out)
     text = out.getvalue()
-    assert "acc_erroneous" in text and "high_confidence_precision" in text and "percentages" in text
+    assert "acc_erroneous" in text
+    assert "high_confidence_precision" in text
+    assert "percentages" in text
+    assert "flags with confidence >=0.9" in text
+    assert "ece" in text
 
 
 # --- the shared datasets ------------------------------------------------------------------------------------
@@ -345,6 +415,7 @@ def test_the_shared_datasets_load_and_join(shared_data: Path) -> None:
     stepverify = load_dataset(shared_data / "stepverify" / "dataset.json")
     incorrect = [r for r in stepverify if r.label >= 0]
     correct = [r for r in stepverify if r.label < 0]
-    assert len(incorrect) == 1002 and len(correct) >= 1000
+    assert len(incorrect) == 1002
+    assert len(correct) >= 1000
     assert all(r.reference_answer for r in stepverify)
     assert all(0 <= r.label < len(r.steps) for r in incorrect)

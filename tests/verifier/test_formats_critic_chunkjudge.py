@@ -16,8 +16,10 @@ def test_critic_wraps_steps_in_paragraph_tags_from_zero():
 def test_critic_takes_the_last_boxed_index():
     text = "Paragraph 0 is fine (not \\boxed{0}). Paragraph 1 says 2 + 2 = 5.\nFinal: \\boxed{ 1 }"
     chain = critic.parse_chain(text, 3)
-    assert chain.decisive and chain.first_error_index == 1
-    assert chain.labels[0].label == "correct" and 2 not in chain.labels
+    assert chain.decisive
+    assert chain.first_error_index == 1
+    assert chain.labels[0].label == "correct"
+    assert 2 not in chain.labels
     assert "2 + 2 = 5" in chain.labels[1].critique
 
 
@@ -43,7 +45,9 @@ def test_chunk_judge_prompt_has_problem_history_and_new_chunk():
 def test_chunk_judge_parses_the_final_judgment():
     assert chunkjudge.parse_judgment("1 + 2 is 3, not 4. \\boxed{ Negative }").label == "Negative"
     judgment = chunkjudge.parse_judgment("Looks right.\n\\boxed{\\text{Positive}}")
-    assert judgment.label == "Positive" and judgment.analysis == "Looks right."
+    assert judgment.label == "Positive"
+    assert judgment.analysis == "Looks right."
     unparsed = chunkjudge.parse_judgment("hmm", finish_reason="length")
-    assert unparsed.label is None and "cut off" in unparsed.reason
+    assert unparsed.label is None
+    assert "cut off" in unparsed.reason
     assert re.fullmatch(chunkjudge.structured_regex(), "fine \\boxed{Positive}")

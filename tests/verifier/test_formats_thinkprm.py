@@ -105,23 +105,28 @@ def test_all_correct_transcript_clears_every_step():
     # when
     chain = thinkprm.parse_chain(ALL_CORRECT, 3, finish_reason="stop")
     # then
-    assert chain.decisive and chain.first_error_index is None
+    assert chain.decisive
+    assert chain.first_error_index is None
     assert [chain.labels[i].label for i in range(3)] == ["correct"] * 3
     assert "4 + 5" in chain.labels[0].critique
 
 
 def test_error_at_step_3_is_index_2_with_its_critique():
     chain = thinkprm.parse_chain(ERROR_AT_STEP_3, 4, finish_reason="stop")
-    assert chain.decisive and chain.first_error_index == 2
+    assert chain.decisive
+    assert chain.first_error_index == 2
     critique = chain.labels[2].critique
-    assert "not 10" in critique and "boxed" not in critique and "**" not in critique
+    assert "not 10" in critique
+    assert "boxed" not in critique
+    assert "**" not in critique
     assert not critique.lower().endswith("the step is")
     # and aggregated, step 4 is unverified since the verifier stops at the first error
     result = aggregate([chain], [0.1], 4, checker="thinkprm", reveal_corrections=False)
     assert [v.verdict for v in result.steps] == ["correct", "correct", "incorrect", "unverified"]
     assert result.first_error_index == 2
     assert result.steps[2].confidence == pytest.approx(0.9)
-    assert result.steps[2].hint and "11" not in result.steps[2].hint
+    assert result.steps[2].hint
+    assert "11" not in result.steps[2].hint
 
 
 def test_truncated_mid_step_is_unverified_with_the_reason():
@@ -131,7 +136,8 @@ def test_truncated_mid_step_is_unverified_with_the_reason():
     result = aggregate([chain], [None], 3, checker="thinkprm")
     # then no guess: nothing is located and the reason names step 3
     assert not chain.decisive
-    assert result.first_error_index is None and result.final_answer_verdict == "unverified"
+    assert result.first_error_index is None
+    assert result.final_answer_verdict == "unverified"
     assert "step 3" in result.undecided_reason
     assert all(v.verdict == "unverified" for v in result.steps)
 
@@ -139,7 +145,8 @@ def test_truncated_mid_step_is_unverified_with_the_reason():
 def test_truncation_without_finish_reason_is_detected_from_the_dangling_header():
     text = ALL_CORRECT.split("Step 3:")[0] + "Step 3: The final answer"
     chain = thinkprm.parse_chain(text, 3)
-    assert not chain.decisive and "middle of step 3" in chain.reason
+    assert not chain.decisive
+    assert "middle of step 3" in chain.reason
 
 
 def test_repeated_and_out_of_order_step_numbers():
@@ -153,7 +160,8 @@ Step 7: There is no step 7. \boxed{incorrect}
 """
     chain = thinkprm.parse_chain(text, 3, finish_reason="stop")
     # then each verdict lands on its own step, the later one kept, and the out-of-range one ignored
-    assert chain.decisive and chain.first_error_index is None
+    assert chain.decisive
+    assert chain.first_error_index is None
     assert "re-reading" in chain.labels[0].critique
     assert any("step 7" in note for note in chain.notes)
     assert any("more than once" in note for note in chain.notes)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,46 +22,14 @@ from verifier_worker.types import (
     VerifierUnavailable,
 )
 
-CHATML = (
-    "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
+from .openai_server import CHATML, Handler, vllm_like
+from .openai_server import LoopbackServer as _Server
+
 ERROR_AT_2 = (
     "\nStep 1: 4 + 5 = 9 is right. The step is \\boxed{correct}\n"
     "Step 2: 3 * 9 is 27, not 28. The step is \\boxed{incorrect}\n"
 )
 ALL_CORRECT = ERROR_AT_2.replace("not 28", "as written").replace("{incorrect}", "{correct}")
-
-Handler = Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]]]
-
-
-class _Server:
-    def __init__(self, handle: Handler) -> None:
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-        outer = self
-
-        class _H(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append((self.path, body))
-                status, answer = handle(self.path, body)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _H)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
@@ -83,29 +49,6 @@ def serve() -> Iterator[Callable[[Handler], _Server]]:
 def tokenizer_dir(tmp_path: Path) -> Path:
     (tmp_path / "tokenizer_config.json").write_text(json.dumps({"chat_template": CHATML, "eos_token": "<|im_end|>"}))
     return tmp_path
-
-
-def vllm_like(chains: list[str], p_yes: float = 0.9) -> Handler:
-    """Answers like vLLM: generation calls get `chains` (n of them), scoring calls get yes/no logprobs."""
-
-    def handle(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if body.get("model") != "verifier":
-            return 404, {"error": {"message": f"The model `{body.get('model')}` does not exist."}}
-        if body.get("max_tokens") == 1:
-            top = {"yes": math.log(p_yes), "no": math.log(1 - p_yes), "maybe": -9.0}
-            choice = {"index": 0, "text": "yes", "finish_reason": "length", "logprobs": {"top_logprobs": [top]}}
-            return 200, {"choices": [choice], "usage": {"prompt_tokens": 50, "completion_tokens": 1}}
-        n = body.get("n", 1)
-        choices = [
-            {"index": k, "text": chains[k % len(chains)], "finish_reason": "stop", "token_ids": list(range(10 + k))}
-            for k in range(n)
-        ]
-        return 200, {
-            "choices": choices,
-            "usage": {"prompt_tokens": 40, "completion_tokens": sum(10 + k for k in range(n))},
-        }
-
-    return handle
 
 
 def request(k: int = 1, rounds: int = 1) -> VerificationRequest:
@@ -132,21 +75,31 @@ def test_thinkprm_verification_sends_the_exact_prompt_and_reads_the_score(serve,
     assert path == "/v1/completions"
     assert body["prompt"].startswith("<|im_start|>user\nYou are given a math problem")
     assert body["prompt"].endswith("<|im_start|>assistant\n\nLet's verify step by step:")
-    assert body["stop"] == list(thinkprm.STOP) and body["n"] == 1 and body["temperature"] == 0.0
+    assert body["stop"] == list(thinkprm.STOP)
+    assert body["n"] == 1
+    assert body["temperature"] == 0.0
     assert body["structured_outputs"] == {"regex": thinkprm.structured_regex(2)}
     # and the scoring call appended the question to prompt + chain
     score_body = server.requests[1][1]
     assert score_body["prompt"] == body["prompt"] + ERROR_AT_2 + "\nIs the solution correct? "
-    assert score_body["logprobs"] == 20 and score_body["structured_outputs"] == {"choice": ["yes", "no"]}
+    assert score_body["logprobs"] == 20
+    assert score_body["structured_outputs"] == {"choice": ["yes", "no"]}
     # and the result
     assert result.first_error_index == 1
     assert result.solution_score == pytest.approx(0.1)
-    assert result.steps[1].verdict == "incorrect" and "not 28" in result.steps[1].explanation
-    assert result.steps[1].checker == "thinkprm" and result.steps[1].confidence == pytest.approx(0.9)
+    assert result.steps[1].verdict == "incorrect"
+    assert "not 28" in result.steps[1].explanation
+    assert result.steps[1].checker == "thinkprm"
+    assert result.steps[1].confidence == pytest.approx(0.9)
     run = result.run
-    assert run.backend == "openai" and run.model == "verifier" and run.prompt_version == "thinkprm-v1"
-    assert run.prompt == body["prompt"] and run.raw_output == ERROR_AT_2
-    assert run.chains[0].tokens == 10 and run.completion_tokens == 11 and run.prompt_tokens == 90
+    assert run.backend == "openai"
+    assert run.model == "verifier"
+    assert run.prompt_version == "thinkprm-v1"
+    assert run.prompt == body["prompt"]
+    assert run.raw_output == ERROR_AT_2
+    assert run.chains[0].tokens == 10
+    assert run.completion_tokens == 11
+    assert run.prompt_tokens == 90
 
 
 def test_parallel_k4_votes_on_the_first_error(serve, tokenizer_dir):
@@ -155,7 +108,9 @@ def test_parallel_k4_votes_on_the_first_error(serve, tokenizer_dir):
     result = verifier(server.url, tokenizer_dir).verify_batch([request(k=4)])[0]
     # then one generation request with n=4 at T=0.6 and four scoring requests
     generation = [b for _, b in server.requests if b["max_tokens"] != 1]
-    assert len(generation) == 1 and generation[0]["n"] == 4 and generation[0]["temperature"] == 0.6
+    assert len(generation) == 1
+    assert generation[0]["n"] == 4
+    assert generation[0]["temperature"] == 0.6
     assert len(server.requests) == 5
     assert result.first_error_index == 1
     assert result.steps[1].confidence == pytest.approx(0.75 * 0.8)
@@ -170,7 +125,8 @@ def test_sequential_rounds_continue_each_chain_after_the_trigger(serve, tokenize
     assert second["prompt"] == first["prompt"] + ALL_CORRECT + thinkprm.ROUND_TRIGGER
     assert result.run.chains[0].text == ALL_CORRECT + thinkprm.ROUND_TRIGGER + ALL_CORRECT
     assert result.run.chains[0].tokens == 20
-    assert result.first_error_index is None and result.final_answer_verdict == "correct"
+    assert result.first_error_index is None
+    assert result.final_answer_verdict == "correct"
 
 
 def test_critic_without_a_template_falls_back_to_chat_completions(serve, tmp_path):
@@ -185,8 +141,10 @@ def test_critic_without_a_template_falls_back_to_chat_completions(serve, tmp_pat
     backend = OpenAIVerifier(base_url=server.url, model="some/instruct-model", format="critic", timeout=5)
     result = backend.verify_batch([request()])[0]
     path, body = server.requests[0]
-    assert path == "/v1/chat/completions" and "<paragraph_1>" in body["messages"][0]["content"]
-    assert result.first_error_index == 1 and result.run.prompt_version == "critic-v1"
+    assert path == "/v1/chat/completions"
+    assert "<paragraph_1>" in body["messages"][0]["content"]
+    assert result.first_error_index == 1
+    assert result.run.prompt_version == "critic-v1"
     assert result.run.chains[0].tokens == 12
 
 
@@ -241,7 +199,8 @@ def test_concurrency_cap_bounds_requests_in_flight(serve, tokenizer_dir):
 
     server = serve(handle)
     results = verifier(server.url, tokenizer_dir, concurrency=2).verify_batch([request() for _ in range(6)])
-    assert len(results) == 6 and all(r.first_error_index is None for r in results)
+    assert len(results) == 6
+    assert all(r.first_error_index is None for r in results)
     assert peak == 2
 
 
@@ -267,8 +226,10 @@ def test_chunk_judge_calls_once_per_step_and_stops_at_the_first_negative(serve, 
     assert len(server.requests) == 2
     assert "[Steps accepted so far]\n4 + 5 = 9\n" in server.requests[1][1]["prompt"]
     assert [v.verdict for v in result.steps] == ["correct", "incorrect", "unverified"]
-    assert result.first_error_index == 1 and result.steps[1].confidence == 1.0
-    assert result.run.prompt_version == "chunkjudge-v1" and len(result.run.chains) == 4
+    assert result.first_error_index == 1
+    assert result.steps[1].confidence == 1.0
+    assert result.run.prompt_version == "chunkjudge-v1"
+    assert len(result.run.chains) == 4
 
 
 def test_a_server_slower_than_the_timeout_is_unavailable(serve, tokenizer_dir):

@@ -13,7 +13,8 @@ def assert_offsets_map_back(text: str, result: Segmentation) -> None:
     for i, step in enumerate(result.steps):
         assert step.index == i
         assert text[step.start : step.end] == step.text
-        assert step.text == step.text.strip() and step.text
+        assert step.text == step.text.strip()
+        assert step.text
     ends = [step.end for step in result.steps]
     starts = [step.start for step in result.steps]
     assert all(end <= start for end, start in zip(ends, starts[1:], strict=False)), "steps overlap or go backwards"
@@ -184,7 +185,8 @@ def test_the_step_count_cap_keeps_the_first_steps_and_says_what_was_left_out() -
     result = split(text, max_steps=4)
     assert result.texts == ("0 + 1 = 1", "1 + 1 = 2", "2 + 1 = 3", "3 + 1 = 4")
     assert len(result.messages) == 1
-    assert "first 4 steps" in result.messages[0] and "not checked" in result.messages[0]
+    assert "first 4 steps" in result.messages[0]
+    assert "not checked" in result.messages[0]
     assert f"from character {text.index('4 + 1'):,} on" in result.messages[0]
 
 
@@ -193,9 +195,11 @@ def test_a_step_over_the_length_cap_is_split_at_sentences_without_losing_text() 
     text = "Intro line\n" + sentence * 10 + "\nOutro line"
     result = split(text, max_step_chars=100)
     assert all(len(step) <= 100 for step in result.texts)
-    assert result.texts[0] == "Intro line" and result.texts[-1] == "Outro line"
+    assert result.texts[0] == "Intro line"
+    assert result.texts[-1] == "Outro line"
     assert " ".join(result.texts[1:-1]) == (sentence * 10).strip()
-    assert result.messages and "longer than 100 characters" in result.messages[0]
+    assert result.messages
+    assert "longer than 100 characters" in result.messages[0]
     assert_offsets_map_back(text, result)
 
 
@@ -208,12 +212,13 @@ def test_a_sentence_over_the_length_cap_is_cut_at_whitespace() -> None:
 
 
 def test_caps_must_be_positive() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be positive"):
         split("x", max_steps=0)
 
 
 def test_defaults_are_sane() -> None:
-    assert 10 <= MAX_STEPS <= 500 and 200 <= MAX_STEP_CHARS <= 20_000
+    assert 10 <= MAX_STEPS <= 500
+    assert 200 <= MAX_STEP_CHARS <= 20_000
 
 
 def test_splitting_is_deterministic() -> None:
@@ -282,7 +287,8 @@ def test_a_long_paragraph_is_cut_at_line_breaks_under_the_length_cap() -> None:
     result = split(text, max_step_chars=120)
     # Then the paragraph is cut between lines, nothing is lost, and a message says so
     middle = result.texts[1:-1]
-    assert all(len(step) <= 120 for step in middle) and len(middle) > 1
+    assert all(len(step) <= 120 for step in middle)
+    assert len(middle) > 1
     assert "\n".join(middle) == "\n".join(lines)
     assert result.messages == ("1 step was longer than 120 characters and was split into smaller steps.",)
     assert_offsets_map_back(text, result)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.skipping import skip_unless_ci
 from verifier_worker.segmentation import split
 
 JOINERS = {"blank_line": "\n\n", "newline": "\n"}
@@ -64,7 +65,7 @@ def test_the_recovery_check_itself_can_fail() -> None:
 def test_processbench_boundaries_are_recovered(shared_data: Path) -> None:
     files = sorted((shared_data / "processbench").glob("*.json"))
     if not files:
-        pytest.skip("no ProcessBench files under ../shared/data/processbench")
+        skip_unless_ci("no ProcessBench files under ../shared/data/processbench")
     rates: dict[tuple[str, str], float] = {}
     for path in files:
         records = json.loads(path.read_text())

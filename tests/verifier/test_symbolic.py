@@ -49,9 +49,12 @@ def test_arithmetic_slip_is_the_confident_first_error(wrong_step: str) -> None:
     # then that step is the first error, confidently, with a plain explanation and a number-free hint
     assert result.first_error_index == 1
     first = result.first_error
-    assert first is not None and first.checker == "arithmetic" and first.confidence >= CONFIDENT
+    assert first is not None
+    assert first.checker == "arithmetic"
+    assert first.confidence >= CONFIDENT
     assert first.explanation == "12 × 7 is 84, not 82."
-    assert "84" not in first.hint and "multiplication" in first.hint
+    assert "84" not in first.hint
+    assert "multiplication" in first.hint
     assert result.final_answer_verdict == "incorrect"
 
 
@@ -78,7 +81,8 @@ def test_each_notation_slip_is_caught(step: str, operation: str) -> None:
     result = verify(["Start.", step])
     assert result.first_error_index == 1
     first = result.first_error
-    assert first is not None and first.checker == "arithmetic"
+    assert first is not None
+    assert first.checker == "arithmetic"
     assert operation in first.hint
 
 
@@ -122,8 +126,10 @@ def test_checked_steps_are_correct_with_evidence() -> None:
     assert [v.verdict for v in result.steps] == ["correct", "correct", "correct"]
     assert result.final_answer_verdict == "correct"
     assert result.first_error_index is None
-    assert result.run.backend == "symbolic" and result.run.prompt_version == "symbolic-v1"
-    assert result.run.model.startswith("sympy-") and "math-verify" in result.run.model
+    assert result.run.backend == "symbolic"
+    assert result.run.prompt_version == "symbolic-v1"
+    assert result.run.model.startswith("sympy-")
+    assert "math-verify" in result.run.model
     assert "3 + 4 = 7: holds" in result.run.raw_output
 
 
@@ -131,7 +137,9 @@ def test_algebra_slip_is_caught_line_to_line() -> None:
     result = verify(["3x + 5 = 20", "3x = 25", "x = 25/3"], answer="5")
     assert result.first_error_index == 1
     first = result.first_error
-    assert first is not None and first.checker == "algebra" and first.confidence >= CONFIDENT
+    assert first is not None
+    assert first.checker == "algebra"
+    assert first.confidence >= CONFIDENT
     assert first.explanation == "From 3x + 5 = 20 it follows that 3x = 15; this step has 3x = 25."
     assert "5" not in first.hint
 
@@ -140,14 +148,17 @@ def test_slip_without_a_reference_answer_is_flagged_softly() -> None:
     # given no reference answer to corroborate / then the slip is still the first error, but not a confident one
     result = verify(["12 * 7 = 82", "The answer is 82."])
     first = result.first_error
-    assert result.first_error_index == 0 and first is not None
-    assert first.checker == "arithmetic" and first.confidence < CONFIDENT
+    assert result.first_error_index == 0
+    assert first is not None
+    assert first.checker == "arithmetic"
+    assert first.confidence < CONFIDENT
 
 
 def test_valid_algebra_is_not_flagged() -> None:
     result = verify(["3x + 5 = 20", "3x = 15", "Divide both sides by 3: x = 5"], answer="5")
     assert result.first_error_index is None
-    assert result.steps[1].verdict == "correct" and result.steps[1].checker == "algebra"
+    assert result.steps[1].verdict == "correct"
+    assert result.steps[1].checker == "algebra"
 
 
 def test_first_line_is_checked_against_the_problems_equation() -> None:
@@ -157,9 +168,12 @@ def test_first_line_is_checked_against_the_problems_equation() -> None:
     )
     assert [v.verdict for v in right.steps] == ["correct"] * 4
     wrong = verify(["5x - 2 = 2x + 8", "3x = 10", "x = 10/3"], answer="6", statement=statement)
-    assert wrong.first_error_index == 0 and wrong.final_answer_verdict == "incorrect"
+    assert wrong.first_error_index == 0
+    assert wrong.final_answer_verdict == "incorrect"
     first = wrong.first_error
-    assert first is not None and first.checker == "algebra" and first.confidence >= CONFIDENT
+    assert first is not None
+    assert first.checker == "algebra"
+    assert first.confidence >= CONFIDENT
     assert "does not follow from 5(x - 2) = 2x + 8" in first.explanation
 
 
@@ -182,7 +196,8 @@ def test_wrong_final_answer_is_found_in_each_form(last_step: str, answer: str) -
     assert result.final_answer_verdict == "incorrect"
     assert result.first_error_index == 1
     first = result.first_error
-    assert first is not None and first.confidence < CONFIDENT
+    assert first is not None
+    assert first.confidence < CONFIDENT
     assert "Your final answer 17 does not match the expected answer" in first.explanation
     assert "18" not in first.hint
 
@@ -201,7 +216,9 @@ def test_grounding_locates_the_step_that_leaves_the_reference_path() -> None:
     # then the first departure is flagged, softly, and later steps are not new errors
     assert result.first_error_index == 0
     first = result.first_error
-    assert first is not None and first.checker == "grounding" and first.confidence < CONFIDENT
+    assert first is not None
+    assert first.checker == "grounding"
+    assert first.confidence < CONFIDENT
     assert first.explanation == "This step computes 3 × 5 = 15 tires, but the problem needs a different quantity here."
     assert [v.verdict for v in result.steps].count("incorrect") == 1
 
@@ -230,7 +247,8 @@ def test_runs_in_a_non_main_thread() -> None:
     worker = threading.Thread(target=lambda: results.append(verify([r"\boxed{17}"], answer="18")))
     worker.start()
     worker.join(timeout=30)
-    assert results and results[0].final_answer_verdict == "incorrect"
+    assert results
+    assert results[0].final_answer_verdict == "incorrect"
 
 
 def test_ten_step_solution_is_fast() -> None:
@@ -251,7 +269,8 @@ def test_misstated_final_line_is_flagged_at_the_final_line() -> None:
     # then the final line is where it went wrong
     assert result.first_error_index == 2
     first = result.first_error
-    assert first is not None and first.checker == "final_answer"
+    assert first is not None
+    assert first.checker == "final_answer"
 
 
 @pytest.mark.parametrize("reference", [(), ("9 × 2 = 18",)])
@@ -266,7 +285,8 @@ def test_going_past_the_expected_answer_is_flagged_after_it() -> None:
     result = verify(steps, answer="6")
     assert result.first_error_index == 2
     first = result.first_error
-    assert first is not None and "already reached 6" in first.explanation
+    assert first is not None
+    assert "already reached 6" in first.explanation
 
 
 def test_answer_only_points_at_an_invented_number() -> None:
@@ -276,7 +296,9 @@ def test_answer_only_points_at_an_invented_number() -> None:
     result = verify(steps, answer="20", statement=statement)
     assert result.first_error_index == 1
     first = result.first_error
-    assert first is not None and first.checker == "grounding" and first.confidence < CONFIDENT
+    assert first is not None
+    assert first.checker == "grounding"
+    assert first.confidence < CONFIDENT
 
 
 def test_expression_rewrite_slip_across_lines_is_caught() -> None:
@@ -286,7 +308,9 @@ def test_expression_rewrite_slip_across_lines_is_caught() -> None:
     # then the slip is the first error, with a spot check a student can redo
     assert result.first_error_index == 2
     first = result.first_error
-    assert first is not None and first.checker == "algebra" and first.confidence >= CONFIDENT
+    assert first is not None
+    assert first.checker == "algebra"
+    assert first.confidence >= CONFIDENT
     assert first.explanation == "3x + 6 - x is not the same as 2x + 8: for x = 1 the first is 8 and the second is 10."
     assert result.final_answer_verdict == "incorrect"
 
@@ -294,7 +318,8 @@ def test_expression_rewrite_slip_across_lines_is_caught() -> None:
 def test_correct_rewrites_and_definitions_are_not_flagged() -> None:
     statement = "Simplify 3(x + 2) - x."
     right = verify(["3(x + 2) - x", "= 3x + 6 - x", "= 2x + 6"], answer="2x + 6", statement=statement)
-    assert right.first_error_index is None and right.final_answer_verdict == "correct"
+    assert right.first_error_index is None
+    assert right.final_answer_verdict == "correct"
     chain = verify(["(x + 1)^2 = x^2 + 2x + 1 = x^2 + 1 + 2x"])
     assert chain.steps[0].verdict == "correct"
     definition = verify([r"\[ B = \frac{E}{2} = \frac{19}{2} = 9.5 \]"])
@@ -305,7 +330,8 @@ def test_arithmetic_continued_on_the_next_line_is_checked() -> None:
     result = verify(["(4 + 5) × 2", "= 9 × 2", "= 19"], answer="18")
     assert result.first_error_index == 2
     first = result.first_error
-    assert first is not None and first.explanation == "9 × 2 is 18, not 19."
+    assert first is not None
+    assert first.explanation == "9 × 2 is 18, not 19."
 
 
 def test_a_correct_algebra_step_is_explained_in_plain_grammar():
@@ -354,7 +380,8 @@ def test_a_last_line_ending_in_an_expression_has_no_final_answer_to_misread():
     # When the final answer is looked for
     finding = check_final_answer(["x = 10^{10^{10^{10}}}", "x = 10^{10^{10^{10}}} + 1"], "5")
     # Then nothing is read as the answer (so no "your final answer 1" verdict), while plain results still are
-    assert finding.outcome == "unverified" and finding.answer is None
+    assert finding.outcome == "unverified"
+    assert finding.answer is None
     assert check_final_answer(["y = 2x + 1"], "5").outcome == "unverified"
     assert check_final_answer(["12 + 30 = 42"], "42").outcome == "correct"
     assert check_final_answer(["x = -5"], "-5").outcome == "correct"

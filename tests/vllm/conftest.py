@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-IN_CI = os.environ.get("CI") == "true"
+from tests.skipping import skip_unless_ci
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def vllm_server() -> VLLMServer:
     url = os.environ.get("VLLM_TEST_URL")
     if not url:
-        message = "no vLLM test server: run `make test-vllm`"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_unless_ci("no vLLM test server: run `make test-vllm`")
     return VLLMServer(url=url, model=os.environ["VLLM_TEST_MODEL"], model_dir=Path(os.environ["VLLM_TEST_MODEL_DIR"]))

@@ -1,6 +1,6 @@
 """The whole pipeline on the real vLLM server: an assignment with the `openai` backend, graded by a gpu-queue worker.
 
-submission_create → Redis → `celery -A verifier_worker.celery worker -Q gpu` (a subprocess consuming only the gpu
+submission_create → Redis → `celery -A tutor worker -Q gpu` (a subprocess consuming only the gpu
 queue) → the openai backend → the tiny model on vLLM → verdicts, a VerificationRun with tokens, a final state.
 """
 
@@ -42,7 +42,7 @@ def gpu_worker(vllm_server, redis_broker, transactional_db, tmp_path):  # noqa: 
     command = [
         str(CELERY),
         "-A",
-        "verifier_worker.celery",
+        "tutor",
         "worker",
         "-Q",
         "gpu",
@@ -89,10 +89,17 @@ def test_openai_assignment_is_graded_end_to_end_by_the_gpu_worker(gpu_worker):
     submission.refresh_from_db()
     assert submission.status in {"graded", "needs_review"}, gpu_worker.read_text(errors="replace")[-3000:]
     run = VerificationRun.objects.filter(submission=submission).exclude(backend="").latest("started_at")
-    assert run.backend == "openai" and run.model_id == "tiny-thinkprm" and run.prompt_version == "thinkprm-v1"
-    assert run.prompt.endswith("Let's verify step by step:") and "Step 3: x = 5" in run.prompt
-    assert run.completion_tokens > 0 and run.prompt_tokens > 0 and run.chains and not run.error
+    assert run.backend == "openai"
+    assert run.model_id == "tiny-thinkprm"
+    assert run.prompt_version == "thinkprm-v1"
+    assert run.prompt.endswith("Let's verify step by step:")
+    assert "Step 3: x = 5" in run.prompt
+    assert run.completion_tokens > 0
+    assert run.prompt_tokens > 0
+    assert run.chains
+    assert not run.error
     assert "\\boxed{" in run.raw_output
     steps = list(submission.steps.order_by("index"))
-    assert len(steps) == 3 and all(step.verdict in {"correct", "incorrect", "unverified"} for step in steps)
+    assert len(steps) == 3
+    assert all(step.verdict in {"correct", "incorrect", "unverified"} for step in steps)
     assert any(step.verdict != "unverified" for step in steps)

@@ -95,4 +95,5 @@ def test_server_killed_mid_run_raises_unavailable_and_a_retry_grades(vllm_server
         max_tokens=300,
     )
     result = quick.verify_batch([REQUEST])[0]
-    assert not result.undecided_reason and len(result.run.chains) == 8
+    assert not result.undecided_reason
+    assert len(result.run.chains) == 8

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.skipping import skip_unless_ci
 from verifier_worker.backends.hf_transformers import TransformersVerifier
 from verifier_worker.formats import thinkprm
 from verifier_worker.formats.chat_template import load_chat_template
@@ -20,9 +21,7 @@ from verifier_worker.types import Budget, Problem, StepInput, VerificationReques
 def model_dir() -> Path:
     folder = os.environ.get("VLLM_TEST_MODEL_DIR")
     if not folder:
-        if os.environ.get("CI") == "true":
-            pytest.fail("VLLM_TEST_MODEL_DIR is not set: run `make test-vllm`")
-        pytest.skip("VLLM_TEST_MODEL_DIR is not set: run `make test-vllm`")
+        skip_unless_ci("VLLM_TEST_MODEL_DIR is not set: run `make test-vllm`")
     return Path(folder)
 
 
@@ -53,13 +52,18 @@ def test_gibberish_gives_unverified_with_a_parse_reason_and_a_recorded_run(model
     # then nothing is guessed: every step is unverified and the reason is a parse failure
     for result in results:
         assert [v.verdict for v in result.steps] == ["unverified", "unverified"]
-        assert result.first_error_index is None and result.final_answer_verdict == "unverified"
+        assert result.first_error_index is None
+        assert result.final_answer_verdict == "unverified"
         assert "verdict" in result.undecided_reason
         run = result.run
-        assert run.backend == "transformers" and run.prompt_version == "thinkprm-v1"
+        assert run.backend == "transformers"
+        assert run.prompt_version == "thinkprm-v1"
         assert run.prompt.endswith("<|im_start|>assistant\n\nLet's verify step by step:")
-        assert run.prompt_tokens > 50 and run.completion_tokens > 0
+        assert run.prompt_tokens > 50
+        assert run.completion_tokens > 0
         assert all(0 < chain.tokens <= 48 for chain in run.chains)
         # the yes/no score is read from the real next-token distribution
-        assert result.solution_score is not None and 0.0 < result.solution_score < 1.0
-    assert len(results[1].run.chains) == 2 and results[1].run.parameters["temperature"] == 0.6
+        assert result.solution_score is not None
+        assert 0.0 < result.solution_score < 1.0
+    assert len(results[1].run.chains) == 2
+    assert results[1].run.parameters["temperature"] == 0.6

@@ -30,6 +30,8 @@ def test_in_process_engine_batches_structured_verifications():
     assert [len(r.run.chains) for r in results] == [1, 4]
     for result in results:
         assert not result.undecided_reason
-        assert result.solution_score is not None and 0.0 < result.solution_score < 1.0
+        assert result.solution_score is not None
+        assert 0.0 < result.solution_score < 1.0
         assert all(chain.tokens > 0 and chain.score is not None for chain in result.run.chains)
-        assert result.run.backend == "vllm" and result.run.prompt_version == "thinkprm-v1"
+        assert result.run.backend == "vllm"
+        assert result.run.prompt_version == "thinkprm-v1"

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 import reprlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,9 +20,11 @@ import yaml
 from django.conf import settings
 from django.utils import timezone
 
-from verifier_worker.registry import TEACHER_CHOICES
+from .backends import backend_choices
+from .errors import ProblemSetError
+from .models import Assignment, field_bounds, model_field
 
-from .models import Assignment
+__all__ = ["ProblemData", "ProblemSetData", "ProblemSetError", "parse_problem_set"]
 
 ASSIGNMENT_KEYS = frozenset({*Assignment.SETTINGS_FIELDS, "problems"})
 PROBLEM_KEYS = frozenset({"title", "statement", "answer", "solution", "points"})
@@ -51,12 +53,6 @@ class ProblemSetData:
     problems: tuple[ProblemData, ...]
 
 
-class ProblemSetError(Exception):
-    def __init__(self, errors: Iterable[str]) -> None:
-        self.errors = list(errors)
-        super().__init__("; ".join(self.errors))
-
-
 @dataclass
 class _Collector:
     errors: list[str] = field(default_factory=list)
@@ -71,7 +67,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed; write the value out", event.start_mark
             )
@@ -99,10 +95,8 @@ PARSER_LIMIT_ERRORS = (RecursionError, ValueError, OverflowError)
 
 
 def allowed_backends() -> list[str]:
-    names = [name for name, _ in TEACHER_CHOICES]
-    if settings.VERIFIER_DEFAULT_BACKEND not in names:
-        names.append(settings.VERIFIER_DEFAULT_BACKEND)
-    return names
+    """The checkers a teacher may pick here (the same list as the assignment form)."""
+    return [name for name, _ in backend_choices()]
 
 
 # --- entry point ---------------------------------------------------------------------------------
@@ -287,10 +281,8 @@ def _validate_assignment(raw: Mapping[str, Any], errors: _Collector) -> dict[str
     if policy not in Assignment.LatePolicy.values:
         errors.add("Field 'late_policy'", f"{_shown(policy)} is not one of: {', '.join(Assignment.LatePolicy.values)}.")
     fields["late_policy"] = policy
-    fields["late_penalty_percent"] = _int(raw, "late_penalty_percent", 10, 0, 100, errors)
-    fields["max_attempts"] = _int(raw, "max_attempts", 3, 1, 100, errors)
-    fields["verification_parallel"] = _int(raw, "verification_parallel", 1, 1, 16, errors)
-    fields["verification_rounds"] = _int(raw, "verification_rounds", 1, 1, 4, errors)
+    for key in ("late_penalty_percent", "max_attempts", "verification_parallel", "verification_rounds"):
+        fields[key] = _int(raw, key, errors)
     backend = raw.get("verifier_backend", settings.VERIFIER_DEFAULT_BACKEND)
     if backend not in allowed_backends():
         errors.add("Field 'verifier_backend'", f"{_shown(backend)} is not one of: {', '.join(allowed_backends())}.")
@@ -299,9 +291,10 @@ def _validate_assignment(raw: Mapping[str, Any], errors: _Collector) -> dict[str
     if not isinstance(reveal, bool):
         errors.add("Field 'reveal_corrections'", "write true or false.")
     fields["reveal_corrections"] = reveal
-    threshold = raw.get("review_threshold", 0.5)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
-        errors.add("Field 'review_threshold'", "write a number between 0 and 1, for example 0.5.")
+    threshold = raw.get("review_threshold", _default("review_threshold"))
+    low, high = (bound or 0.0 for bound in field_bounds(Assignment, "review_threshold"))
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not low <= threshold <= high:
+        errors.add("Field 'review_threshold'", f"write a number between {low:g} and {high:g}, for example 0.5.")
     fields["review_threshold"] = threshold
     return fields
 
@@ -358,12 +351,22 @@ def _text(raw: Mapping[str, Any], key: str, where: str, errors: _Collector) -> s
     return value.strip()
 
 
-def _int(raw: Mapping[str, Any], key: str, default: int, low: int, high: int, errors: _Collector) -> int:
+def _default(key: str) -> Any:
+    return model_field(Assignment, key).get_default()
+
+
+def _int(raw: Mapping[str, Any], key: str, errors: _Collector) -> int:
+    """A whole-number assignment setting, within the model field's own limits (the form uses the same ones)."""
+    default: int = _default(key)
+    low, high = (int(bound) if bound is not None else None for bound in field_bounds(Assignment, key))
+    low = 0 if low is None else low
     value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        errors.add(f"Field '{key}'", f"write a whole number from {low} to {high} (got {_shown(value)}).")
+    in_range = isinstance(value, int) and low <= value and (high is None or value <= high)
+    if isinstance(value, bool) or not in_range:
+        limit = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        errors.add(f"Field '{key}'", f"write a whole number {limit} (got {_shown(value)}).")
         return default
-    return value
+    return int(value)
 
 
 def _decimal(value: Any, where: str, errors: _Collector) -> Decimal:

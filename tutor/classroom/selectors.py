@@ -1,20 +1,16 @@
-"""Reads for the classroom pages. Every lookup by id goes through the user's own enrollments, and anything the
-user may not see is a 404, so ids do not leak."""
+"""Reads for the classroom. Every lookup by id checks the caller's access (tutor.classroom.access), and anything
+the caller may not see is a 404, so ids do not leak."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from grading.models import Submission
-
+from . import access
+from .access import AnyUser, Capability, CourseAccess
 from .models import Assignment, Course, Enrollment, Problem
-
-STAFF_ROLES = (Enrollment.Role.TEACHER, Enrollment.Role.TA)
 
 
 def enrollments_for_user(*, user: User) -> QuerySet[Enrollment]:
@@ -33,159 +29,60 @@ def enrollments_for_user(*, user: User) -> QuerySet[Enrollment]:
 
 
 def teachers_of(*, course: Course) -> QuerySet[Enrollment]:
-    return course.enrollments.filter(role__in=STAFF_ROLES).select_related("user").order_by("role", "user__username")
+    return (
+        course.enrollments.filter(role__in=access.STAFF_ROLES).select_related("user").order_by("role", "user__username")
+    )
 
 
-def membership_get(*, user: User, course_id: int) -> Enrollment:
-    enrollment = Enrollment.objects.select_related("course").filter(user=user, course_id=course_id).first()
-    if enrollment is None:
+def course_get(
+    *, user: AnyUser, course_id: int, capability: Capability = Capability.VIEW
+) -> tuple[Course, CourseAccess]:
+    course = Course.objects.filter(pk=course_id).first()
+    if course is None:
         raise Http404("No such class.")
-    return enrollment
+    return course, access.access_or_404(user, course.pk, capability)
 
 
-def staff_membership_get(*, user: User, course_id: int) -> Enrollment:
-    enrollment = membership_get(user=user, course_id=course_id)
-    if enrollment.role not in STAFF_ROLES:
-        raise Http404("No such class.")
-    return enrollment
-
-
-def _open_for_students() -> Q:
+def open_for_students() -> Q:
+    """Assignments students can see: those with no opening date, or whose opening date has passed."""
     return Q(opens_at__isnull=True) | Q(opens_at__lte=timezone.now())
 
 
-def assignments_for_member(*, enrollment: Enrollment) -> QuerySet[Assignment]:
-    """Teachers and TAs see every assignment; students see those that have opened."""
-    assignments = enrollment.course.assignments.all()
-    if enrollment.role not in STAFF_ROLES:
-        assignments = assignments.filter(_open_for_students())
+def assignments_visible(*, course: Course, course_access: CourseAccess) -> QuerySet[Assignment]:
+    """Staff (and site staff) see every assignment; students see those that have opened."""
+    assignments = course.assignments.all()
+    if not course_access.sees_staff_pages:
+        assignments = assignments.filter(open_for_students())
     return assignments.prefetch_related("problems")
 
 
-def assignment_get(*, user: User, assignment_id: int) -> tuple[Assignment, Enrollment]:
+def assignment_get(
+    *, user: AnyUser, assignment_id: int, capability: Capability = Capability.VIEW
+) -> tuple[Assignment, CourseAccess]:
     assignment = Assignment.objects.select_related("course").filter(pk=assignment_id).first()
     if assignment is None:
         raise Http404("No such assignment.")
-    enrollment = membership_get(user=user, course_id=assignment.course_id)
-    if not assignments_for_member(enrollment=enrollment).filter(pk=assignment.pk).exists():
+    course_access = access.access_or_404(user, assignment.course_id, capability)
+    if not assignments_visible(course=assignment.course, course_access=course_access).filter(pk=assignment.pk).exists():
         raise Http404("No such assignment.")
-    return assignment, enrollment
+    return assignment, course_access
 
 
-def problem_get(*, user: User, problem_id: int) -> tuple[Problem, Enrollment]:
+def problem_get(
+    *, user: AnyUser, problem_id: int, capability: Capability = Capability.VIEW
+) -> tuple[Problem, CourseAccess]:
     problem = Problem.objects.select_related("assignment__course").filter(pk=problem_id).first()
     if problem is None:
         raise Http404("No such problem.")
-    assignment_get(user=user, assignment_id=problem.assignment_id)
-    enrollment = membership_get(user=user, course_id=problem.assignment.course_id)
-    return problem, enrollment
+    _, course_access = assignment_get(user=user, assignment_id=problem.assignment_id, capability=capability)
+    return problem, course_access
 
 
 def roster(*, course: Course) -> QuerySet[Enrollment]:
     return course.enrollments.select_related("user").order_by("role", "user__username")
 
 
-@dataclass
-class ProblemProgress:
-    """One student's standing on one problem: their latest attempt (or none) and how many they used."""
-
-    problem: Problem
-    latest: Submission | None = None
-    attempts: int = 0
-
-    @property
-    def label(self) -> str:
-        if self.latest is None:
-            return "Not started"
-        return self.latest.get_status_display()
-
-    @property
-    def css(self) -> str:
-        return self.latest.status if self.latest is not None else "not-started"
-
-
-@dataclass
-class AssignmentProgress:
-    assignment: Assignment
-    problems: list[ProblemProgress] = field(default_factory=list)
-
-    @property
-    def is_past_due(self) -> bool:
-        return self.assignment.due_at is not None and self.assignment.due_at < timezone.now()
-
-
-def student_progress(*, student: User, assignments: QuerySet[Assignment]) -> list[AssignmentProgress]:
-    assignments_list = list(assignments)
-    latest: dict[int, Submission] = {}
-    counts: dict[int, int] = {}
-    submissions = Submission.objects.filter(student=student, problem__assignment__in=assignments_list)
-    for submission in submissions.order_by("problem_id", "attempt_number"):
-        latest[submission.problem_id] = submission
-        counts[submission.problem_id] = counts.get(submission.problem_id, 0) + 1
-    return [
-        AssignmentProgress(
-            assignment=assignment,
-            problems=[
-                ProblemProgress(problem=p, latest=latest.get(p.pk), attempts=counts.get(p.pk, 0))
-                for p in assignment.problems.all()
-            ],
-        )
-        for assignment in assignments_list
-    ]
-
-
-def student_assignments(*, student: User) -> list[AssignmentProgress]:
-    """Every open assignment in every class the user studies in, soonest due first."""
-    course_ids = Enrollment.objects.filter(user=student, role=Enrollment.Role.STUDENT).values("course_id")
-    assignments = (
-        Assignment.objects.filter(course_id__in=course_ids)
-        .filter(_open_for_students())
-        .select_related("course")
-        .prefetch_related("problems")
-        .order_by("due_at", "id")
+def student_ids(*, course_id: int) -> QuerySet[Enrollment, int]:
+    return Enrollment.objects.filter(course_id=course_id, role=Enrollment.Role.STUDENT).values_list(
+        "user_id", flat=True
     )
-    return student_progress(student=student, assignments=assignments)
-
-
-def student_attempts(*, student: User, problem: Problem) -> QuerySet[Submission]:
-    return Submission.objects.filter(student=student, problem=problem).order_by("-attempt_number")
-
-
-@dataclass
-class SubmissionRow:
-    student: User
-    cells: list[ProblemProgress]
-    removed: bool = False
-
-
-def submission_matrix(*, assignment: Assignment) -> list[SubmissionRow]:
-    """Students by problems: each cell holds the student's latest attempt and their attempt count.
-
-    Students removed from the class keep their rows when they have submitted work, marked as removed.
-    """
-    problems = list(assignment.problems.all())
-    enrolled_ids = set(
-        assignment.course.enrollments.filter(role=Enrollment.Role.STUDENT).values_list("user_id", flat=True)
-    )
-    latest: dict[tuple[int, int], Submission] = {}
-    counts: dict[tuple[int, int], int] = {}
-    submissions = Submission.objects.filter(problem__assignment=assignment).order_by("attempt_number")
-    for submission in submissions:
-        key = (submission.student_id, submission.problem_id)
-        latest[key] = submission
-        counts[key] = counts.get(key, 0) + 1
-    student_ids = enrolled_ids | {student_id for student_id, _ in latest}
-    students = User.objects.filter(pk__in=student_ids).order_by("username")
-    return [
-        SubmissionRow(
-            student=student,
-            removed=student.pk not in enrolled_ids,
-            cells=[
-                ProblemProgress(
-                    problem=p, latest=latest.get((student.pk, p.pk)), attempts=counts.get((student.pk, p.pk), 0)
-                )
-                for p in problems
-            ],
-        )
-        for student in students
-    ]

@@ -6,44 +6,60 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from grading.events import record
+from tutor.audit.events import AuditEventType
+from tutor.audit.services import record
 
+from . import access, timezones
+from .access import Capability
+from .errors import ClassroomError, DuplicateProblemSet
 from .importers import ProblemSetData, parse_problem_set
 from .models import Assignment, Course, Enrollment, Problem
 
+__all__ = ["ClassroomError", "ProblemInput"]
 
-class ClassroomError(Exception):
-    """A request the user can fix; the message is shown to them as is."""
-
-
-def _role(course: Course, user: User) -> str | None:
-    enrollment = Enrollment.objects.filter(course=course, user=user).only("role").first()
-    return enrollment.role if enrollment else None
+REFUSALS = {
+    Capability.MANAGE: "Only a teacher of this class can do that.",
+    Capability.AUTHOR: "Only the teacher or a teaching assistant of this class can do that.",
+}
 
 
-def _require_teacher(course: Course, user: User) -> None:
-    if _role(course, user) != Enrollment.Role.TEACHER:
-        raise ClassroomError("Only a teacher of this class can do that.")
+def _authorize(actor: User, course: Course, capability: Capability) -> None:
+    if not access.can(actor, course.pk, capability):
+        raise ClassroomError(REFUSALS.get(capability, "You cannot do that in this class."), code="forbidden")
 
 
-def _require_staff(course: Course, user: User) -> None:
-    if _role(course, user) not in (Enrollment.Role.TEACHER, Enrollment.Role.TA):
-        raise ClassroomError("Only the teacher or a teaching assistant of this class can do that.")
+def _full_clean(instance: Assignment | Problem, *, exclude: list[str]) -> None:
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise ClassroomError.from_validation(exc) from exc
 
 
 @transaction.atomic
-def course_create(*, teacher: User, name: str, description: str = "") -> Course:
+def course_create(*, teacher: User, name: str, description: str = "", time_zone: str = "") -> Course:
     name = name.strip()
     if not name:
-        raise ClassroomError("Give the class a name.")
-    course = Course.objects.create(name=name, description=description.strip(), created_by=teacher)
+        raise ClassroomError("Give the class a name.", code="name_required")
+    time_zone = time_zone or settings.TIME_ZONE
+    if not timezones.is_valid(time_zone):
+        raise ClassroomError(f"{time_zone!r} is not a time zone; pick one from the list.", code="bad_time_zone")
+    course = Course.objects.create(name=name, description=description.strip(), created_by=teacher, time_zone=time_zone)
     Enrollment.objects.create(course=course, user=teacher, role=Enrollment.Role.TEACHER)
-    record(event_type="course.created", target=course, actor=teacher, details={"name": course.name})
+    record(
+        event_type=AuditEventType.COURSE_CREATED,
+        target=course,
+        actor=teacher,
+        course_id=course.pk,
+        details={"name": course.name, "time_zone": course.time_zone},
+    )
     return course
 
 
@@ -52,30 +68,37 @@ def course_join(*, student: User, join_code: str) -> Enrollment:
     code = join_code.strip().upper().replace(" ", "").replace("-", "")
     course = Course.objects.filter(join_code=code).first()
     if course is None:
-        raise ClassroomError(f"No class has the code {code or '(empty)'}. Check it with your teacher.")
+        raise ClassroomError(f"No class has the code {code or '(empty)'}. Check it with your teacher.", code="bad_code")
     if Enrollment.objects.filter(course=course, user=student).exists():
-        raise ClassroomError(f"You are already in {course.name}.")
+        raise ClassroomError(f"You are already in {course.name}.", code="already_enrolled")
     enrollment = Enrollment.objects.create(course=course, user=student, role=Enrollment.Role.STUDENT)
-    record(event_type="course.joined", target=course, actor=student, details={"enrollment_id": enrollment.pk})
+    record(
+        event_type=AuditEventType.COURSE_JOINED,
+        target=course,
+        actor=student,
+        course_id=course.pk,
+        details={"enrollment_id": enrollment.pk},
+    )
     return enrollment
 
 
 @transaction.atomic
 def enrollment_add(*, actor: User, course: Course, username: str, role: str) -> Enrollment:
     """A teacher adds an existing account, typically as a teaching assistant."""
-    _require_teacher(course, actor)
+    _authorize(actor, course, Capability.MANAGE)
     if role not in Enrollment.Role.values:
-        raise ClassroomError(f"Unknown role {role!r}.")
+        raise ClassroomError(f"Unknown role {role!r}.", code="bad_role")
     user = User.objects.filter(username=username.strip()).first()
     if user is None:
-        raise ClassroomError(f"There is no account with the username {username.strip()!r}.")
+        raise ClassroomError(f"There is no account with the username {username.strip()!r}.", code="no_such_user")
     if Enrollment.objects.filter(course=course, user=user).exists():
-        raise ClassroomError(f"{user.get_username()} is already in this class.")
+        raise ClassroomError(f"{user.get_username()} is already in this class.", code="already_member")
     enrollment = Enrollment.objects.create(course=course, user=user, role=role)
     record(
-        event_type="enrollment.added",
+        event_type=AuditEventType.ENROLLMENT_ADDED,
         target=course,
         actor=actor,
+        course_id=course.pk,
         details={"user_id": user.pk, "username": user.get_username(), "role": role},
     )
     return enrollment
@@ -85,13 +108,17 @@ def enrollment_add(*, actor: User, course: Course, username: str, role: str) -> 
 def enrollment_remove(*, actor: User, enrollment: Enrollment) -> None:
     """Remove a student or TA from the roster. Their past submissions stay on record."""
     enrollment = Enrollment.objects.select_for_update().select_related("course", "user").get(pk=enrollment.pk)
-    _require_teacher(enrollment.course, actor)
+    _authorize(actor, enrollment.course, Capability.MANAGE)
     if enrollment.role == Enrollment.Role.TEACHER:
-        raise ClassroomError("Teachers cannot be removed from their own class here; ask a site admin.")
+        raise ClassroomError(
+            "Teachers cannot be removed from their own class here; ask a site admin.", code="teacher_stays"
+        )
     details = {"user_id": enrollment.user_id, "username": enrollment.user.get_username(), "role": enrollment.role}
     course = enrollment.course
     enrollment.delete()
-    record(event_type="enrollment.removed", target=course, actor=actor, details=details)
+    record(
+        event_type=AuditEventType.ENROLLMENT_REMOVED, target=course, actor=actor, course_id=course.pk, details=details
+    )
 
 
 @dataclass(frozen=True)
@@ -108,16 +135,17 @@ def assignment_create(
     *, actor: User, course: Course, fields: dict[str, Any], problems: Sequence[ProblemInput] = ()
 ) -> Assignment:
     """Create an assignment (fields as on the model) with its problems in the given order."""
-    _require_staff(course, actor)
+    _authorize(actor, course, Capability.AUTHOR)
     assignment = Assignment(course=course, **fields)
-    assignment.full_clean(exclude=["course"])
+    _full_clean(assignment, exclude=["course"])
     assignment.save()
     for position, problem in enumerate(problems, start=1):
         _problem_insert(assignment=assignment, position=position, problem=problem)
     record(
-        event_type="assignment.created",
+        event_type=AuditEventType.ASSIGNMENT_CREATED,
         target=assignment,
         actor=actor,
+        course_id=course.pk,
         details={"course_id": course.pk, "title": assignment.title, "problems": len(problems)},
     )
     return assignment
@@ -127,13 +155,14 @@ def assignment_create(
 def problem_create(*, actor: User, assignment: Assignment, problem: ProblemInput) -> Problem:
     """Append a problem at the end of the assignment."""
     assignment = Assignment.objects.select_for_update().select_related("course").get(pk=assignment.pk)
-    _require_staff(assignment.course, actor)
+    _authorize(actor, assignment.course, Capability.AUTHOR)
     last = assignment.problems.order_by("-position").values_list("position", flat=True).first() or 0
     created = _problem_insert(assignment=assignment, position=last + 1, problem=problem)
     record(
-        event_type="problem.created",
+        event_type=AuditEventType.PROBLEM_CREATED,
         target=created,
         actor=actor,
+        course_id=assignment.course_id,
         details={"assignment_id": assignment.pk, "position": created.position},
     )
     return created
@@ -150,21 +179,45 @@ def _problem_insert(*, assignment: Assignment, position: int, problem: ProblemIn
         points=problem.points,
     )
     try:
-        created.full_clean(exclude=["assignment"])
+        _full_clean(created, exclude=["assignment"])
         created.save()
     except IntegrityError as exc:  # pragma: no cover - position is computed under a row lock
-        raise ClassroomError("Two problems ended up at the same position; try again.") from exc
+        raise ClassroomError("Two problems ended up at the same position; try again.", code="conflict") from exc
     return created
 
 
+OnDuplicate = Literal["ask", "replace", "copy"]
+
+
+def assignment_started(assignment: Assignment) -> bool:
+    """Whether any student has submitted work on the assignment (then its problems are kept as they are)."""
+    return Problem.objects.filter(assignment=assignment, submissions__isnull=False).exists()
+
+
+def _copy_title(course: Course, title: str) -> str:
+    taken = set(course.assignments.values_list("title", flat=True))
+    for n in range(1, 1000):
+        candidate = f"{title} (copy)" if n == 1 else f"{title} (copy {n})"
+        if candidate not in taken and len(candidate) <= 200:
+            return candidate
+    raise ClassroomError("Too many copies of this assignment already; rename the file's title.", code="too_many")
+
+
 @transaction.atomic
-def problem_set_import(*, actor: User, course: Course, content: bytes, filename: str) -> Assignment:
+def problem_set_import(
+    *, actor: User, course: Course, content: bytes, filename: str, on_duplicate: OnDuplicate = "ask"
+) -> Assignment:
     """Create one assignment from a problem-set file. All or nothing: any error imports nothing.
 
-    Raises `importers.ProblemSetError` (with one message per problem found) or `ClassroomError`.
+    When the class already has an assignment with the file's title, `on_duplicate` decides: "ask" raises
+    `DuplicateProblemSet` (the page asks the teacher), "replace" swaps in the file's settings and problems (only
+    while no student has submitted), "copy" creates a new assignment with "(copy)" in its title.
+    Raises `ProblemSetError` (a ClassroomError listing every problem found) or `ClassroomError`.
     """
-    _require_staff(course, actor)
-    data: ProblemSetData = parse_problem_set(content, filename)
+    _authorize(actor, course, Capability.AUTHOR)
+    # Dates written without a time zone are the class's local time.
+    with timezone.override(timezones.zone_of(course)):
+        data: ProblemSetData = parse_problem_set(content, filename)
     problems = [
         ProblemInput(
             title=item.title,
@@ -175,11 +228,54 @@ def problem_set_import(*, actor: User, course: Course, content: bytes, filename:
         )
         for item in data.problems
     ]
-    assignment = assignment_create(actor=actor, course=course, fields=dict(data.fields), problems=problems)
+    fields = dict(data.fields)
+    existing = Assignment.objects.select_for_update().filter(course=course, title=fields["title"]).first()
+    details: dict[str, Any] = {"filename": filename, "bytes": len(content), "problems": len(problems)}
+    if existing is not None and on_duplicate == "ask":
+        raise DuplicateProblemSet(title=existing.title, assignment_id=existing.pk, started=assignment_started(existing))
+    if existing is not None and on_duplicate == "replace":
+        return _replace_problem_set(actor=actor, assignment=existing, fields=fields, problems=problems, details=details)
+    if existing is not None:
+        fields["title"] = _copy_title(course, fields["title"])
+        details["copy_of"] = existing.pk
+    assignment = assignment_create(actor=actor, course=course, fields=fields, problems=problems)
     record(
-        event_type="problem_set.imported",
+        event_type=AuditEventType.PROBLEM_SET_IMPORTED,
         target=assignment,
         actor=actor,
-        details={"filename": filename, "bytes": len(content), "problems": len(problems)},
+        course_id=course.pk,
+        details=details,
+    )
+    return assignment
+
+
+def _replace_problem_set(
+    *,
+    actor: User,
+    assignment: Assignment,
+    fields: dict[str, Any],
+    problems: Sequence[ProblemInput],
+    details: dict[str, Any],
+) -> Assignment:
+    if assignment_started(assignment):
+        raise ClassroomError(
+            f"Students have already submitted work on “{assignment.title}”, so its problems stay as they are. "
+            "Import the file as a copy instead.",
+            code="started",
+        )
+    for key, value in fields.items():
+        setattr(assignment, key, value)
+    _full_clean(assignment, exclude=["course"])
+    assignment.save()
+    removed = assignment.problems.count()
+    assignment.problems.all().delete()
+    for position, problem in enumerate(problems, start=1):
+        _problem_insert(assignment=assignment, position=position, problem=problem)
+    record(
+        event_type=AuditEventType.PROBLEM_SET_REPLACED,
+        target=assignment,
+        actor=actor,
+        course_id=assignment.course_id,
+        details={**details, "problems_removed": removed},
     )
     return assignment

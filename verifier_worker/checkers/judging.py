@@ -573,7 +573,8 @@ def _arithmetic_verdict(
     operands: tuple[Operand, ...] = (),
 ) -> StepVerdict:
     claim = finding.claim
-    assert finding.computed is not None and finding.stated is not None
+    assert finding.computed is not None
+    assert finding.stated is not None
     left = cas.render(claim.left.node)
     if cas.has_operator(claim.right.node):
         explanation = (

@@ -38,7 +38,8 @@ def _raise_exception(message: str) -> None:
 
 
 def _strftime_now(fmt: str) -> str:
-    return datetime.now().strftime(fmt)
+    # Local wall-clock time, as transformers renders it (templates put today's date in the system prompt).
+    return datetime.now().astimezone().strftime(fmt)
 
 
 def _tojson(

@@ -1,4 +1,4 @@
-"""Audit events. Every service that changes state calls `record` inside its own transaction."""
+"""The one way to write the audit log. Call `record` inside the transaction of the change it records."""
 
 from __future__ import annotations
 
@@ -7,21 +7,26 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import models
 
+from .events import AuditEventType
 from .models import AuditEvent
 
 
 def record(
     *,
-    event_type: str,
+    event_type: AuditEventType,
     target: models.Model,
     actor: AbstractBaseUser | AnonymousUser | None = None,
+    course_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    if not isinstance(event_type, AuditEventType):
+        raise TypeError(f"event_type must be an AuditEventType, not {event_type!r}")
     user = actor if isinstance(actor, User) else None
     return AuditEvent.objects.create(
         actor=user,
-        event_type=event_type,
+        event_type=event_type.value,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
+        course_id=course_id,
         details=details or {},
     )

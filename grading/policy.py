@@ -1,0 +1,89 @@
+"""May this student submit this problem now? The one policy, with the reason when the answer is no.
+
+It weighs the assignment's window (opens_at, due_at), its late policy and the attempts left (a grading that failed
+through no fault of the student does not use one). The submit service
+enforces it; the problem and feedback pages show what it says. Per-student exceptions (extensions, extra
+attempts) belong here too when they exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from tutor.classroom.models import Assignment, Problem
+
+from .models import Submission
+
+
+@dataclass(frozen=True)
+class SubmitDecision:
+    allowed: bool
+    # "ok", "late" (allowed, with the late penalty), "not_open", "closed", "no_attempts_left"
+    code: str
+    message: str
+    is_late: bool
+    past_due: bool
+    attempts_used: int
+    max_attempts: int
+
+    @property
+    def attempts_left(self) -> int:
+        """How many more times the student may submit (0 once the window is shut to them)."""
+        if not self.allowed and self.code in ("closed", "not_open"):
+            return 0
+        return max(self.max_attempts - self.attempts_used, 0)
+
+    @property
+    def closed(self) -> bool:
+        return self.code == "closed"
+
+    @property
+    def next_attempt(self) -> int:
+        return self.attempts_used + 1
+
+
+def _opens(assignment: Assignment) -> str:
+    assert assignment.opens_at is not None
+    return timezone.localtime(assignment.opens_at).strftime("%Y-%m-%d %H:%M")
+
+
+def attempts_used(*, student_id: int, problem: Problem) -> int:
+    """Attempts that count against the maximum: every one except gradings that failed through no fault of the
+    student (a misconfigured or unavailable verifier)."""
+    return Submission.objects.filter(student_id=student_id, problem=problem, counts_as_attempt=True).count()
+
+
+def submit_decision(
+    *, problem: Problem, student_id: int, now: datetime | None = None, used: int | None = None
+) -> SubmitDecision:
+    """Whether `student_id` may hand in a new attempt at `problem` at `now`. `used` saves a query when known."""
+    assignment = problem.assignment
+    now = now or timezone.now()
+    used = attempts_used(student_id=student_id, problem=problem) if used is None else used
+    past_due = assignment.due_at is not None and now > assignment.due_at
+
+    def decide(allowed: bool, code: str, message: str = "") -> SubmitDecision:
+        return SubmitDecision(
+            allowed=allowed,
+            code=code,
+            message=message,
+            is_late=past_due and allowed,
+            past_due=past_due,
+            attempts_used=used,
+            max_attempts=assignment.max_attempts,
+        )
+
+    if assignment.opens_at is not None and now < assignment.opens_at:
+        return decide(False, "not_open", f"This assignment opens on {_opens(assignment)}; you cannot submit yet.")
+    if past_due and assignment.late_policy == Assignment.LatePolicy.REFUSE:
+        return decide(False, "closed", "The due date has passed and this assignment does not accept late work.")
+    if used >= assignment.max_attempts:
+        return decide(
+            False, "no_attempts_left", f"You have used all {assignment.max_attempts} attempts for this problem."
+        )
+    if past_due:
+        return decide(True, "late")
+    return decide(True, "ok")

@@ -1,0 +1,54 @@
+"""Writes for grading, by sub-domain. Every state change of a submission goes through
+`state.submission_transition`, which checks the state machine and writes the audit event in the same
+transaction; side effects (queueing) run only after commit.
+
+- `submitting`: a student hands in an attempt (`submission_create`), and enqueueing;
+- `pipeline`: what a worker runs (`submission_claim`, `submission_grade`);
+- `overrides`: teachers' actions (`step_override`, `score_override`, `review_accept`, `submission_regrade`);
+- `sweep`: re-enqueue what is stuck (`grading_sweep`);
+- `state`: the state machine and the row lock.
+"""
+
+from ..errors import GradingError, GradingPermissionError, IllegalTransition, SubmissionError
+from ..retry_policy import MAX_GRADING_ATTEMPTS
+from ..scoring import compute_score
+from .overrides import (
+    final_answer_override,
+    review_accept,
+    rubric_tick,
+    score_override,
+    score_override_clear,
+    step_override,
+    step_override_clear,
+    submission_regrade,
+)
+from .pipeline import MAX_GRADING_RESTARTS, Claim, submission_claim, submission_grade
+from .state import ALLOWED_TRANSITIONS, submission_transition
+from .submitting import grading_enqueue, submission_create
+from .sweep import grading_sweep
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "MAX_GRADING_ATTEMPTS",
+    "MAX_GRADING_RESTARTS",
+    "Claim",
+    "GradingError",
+    "GradingPermissionError",
+    "IllegalTransition",
+    "SubmissionError",
+    "compute_score",
+    "final_answer_override",
+    "grading_enqueue",
+    "grading_sweep",
+    "review_accept",
+    "rubric_tick",
+    "score_override",
+    "score_override_clear",
+    "step_override",
+    "step_override_clear",
+    "submission_claim",
+    "submission_create",
+    "submission_grade",
+    "submission_regrade",
+    "submission_transition",
+]

@@ -1,0 +1,367 @@
+"""The grading pipeline a worker runs: claim the submission, split it into steps, verify, store the grade.
+
+Safe to run any number of times for the same grading version: a short locked claim, the verifier call with no
+lock held, then a second transaction that re-checks the version before storing. Transient verifier errors are
+re-raised for the task to retry while it has retries left; anything else ends in `failed` or `needs_review` with a
+reason, never stuck at `verifying`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tutor.audit import selectors as audit
+from tutor.audit.events import AuditEventType
+from tutor.classroom import backends
+from verifier_worker import registry, segmentation
+from verifier_worker.types import (
+    Budget,
+    StepInput,
+    VerificationRequest,
+    VerificationResult,
+    VerifierMisconfigured,
+    VerifierUnavailable,
+)
+from verifier_worker.types import Problem as VerifierProblem
+
+from ..models import Step, Submission, VerificationRun
+from ..retry_policy import MAX_GRADING_ATTEMPTS
+from ..scoring import ScoreResult
+from . import grades, overrides
+from .state import Status, locked_for_grading, record_event, submission_transition
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a worker holds between claiming a submission and storing its grade: plain values, no lock."""
+
+    submission_id: int
+    request: VerificationRequest
+    backend: str
+    started_at: datetime
+
+
+STEP_FIELDS = [
+    "text", "char_start", "char_end", "verdict", "confidence", "explanation", "hint", "checker",
+    "teacher_verdict", "teacher_reason", "teacher",
+]  # fmt: skip
+
+
+def _segment(submission: Submission) -> list[Step]:
+    """Create or refresh the Step rows from the text. Idempotent: unique (submission, index), updated in place.
+
+    A teacher's verdict on a step is kept while the step reads the same; if a new split changed the step, the
+    verdict no longer applies: it is cleared, and the history says so.
+    """
+    result = segmentation.split(submission.text)
+    existing = {step.index: step for step in submission.steps.all()}
+    fresh: list[Step] = []
+    kept: list[Step] = []
+    detached: list[tuple[Step, str]] = []
+    for segment in result.steps:
+        step = existing.pop(segment.index, None)
+        if step is None:
+            step = Step(submission=submission, index=segment.index)
+            fresh.append(step)
+        else:
+            kept.append(step)
+            if step.teacher_verdict and step.text != segment.text:
+                detached.append((step, step.text))
+        step.text, step.char_start, step.char_end = segment.text, segment.start, segment.end
+        step.verdict, step.confidence = Step.Verdict.UNVERIFIED, None
+        step.explanation = step.hint = step.checker = ""
+    for step in existing.values():
+        if step.teacher_verdict:
+            detached.append((step, step.text))
+    for step, old_text in detached:
+        overrides.detach_step_decision(submission=submission, step=step, old_text=old_text)
+    if existing:
+        Step.objects.filter(pk__in=[step.pk for step in existing.values()]).delete()
+    if kept:
+        Step.objects.bulk_update(kept, STEP_FIELDS)
+    Step.objects.bulk_create(fresh)
+    if result.messages:
+        record_event(
+            submission=submission,
+            event_type=AuditEventType.SUBMISSION_SEGMENTATION_NOTES,
+            details={"messages": list(result.messages)},
+        )
+    return sorted(kept + fresh, key=lambda step: step.index)
+
+
+def _verification_request(submission: Submission, steps: list[Step]) -> VerificationRequest:
+    problem = submission.problem
+    assignment = problem.assignment
+    reference = problem.reference_solution if isinstance(problem.reference_solution, list) else []
+    return VerificationRequest(
+        problem=VerifierProblem(
+            statement=problem.statement,
+            reference_answer=problem.reference_answer,
+            reference_steps=tuple(str(step) for step in reference),
+        ),
+        steps=tuple(StepInput(index=step.index, text=step.text) for step in steps),
+        budget=Budget(parallel=assignment.verification_parallel, rounds=assignment.verification_rounds),
+        reveal_corrections=assignment.reveal_corrections,
+    )
+
+
+# Transient-error retries restart grading too (at most MAX_GRADING_ATTEMPTS - 1 times); beyond those, a few
+# redeliveries after a crash are allowed before a teacher takes over.
+MAX_GRADING_RESTARTS = MAX_GRADING_ATTEMPTS + 2
+
+
+def _restarts(submission: Submission, grading_version: int) -> int:
+    """How many times this grading version went back from `verifying` to `segmenting`."""
+    return audit.count_for(
+        target=submission,
+        event_type=AuditEventType.entering(Status.SEGMENTING),
+        **{"from": Status.VERIFYING, "grading_version": grading_version},
+    )
+
+
+def submission_claim(submission_id: int, grading_version: int) -> Claim | None:
+    """One short transaction that moves the row to `verifying` with its steps saved. No lock is held afterwards.
+
+    Segmenting is fast and deterministic, so it shares the transaction; both transitions are still recorded.
+    """
+    with transaction.atomic():
+        submission = locked_for_grading(submission_id, grading_version)
+        if submission is None:
+            return None
+        if submission.status == Status.QUEUED:
+            submission_transition(submission=submission, to=Status.SEGMENTING, reason="Splitting into steps")
+        elif submission.status == Status.VERIFYING:
+            # A redelivered task (worker crash) or a retry: redo the work from the start, idempotently. A text
+            # that kills the worker every time (hard time limit, out of memory) would be redelivered forever.
+            restarts = _restarts(submission, grading_version)
+            if restarts >= MAX_GRADING_RESTARTS:
+                submission_transition(
+                    submission=submission,
+                    to=Status.NEEDS_REVIEW,
+                    reason=f"Grading was interrupted {restarts + 1} times (a worker crashed or ran out of time on "
+                    "this solution); a teacher will grade it.",
+                )
+                return None
+            submission_transition(
+                submission=submission, to=Status.SEGMENTING, reason="Grading restarted after an interruption"
+            )
+        steps = _segment(submission)
+        if not steps:
+            submission_transition(
+                submission=submission, to=Status.NEEDS_REVIEW, reason="No steps were found in the solution."
+            )
+            return None
+        submission_transition(
+            submission=submission,
+            to=Status.VERIFYING,
+            reason=f"Checking {len(steps)} step{'s' if len(steps) != 1 else ''}",
+            details={"steps": len(steps), "backend": submission.backend},
+        )
+        return Claim(
+            submission_id=submission.pk,
+            request=_verification_request(submission, steps),
+            backend=submission.backend,
+            started_at=timezone.now(),
+        )
+
+
+def submission_grade(*, submission_id: int, grading_version: int, final_attempt: bool = True) -> Submission | None:
+    """Grade one submission. Safe to call any number of times for the same version: the result is stored once.
+
+    `final_attempt` is False while the task still has retries left; a transient verifier error is then re-raised
+    so the task retries, and on the final attempt the submission goes to `needs_review` instead.
+    """
+    claim = submission_claim(submission_id, grading_version)
+    if claim is None:
+        return None
+    try:
+        verifier = registry.get_verifier(claim.backend, settings.VERIFIER_OPTIONS, settings.VERIFIER_EXTRA_BACKENDS)
+        result = verifier.verify_batch([claim.request])[0]
+    except VerifierMisconfigured as exc:
+        return _finish_with_error(
+            claim,
+            grading_version,
+            exc,
+            to=Status.FAILED,
+            reason=_misconfigured_reason(claim.backend),
+        )
+    except VerifierUnavailable as exc:
+        if not final_attempt:
+            _record_transient_error(claim, grading_version, exc)
+            raise
+        return _finish_with_error(
+            claim,
+            grading_version,
+            exc,
+            to=Status.NEEDS_REVIEW,
+            reason=f"The verifier was unavailable after {MAX_GRADING_ATTEMPTS} attempts: {exc}",
+        )
+    except Exception as exc:
+        # A bug, a resource limit or the task's soft time limit inside a backend: retrying the same text would
+        # fail the same way, so a teacher grades it. The submission never stays at `verifying`.
+        logger.exception("Verifier %s crashed on submission %s", claim.backend, claim.submission_id)
+        return _finish_with_error(
+            claim,
+            grading_version,
+            exc,
+            to=Status.NEEDS_REVIEW,
+            reason=f"The verifier could not check this solution ({type(exc).__name__}); a teacher will grade it.",
+        )
+    return _store_result(claim, grading_version, result)
+
+
+def _run_row(claim: Claim, grading_version: int, *, result: VerificationResult | None, error: str) -> VerificationRun:
+    run = result.run if result is not None else None
+    return VerificationRun.objects.create(
+        submission_id=claim.submission_id,
+        grading_version=grading_version,
+        backend=run.backend if run else claim.backend,
+        model_id=run.model if run else "",
+        prompt_version=run.prompt_version if run else "",
+        parameters={
+            **(run.parameters if run else {}),
+            "budget": {"parallel": claim.request.budget.parallel, "rounds": claim.request.budget.rounds},
+            **({"notes": list(run.notes)} if run and run.notes else {}),
+        },
+        prompt=run.prompt if run else "",
+        raw_output=run.raw_output if run else "",
+        chains=[
+            {
+                "text": c.text,
+                "tokens": c.tokens,
+                "first_error_index": c.first_error_index,
+                "score": c.score,
+                "finish_reason": c.finish_reason,
+            }
+            for c in (run.chains if run else ())
+        ],
+        prompt_tokens=run.prompt_tokens if run else 0,
+        completion_tokens=run.completion_tokens if run else 0,
+        latency_ms=run.latency_ms if run else None,
+        started_at=claim.started_at,
+        finished_at=timezone.now(),
+        error=error,
+    )
+
+
+def _record_transient_error(claim: Claim, grading_version: int, exc: Exception) -> None:
+    with transaction.atomic():
+        submission = locked_for_grading(claim.submission_id, grading_version)
+        if submission is None:
+            return
+        submission.retries += 1
+        submission.status_reason = f"The verifier is busy; retrying (attempt {submission.retries + 1})"
+        submission.save(update_fields=["retries", "status_reason"])
+        _run_row(claim, grading_version, result=None, error=f"unavailable: {exc}")
+        record_event(
+            submission=submission,
+            event_type=AuditEventType.SUBMISSION_RETRY,
+            details={"error": str(exc), "retries": submission.retries, "grading_version": grading_version},
+        )
+
+
+def _finish_with_error(
+    claim: Claim, grading_version: int, exc: Exception, *, to: str, reason: str
+) -> Submission | None:
+    with transaction.atomic():
+        submission = locked_for_grading(claim.submission_id, grading_version)
+        if submission is None or submission.status != Status.VERIFYING:
+            return None
+        run = _run_row(claim, grading_version, result=None, error=f"{type(exc).__name__}: {exc}")
+        # The student did nothing wrong: this attempt is not counted against the assignment's maximum.
+        submission.counts_as_attempt = False
+        return submission_transition(
+            submission=submission,
+            to=to,
+            reason=reason,
+            details={"run_id": run.pk, "counts_as_attempt": False},
+            also_save=("counts_as_attempt",),
+        )
+
+
+def _misconfigured_reason(backend: str) -> str:
+    """For the teacher, in a teacher's words; the technical detail is on the run record (the audit page)."""
+    return backends.not_available_reason(backend) or (
+        f"The checker for this assignment ({backends.label(backend)}) could not run: it is misconfigured on this "
+        "server. Ask your site administrator to check it (the details are on this submission's audit page), then "
+        "regrade it; the student's attempt is not used up."
+    )
+
+
+def _review_reason(result: VerificationResult, threshold: float, score: ScoreResult) -> str:
+    if result.undecided_reason:
+        return f"The verifier could not decide: {result.undecided_reason}"
+    if result.confidence < threshold:
+        return f"Verifier confidence {result.confidence:.2f} is below the review threshold {threshold:.2f}."
+    if result.first_error_index is None and result.final_answer_verdict == "incorrect":
+        return "No step was flagged, but the final answer was marked incorrect."
+    return score.needs_teacher
+
+
+def _store_result(claim: Claim, grading_version: int, result: VerificationResult) -> Submission | None:
+    with transaction.atomic():
+        submission = locked_for_grading(claim.submission_id, grading_version)
+        if submission is None or submission.status != Status.VERIFYING:
+            return None  # another worker stored this version already, or it was regraded meanwhile
+        by_index = {verdict.index: verdict for verdict in result.steps}
+        steps = list(submission.steps.order_by("index"))
+        for step in steps:
+            verdict = by_index.get(step.index)
+            if verdict is None:
+                continue
+            step.verdict = verdict.verdict
+            step.confidence = max(0.0, min(1.0, float(verdict.confidence)))
+            step.explanation, step.hint, step.checker = verdict.explanation, verdict.hint, verdict.checker
+            # One small UPDATE per step: bulk_update's CASE expressions cost more CPU than the round trips.
+            Step.objects.filter(pk=step.pk).update(
+                verdict=step.verdict,
+                confidence=step.confidence,
+                explanation=step.explanation,
+                hint=step.hint,
+                checker=step.checker,
+            )
+        run = _run_row(claim, grading_version, result=result, error="")
+        assignment = submission.problem.assignment
+        submission.auto_first_error_index = result.first_error_index
+        submission.auto_final_answer_verdict = result.final_answer_verdict
+        submission.auto_score = grades.automatic_score(submission, steps).score
+        submission.confidence = result.confidence
+        submission.counts_as_attempt = True
+        score = grades.refresh_grade(submission, steps)
+        submission.graded_at = timezone.now()
+        graded_fields = (
+            *grades.GRADE_FIELDS,
+            "auto_first_error_index",
+            "auto_final_answer_verdict",
+            "auto_score",
+            "confidence",
+            "counts_as_attempt",
+            "graded_at",
+        )
+        review = _review_reason(result, assignment.review_threshold, score)
+        if submission.teacher_score is not None:
+            # The teacher set this grade; a regrade refreshes the verdicts beside it but does not reopen it.
+            review = ""
+        details = {
+            "run_id": run.pk,
+            "score": str(submission.score),
+            "auto_score": str(submission.auto_score),
+            "first_error_index": submission.first_error_index,
+            "confidence": round(result.confidence, 4),
+            "score_rule": submission.problem.scoring,
+        }
+        return submission_transition(
+            submission=submission,
+            to=Status.NEEDS_REVIEW if review else Status.GRADED,
+            reason=review or "Graded",
+            details=details,
+            also_save=graded_fields,
+        )

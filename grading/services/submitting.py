@@ -1,0 +1,108 @@
+"""A student hands in an attempt: checked against the submission policy, saved, then queued after commit."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+
+from tutor.audit.events import AuditEventType
+from tutor.classroom.models import Enrollment, Problem
+from verifier_worker import registry
+
+from .. import policy
+from ..errors import SubmissionError
+from ..models import Submission
+from .state import Status, record_event
+
+logger = logging.getLogger(__name__)
+
+
+def check_solution_text(text: str) -> str:
+    """The solution text's own limits; the message says what to change."""
+    if not text.strip():
+        raise SubmissionError("Your solution is empty. Write your steps, one per line.", code="empty")
+    if "\x00" in text:
+        # PostgreSQL cannot store it, and it is never part of a solution someone typed.
+        raise SubmissionError("Your solution contains a NUL character (\\u0000); remove it and resubmit.", "nul")
+    limit = settings.SOLUTION_MAX_CHARS
+    if len(text) > limit:
+        raise SubmissionError(
+            f"Your solution is {len(text):,} characters long; the limit is {limit:,}. Shorten it and resubmit.",
+            code="too_long",
+        )
+    return text
+
+
+@transaction.atomic
+def submission_create(*, student: AbstractBaseUser, problem: Problem, text: str) -> Submission:
+    """Save a student's attempt as `queued` and enqueue its grading once the transaction commits.
+
+    Saving never depends on the broker: if enqueueing fails the row stays `queued` and the sweep picks it up.
+    """
+    assignment = problem.assignment
+    # Locking the enrollment serializes one student's concurrent submits, so attempt numbers never collide.
+    enrollment = (
+        Enrollment.objects.select_for_update()
+        .filter(course_id=assignment.course_id, user_id=student.pk, role=Enrollment.Role.STUDENT)
+        .first()
+    )
+    if enrollment is None:
+        raise SubmissionError("You are not enrolled as a student in this class.", code="not_enrolled")
+    text = check_solution_text(text)
+    decision = policy.submit_decision(problem=problem, student_id=int(student.pk))
+    if not decision.allowed:
+        raise SubmissionError(decision.message, code=decision.code)
+    last = Submission.objects.filter(problem=problem, student_id=student.pk).aggregate(last=Max("attempt_number"))
+    submission = Submission.objects.create(
+        problem=problem,
+        student_id=student.pk,
+        attempt_number=(last["last"] or 0) + 1,
+        text=text,
+        is_late=decision.is_late,
+        status=Status.QUEUED,
+        status_reason="Waiting for a worker",
+        backend=assignment.verifier_backend,
+    )
+    record_event(
+        submission=submission,
+        event_type=AuditEventType.SUBMISSION_CREATED,
+        actor=student,
+        details={
+            "problem_id": problem.pk,
+            "attempt_number": submission.attempt_number,
+            "is_late": decision.is_late,
+            "backend": submission.backend,
+            "chars": len(text),
+        },
+    )
+    enqueue_after_commit(submission)
+    return submission
+
+
+def enqueue_after_commit(submission: Submission) -> None:
+    submission_id, version, backend = submission.pk, submission.grading_version, submission.backend
+    transaction.on_commit(
+        lambda: grading_enqueue(submission_id=submission_id, grading_version=version, backend=backend)
+    )
+
+
+def grading_enqueue(*, submission_id: int, grading_version: int, backend: str) -> bool:
+    """Send the grading task to the backend's queue. Returns False (and logs) when the broker is unreachable."""
+    from ..tasks import grade_submission_task  # the Celery app loads only when something is enqueued
+
+    try:
+        grade_submission_task.apply_async(
+            args=(submission_id, grading_version),
+            queue=registry.queue_for(backend),
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        )
+    except Exception:
+        # The row is saved as `queued`; the sweep re-enqueues it when the broker is back.
+        logger.exception("Could not enqueue grading of submission %s (version %s)", submission_id, grading_version)
+        return False
+    return True

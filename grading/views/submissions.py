@@ -1,0 +1,273 @@
+"""Grading pages: the feedback page (student and teacher), teachers' actions, the review queue, the gradebook and
+the audit page. Who may see and change what is the access module's rule, asked through the selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseStopPolling
+
+from tutor.classroom import access
+from tutor.classroom import selectors as classroom
+from tutor.classroom.access import Capability
+from tutor.classroom.timezones import use_class_time_zone
+
+from .. import feedback as feedback_views
+from .. import policy, selectors, services
+from ..forms import (
+    FinalAnswerOverrideForm,
+    RegradeForm,
+    RubricTickForm,
+    ScoreOverrideForm,
+    StepChoiceForm,
+    StepOverrideForm,
+)
+from ..models import Submission
+from ..services import grades
+
+TEMPLATE = "grading/submission_detail.html"
+
+
+def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any) -> dict[str, Any]:
+    feedback = feedback_views.submission_feedback(submission=submission, viewer=request.user)
+    problem = submission.problem
+    use_class_time_zone(problem.assignment.course)
+    context: dict[str, Any] = {
+        "submission": submission,
+        "feedback": feedback,
+        "problem": problem,
+        "assignment": problem.assignment,
+        "course": problem.assignment.course,
+        "poll_url": request.path,
+    }
+    if feedback.viewer_can_grade:
+        context.setdefault("score_form", ScoreOverrideForm(points=problem.points, initial={"score": submission.score}))
+        context.setdefault("regrade_form", RegradeForm())
+        context["final_answer_form"] = FinalAnswerOverrideForm(initial={"verdict": submission.final_answer_verdict})
+        context["step_forms"] = {
+            step.index: StepOverrideForm(step=step.index, initial={"step_index": step.index, "verdict": step.verdict})
+            for step in feedback.steps
+        }
+        context["rubric"] = grades.rubric_of(submission) if problem.scoring == "rubric" else ()
+    if submission.student_id == request.user.pk:
+        context["decision"] = policy.submit_decision(problem=problem, student_id=submission.student_id)
+    history, counted = selectors.attempt_history(student_id=submission.student_id, problem=problem)
+    context["history"], context["counted"] = history, counted
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_safe
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One URL for the full page and the polled fragment; polling stops (HTTP 286) once grading is final."""
+    submission = selectors.submission_for_user(user=request.user, pk=pk)
+    context = _feedback_context(request, submission)
+    if request.htmx:  # type: ignore[attr-defined]
+        context["just_finished"] = submission.is_final
+        response = render(request, f"{TEMPLATE}#feedback", context)
+        if submission.is_final:
+            stop = HttpResponseStopPolling(response.content)
+            stop["Content-Type"] = response["Content-Type"]
+            return stop
+        return response
+    return render(request, TEMPLATE, context)
+
+
+@login_required
+@require_POST
+def step_override(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = StepOverrideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a verdict and give a reason.")
+        return redirect("submission_detail", pk=pk)
+    step = submission.steps.filter(index=form.cleaned_data["step_index"]).first()
+    if step is None:
+        raise Http404("No such step.")
+    try:
+        services.step_override(
+            step=step, actor=request.user, verdict=form.cleaned_data["verdict"], reason=form.cleaned_data["reason"]
+        )
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Step {step.index + 1} is now marked {form.cleaned_data['verdict']}.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def score_override(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = ScoreOverrideForm(request.POST, points=submission.problem.points)
+    if not form.is_valid():
+        messages.error(request, "Enter a score and a reason.")
+        return redirect("submission_detail", pk=pk)
+    try:
+        services.score_override(
+            submission=submission,
+            actor=request.user,
+            score=form.cleaned_data["score"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Score changed.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def regrade(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = RegradeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for e in form.non_field_errors()) or "Check the regrade options.")
+        return redirect("submission_detail", pk=pk)
+    try:
+        services.submission_regrade(
+            submission=submission,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            keep_overrides=form.keep_overrides,
+        )
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        kept = "Your decisions are kept." if form.keep_overrides else "Your decisions were dropped."
+        messages.success(request, f"Regrading started. {kept}")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def step_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = StepChoiceForm(request.POST)
+    step = submission.steps.filter(index=form.cleaned_data["step_index"]).first() if form.is_valid() else None
+    if step is None:
+        raise Http404("No such step.")
+    try:
+        services.step_override_clear(step=step, actor=request.user)
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Step {step.index + 1} is back to the checker's verdict.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def final_answer_override(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = FinalAnswerOverrideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a verdict for the final answer and give a reason.")
+        return redirect("submission_detail", pk=pk)
+    try:
+        services.final_answer_override(
+            submission=submission,
+            actor=request.user,
+            verdict=form.cleaned_data["verdict"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Final-answer verdict changed.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def score_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    try:
+        services.score_override_clear(submission=submission, actor=request.user)
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The score is computed from the verdicts again.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def rubric_tick(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = RubricTickForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a rubric item.")
+        return redirect("submission_detail", pk=pk)
+    try:
+        services.rubric_tick(
+            submission=submission,
+            actor=request.user,
+            item=form.cleaned_data["item"],
+            ticked=form.cleaned_data["ticked"],
+        )
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Rubric updated.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    try:
+        services.review_accept(submission=submission, actor=request.user)
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Grade confirmed.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_safe
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not access.teaches_anywhere(request.user):
+        raise Http404("No such page.")  # students have no review queue
+    return render(request, "grading/review_queue.html", {"submissions": selectors.review_queue(user=request.user)})
+
+
+@login_required
+@require_safe
+def gradebook(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment, _ = classroom.assignment_get(user=request.user, assignment_id=pk, capability=Capability.VIEW_STAFF)
+    use_class_time_zone(assignment.course)
+    problems, rows = selectors.gradebook(assignment=assignment)
+    return render(
+        request,
+        "grading/gradebook.html",
+        {"assignment": assignment, "course": assignment.course, "problems": problems, "rows": rows},
+    )
+
+
+@login_required
+@require_safe
+def submission_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full story of a grade: every run (model, prompt, raw output, tokens, latency) and every event."""
+    submission = selectors.submission_for_user(user=request.user, pk=pk)
+    access.access_or_404(request.user, submission.problem.assignment.course_id, Capability.VIEW_STAFF)
+    return render(
+        request,
+        "grading/submission_audit.html",
+        {
+            "submission": submission,
+            "runs": selectors.runs(submission=submission),
+            "events": selectors.audit_events(submission=submission),
+            "overrides": selectors.overrides(submission=submission),
+            "steps": submission.steps.order_by("index"),
+        },
+    )

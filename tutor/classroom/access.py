@@ -1,0 +1,149 @@
+"""Who may do what: the one place the permission rules live.
+
+A user's standing in a class is their enrollment role (teacher, teaching assistant, student, or none) plus one
+site-wide rule:
+
+- **Site staff** (Django's `is_staff` or `is_superuser`, active accounts only) can *read* every class: its pages,
+  its submissions, its gradebooks and audit pages. They can change grades, but only through the same audited
+  grading services a teacher uses. They do not author content or manage rosters unless they are enrolled as
+  the class's teacher; the Django admin is theirs for everything else.
+- **Teachers and TAs** (course staff) read everything in their class, author assignments and problems, and
+  grade. Only teachers change the roster.
+- **Students** see their class and its assignments once they have opened, and submit their own work (whether
+  they may submit *now* is the submission policy's question: `grading.policy`).
+
+Views turn a refusal into a 404 (ids never leak); services turn it into their app's error. Both ask here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Enrollment
+
+AnyUser = AbstractBaseUser | AnonymousUser
+Role = Enrollment.Role
+STAFF_ROLES: frozenset[str] = frozenset({Role.TEACHER, Role.TA})
+
+
+class Capability(enum.Enum):
+    VIEW = "view"  # the class page, its opened assignments and problems
+    VIEW_STAFF = "view_staff"  # rosters, every student's work, gradebooks, audit pages, unopened assignments
+    GRADE = "grade"  # overrides, regrades, confirming reviewed grades
+    AUTHOR = "author"  # create assignments and problems, upload problem sets
+    MANAGE = "manage"  # the roster and the class's own settings
+    SUBMIT = "submit"  # hand in work as a student of the class
+
+
+def is_site_staff(user: AnyUser | None) -> bool:
+    if user is None or not user.is_authenticated or not getattr(user, "is_active", False):
+        return False
+    return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
+
+
+@dataclass(frozen=True)
+class CourseAccess:
+    """One user's standing in one class."""
+
+    course_id: int
+    role: str | None
+    site_staff: bool = False
+
+    @property
+    def is_member(self) -> bool:
+        return self.role is not None
+
+    @property
+    def is_course_staff(self) -> bool:
+        """Teacher or TA of this class (site staff who are not enrolled are not)."""
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.role == Role.TEACHER
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == Role.STUDENT
+
+    @property
+    def sees_staff_pages(self) -> bool:
+        return self.allows(Capability.VIEW_STAFF)
+
+    @property
+    def can_grade(self) -> bool:
+        return self.allows(Capability.GRADE)
+
+    @property
+    def can_author(self) -> bool:
+        return self.allows(Capability.AUTHOR)
+
+    @property
+    def can_manage(self) -> bool:
+        return self.allows(Capability.MANAGE)
+
+    def allows(self, capability: Capability) -> bool:
+        match capability:
+            case Capability.VIEW:
+                return self.is_member or self.site_staff
+            case Capability.VIEW_STAFF | Capability.GRADE:
+                return self.is_course_staff or self.site_staff
+            case Capability.AUTHOR:
+                return self.is_course_staff
+            case Capability.MANAGE:
+                return self.is_teacher
+            case Capability.SUBMIT:
+                return self.is_student
+
+
+NO_ACCESS = CourseAccess(course_id=0, role=None)
+
+
+def course_access(user: AnyUser | None, course_id: int) -> CourseAccess:
+    if user is None or not user.is_authenticated:
+        return CourseAccess(course_id=course_id, role=None)
+    role = Enrollment.objects.filter(course_id=course_id, user_id=user.pk).values_list("role", flat=True).first()
+    return CourseAccess(course_id=course_id, role=role, site_staff=is_site_staff(user))
+
+
+def can(user: AnyUser | None, course_id: int, capability: Capability) -> bool:
+    return course_access(user, course_id).allows(capability)
+
+
+def access_or_404(user: AnyUser | None, course_id: int, capability: Capability) -> CourseAccess:
+    """For views: the user's access, or a 404 that says nothing about whether the object exists."""
+    access = course_access(user, course_id)
+    if not access.allows(capability):
+        raise Http404("Not found.")
+    return access
+
+
+def course_ids(user: AnyUser | None, capability: Capability) -> QuerySet[Enrollment, int] | None:
+    """The classes where `user` has `capability`, as a subquery of ids; None means every class (site staff)."""
+    if user is None or not user.is_authenticated:
+        return Enrollment.objects.none().values_list("course_id", flat=True)
+    if is_site_staff(user) and CourseAccess(0, None, site_staff=True).allows(capability):
+        return None
+    roles = [role for role in Role.values if CourseAccess(0, role).allows(capability)]
+    return Enrollment.objects.filter(user_id=user.pk, role__in=roles).values_list("course_id", flat=True)
+
+
+def course_filter(user: AnyUser | None, capability: Capability, path: str = "course_id") -> Q:
+    """A filter on any queryset that reaches a class through `path` (e.g. "problem__assignment__course_id")."""
+    ids = course_ids(user, capability)
+    # Every class: a condition that always holds (an empty Q() would vanish when OR-ed with another).
+    return Q(**{f"{path}__isnull": False}) if ids is None else Q(**{f"{path}__in": ids})
+
+
+def teaches_anywhere(user: AnyUser | None) -> bool:
+    """Whether the teacher tools (the review queue) belong in this user's navigation."""
+    if is_site_staff(user):
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    return Enrollment.objects.filter(user_id=user.pk, role__in=STAFF_ROLES).exists()
