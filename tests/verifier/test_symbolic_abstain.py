@@ -29,13 +29,16 @@ def test_a_check_that_fails_in_unread_notation_abstains_with_the_reason(step: st
     result = verify(["Start.", step])
     assert result.first_error_index is None
     verdict = result.steps[1]
-    assert verdict.verdict == "unverified" and verdict.checker == "notation"
-    assert named in verdict.explanation and "not judged" in verdict.explanation
+    assert verdict.verdict == "unverified"
+    assert verdict.checker == "notation"
+    assert named in verdict.explanation
+    assert "not judged" in verdict.explanation
 
 
 def test_read_notation_still_gets_its_slip_flagged() -> None:
     result = verify(["Start.", "12 × 7 = 82"])
-    assert result.first_error_index == 1 and result.steps[1].checker == "arithmetic"
+    assert result.first_error_index == 1
+    assert result.steps[1].checker == "arithmetic"
 
 
 def test_a_new_case_is_not_compared_with_the_line_before() -> None:

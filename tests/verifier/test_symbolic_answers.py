@@ -58,7 +58,8 @@ def test_a_wrong_answer_written_as_a_sentence_is_flagged(last: str, quantity: st
     finding = check_final_answer(["We work it out.", last], "1234", statement)
     # then the answer is wrong, and what was read is the sentence's quantity
     assert finding.outcome == "incorrect"
-    assert finding.answer is not None and finding.answer.text.replace(",", "").rstrip("%") == quantity
+    assert finding.answer is not None
+    assert finding.answer.text.replace(",", "").rstrip("%") == quantity
 
 
 def test_a_sentence_stating_two_new_quantities_abstains_rather_than_guess() -> None:
@@ -79,7 +80,8 @@ def test_a_number_in_the_unit_the_question_asks_for_is_the_answer() -> None:
 @pytest.mark.parametrize("last", ["So the total is 4 × 12 + 3", "x = 10^{10^{10}} + 1", "y = 2x + 1", "She has 12 - 5"])
 def test_a_last_line_that_ends_in_a_calculation_has_no_answer(last: str) -> None:
     finding = check_final_answer(["Start.", last], "51")
-    assert finding.outcome == "unverified" and finding.answer is None
+    assert finding.outcome == "unverified"
+    assert finding.answer is None
 
 
 OPTIONS = "How many marbles are left? (A) 12 (B) 15 (C) 18 (D) 20 (E) 22"

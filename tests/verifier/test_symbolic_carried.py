@@ -22,9 +22,11 @@ def test_a_miscopied_result_is_the_first_error() -> None:
     # then the step that uses it is the first error, naming both values, and the hint names neither
     assert result.first_error_index == 1
     first = result.first_error
-    assert first is not None and first.checker == "carried"
+    assert first is not None
+    assert first.checker == "carried"
     assert first.explanation == "This step uses 15, but step 1 found 25."
-    assert "25" not in first.hint and "15" not in first.hint
+    assert "25" not in first.hint
+    assert "15" not in first.hint
 
 
 def test_a_value_substituted_with_the_wrong_sign_is_the_first_error() -> None:
@@ -32,7 +34,9 @@ def test_a_value_substituted_with_the_wrong_sign_is_the_first_error() -> None:
     assert result.first_error_index == 1
     first = result.first_error
     # not yet measured on any evaluation set, so shown as "Check this step", not as a confident first error
-    assert first is not None and first.checker == "carried" and first.confidence < CONFIDENT
+    assert first is not None
+    assert first.checker == "carried"
+    assert first.confidence < CONFIDENT
     assert first.explanation == "C is -7 (step 1), but this step uses 7 for C."
 
 
@@ -40,7 +44,8 @@ def test_a_value_given_by_the_problem_must_be_substituted_as_given() -> None:
     result = verify(["3x - 4 = 3(5) - 4 = 11"], "2", "Evaluate 3x - 4 when x = 2.")
     assert result.first_error_index == 0
     first = result.first_error
-    assert first is not None and "x is 2 (the problem)" in first.explanation
+    assert first is not None
+    assert "x is 2 (the problem)" in first.explanation
 
 
 def test_right_carried_and_substituted_values_are_not_flagged() -> None:

@@ -27,11 +27,14 @@ def test_an_arithmetic_slip_carries_a_structured_finding() -> None:
     # given a multiplication slip on numbers from the problem and an earlier step
     result = verify(["Teacher tickets cost 3 × 6 = $18.", "Then 18 + 12 × 4 = 18 + 46 = 64"], "66", REFERENCE)
     first = result.first_error
-    assert first is not None and first.finding is not None
+    assert first is not None
+    assert first.finding is not None
     finding = first.finding
     # then category, operation, operands with their sources, and the claimed and expected values are separate
     assert finding.category == "arithmetic"
-    assert finding.expected and finding.claimed and finding.claimed != finding.expected
+    assert finding.expected
+    assert finding.claimed
+    assert finding.claimed != finding.expected
     sources = {(o.value, o.source, o.step) for o in finding.operands}
     assert ("18", "step", 0) in sources or ("12", "problem", None) in sources
     # and it is JSON-friendly, for analytics
@@ -41,9 +44,11 @@ def test_an_arithmetic_slip_carries_a_structured_finding() -> None:
 def test_the_finding_separates_the_expected_value_from_the_hint() -> None:
     result = verify(["3 teachers x 6 = 24 dollars"], "66", REFERENCE)
     first = result.first_error
-    assert first is not None and first.finding is not None
+    assert first is not None
+    assert first.finding is not None
     assert first.finding.operation == "multiply"
-    assert first.finding.claimed == "24" and first.finding.expected == "18"
+    assert first.finding.claimed == "24"
+    assert first.finding.expected == "18"
     assert [(o.value, o.source) for o in first.finding.operands] == [("3", "problem"), ("6", "problem")]
     assert "18" not in first.hint
 
@@ -69,7 +74,8 @@ def test_unverified_steps_say_why() -> None:
     ]
     result = verify(steps)
     assert [v.reason_code for v in result.steps] == ["no_math", "unreadable", "undecidable", "unreadable"]
-    assert result.steps[3].finding is not None and result.steps[3].finding.category == "unreadable"
+    assert result.steps[3].finding is not None
+    assert result.steps[3].finding.category == "unreadable"
 
 
 def test_steps_after_the_first_error_say_so() -> None:
@@ -90,8 +96,10 @@ def test_an_unfinished_solution_is_not_a_wrong_final_answer() -> None:
 
 def test_a_finished_wrong_solution_is_not_called_unfinished() -> None:
     marked = verify(["Teacher tickets cost 3 × 6 = $18.", "The answer is 48."], "66", REFERENCE)
-    assert not marked.unfinished and marked.final_answer_verdict == "incorrect"
+    assert not marked.unfinished
+    assert marked.final_answer_verdict == "incorrect"
     concluded = verify(["3 × 6 = 18", "So the total is 12 × 4 = $48."], "66", REFERENCE)
-    assert not concluded.unfinished and concluded.final_answer_verdict == "incorrect"
+    assert not concluded.unfinished
+    assert concluded.final_answer_verdict == "incorrect"
     answer_only = verify(["Teacher tickets cost 3 × 6 = $18.", "Student tickets cost 12 × 4 = $48."], "66")
     assert not answer_only.unfinished

@@ -29,7 +29,8 @@ def test_a_false_rewrite_is_refused_even_when_the_roots_agree(steps: list[str], 
     result = verify(steps, "0")
     assert result.first_error_index == wrong
     first = result.first_error
-    assert first is not None and first.checker == "algebra"
+    assert first is not None
+    assert first.checker == "algebra"
 
 
 def test_the_explanation_names_the_side_that_changed() -> None:

@@ -42,7 +42,9 @@ def outcomes(text: str) -> list[str]:
     ],
 )
 def test_each_notation_is_read(right: str, wrong: str) -> None:
-    assert outcomes(right) and "fails" not in outcomes(right) and "holds" in outcomes(right)
+    assert outcomes(right)
+    assert "fails" not in outcomes(right)
+    assert "holds" in outcomes(right)
     assert "fails" in outcomes(wrong)
 
 

@@ -29,7 +29,8 @@ def outcomes(text: str) -> list[str]:
     ],
 )
 def test_right_percent_arithmetic_holds(right: str) -> None:
-    assert outcomes(right) and set(outcomes(right)) == {"holds"}
+    assert outcomes(right)
+    assert set(outcomes(right)) == {"holds"}
 
 
 @pytest.mark.parametrize(
@@ -56,4 +57,6 @@ def test_a_percent_slip_is_the_first_error_not_the_step_before_it() -> None:
     # then the percent step is the first error, with its arithmetic named
     assert result.first_error_index == 1
     first = result.first_error
-    assert first is not None and first.checker == "arithmetic" and "subtraction" in first.hint
+    assert first is not None
+    assert first.checker == "arithmetic"
+    assert "subtraction" in first.hint

@@ -43,7 +43,8 @@ WORD_CLAIMS = [
 def test_a_right_claim_in_words_is_checked_and_not_flagged(right: str, wrong: str) -> None:
     result = verify(["We read the problem.", right])
     assert result.first_error_index is None
-    assert result.steps[1].verdict == "correct" and result.steps[1].checker == "arithmetic"
+    assert result.steps[1].verdict == "correct"
+    assert result.steps[1].checker == "arithmetic"
 
 
 @pytest.mark.parametrize(("right", "wrong"), WORD_CLAIMS)
@@ -51,7 +52,8 @@ def test_a_wrong_claim_in_words_is_the_first_error(right: str, wrong: str) -> No
     result = verify(["We read the problem.", wrong])
     assert result.first_error_index == 1
     first = result.first_error
-    assert first is not None and first.checker == "arithmetic"
+    assert first is not None
+    assert first.checker == "arithmetic"
 
 
 @pytest.mark.parametrize(
