@@ -60,7 +60,7 @@ class VerificationRequest:
     reveal_corrections: bool = True
 
 
-FindingCategory = Literal["arithmetic", "algebra", "final_answer", "grounding", "carried", "unreadable", ""]
+FindingCategory = Literal["arithmetic", "algebra", "final_answer", "grounding", "carried", "units", "unreadable", ""]
 OperandSource = Literal["problem", "step", "constant", "unknown"]
 # Why a step is `unverified`: it is words with no math in them ("no_math"); it has math that could not be read as
 # a calculation ("unreadable": notation the checker drops, numbers with no equality); it was read but nothing in it

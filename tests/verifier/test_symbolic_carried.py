@@ -72,3 +72,18 @@ def test_a_letter_with_two_values_is_not_checked_as_a_substitution() -> None:
     steps = ["If x = 2, then x + 1 = 3.", "If x = 4, then x + 1 = 4 + 1 = 5."]
     result = verify(steps, "5")
     assert result.first_error_index is None
+
+
+def test_lengths_multiplied_give_an_area_not_a_length() -> None:
+    statement = "A room is 5 m long and 4 m wide. What does carpet for it cost at $3 per square metre?"
+    wrong = verify(
+        ["Its area is 5 m × 4 m = 20 m.", "The carpet costs 20 × 3 = $60.", "So it costs $66."], "60", statement
+    )
+    assert wrong.steps[0].verdict == "incorrect"
+    assert wrong.steps[0].checker == "units"
+    assert "an area in m²" in wrong.steps[0].explanation
+    right = verify(["Its area is 5 m × 4 m = 20 m².", "The carpet costs 20 × 3 = $60."], "60", statement)
+    assert right.first_error_index is None
+    loose = verify(["Its area is 5 m × 4 m = 20 m.", "The carpet costs 20 × 3 = $60."], "60", statement)
+    assert loose.first_error_index is None  # loose units in a right solution are not an error
+    assert verify(["60 km/h × 2 h = 120 km", "2 ft × 3 ft = 6 sq ft"], "1").steps[0].checker != "units"

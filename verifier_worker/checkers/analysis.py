@@ -17,6 +17,7 @@ from .algebra import AlgebraFinding, Equation
 from .arithmetic import ArithmeticFinding, check_claims
 from .carried import CarriedFinding, check_carried, problem_assignments
 from .claims import StepMath, continues_previous, numbers_in, step_math
+from .dimensions import DimensionFinding, check_dimensions
 from .final_answer import AnswerFinding, check_final_answer
 from .grounding import words_to_numbers
 from .verbal import number_words_to_digits
@@ -37,6 +38,7 @@ class StepAnalysis:
     equations: list[Equation] = field(default_factory=list)
     unverified_reason: str = ""
     carried: CarriedFinding | None = None
+    dimension: DimensionFinding | None = None
     # Notation in the step the parser drops ("\log", "f(…)"): a check that fails there is not trusted.
     unread: str = ""
 
@@ -89,6 +91,7 @@ def _analyse_step(
         state.arithmetic = check_claims(state.math.claims)
     except cas.HostileInput as exc:
         state.unverified_reason = str(exc)
+    state.dimension = check_dimensions(text) if state.math.claims else None
     return state
 
 
@@ -177,6 +180,9 @@ def trace(analysis: Analysis) -> str:
             claim = f"{cas.render(finding.claim.left.node)} = {cas.render(finding.claim.right.node)}"
             detail = f" [{finding.reason}]" if finding.reason else ""
             parts.append(f"arithmetic {claim}: {finding.outcome}{detail}")
+        if state.dimension is not None:
+            dimension = state.dimension
+            parts.append(f"units {dimension.text}: power {dimension.factor_power}, written {dimension.result_power}")
         if state.carried is not None:
             parts.append(f"carried {state.carried.kind} {state.carried.used} (expected {state.carried.expected})")
         for found in state.algebra:

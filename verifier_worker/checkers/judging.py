@@ -60,6 +60,7 @@ AFTER_DEPARTURE_CONFIDENCE = 0.3  # a real slip after the solution had already l
 # Not yet measured (no case in the evaluation sets): kept below "First error" until they are.
 SUBSTITUTION_CONFIDENCE = 0.8  # a variable's value substituted wrongly ("C = -7", then "2(7) + 5")
 MISCOPIED_CONFIDENCE = 0.6  # an operand from nowhere that looks like the last result copied wrongly
+UNITS_CONFIDENCE = 0.5  # lengths multiplied, the result written as a length ("5 m × 4 m = 20 m")
 
 CONFIDENCES = {
     "arithmetic": ARITHMETIC_CONFIDENCE,
@@ -73,6 +74,7 @@ CONFIDENCES = {
     "after_departure": AFTER_DEPARTURE_CONFIDENCE,
     "substitution": SUBSTITUTION_CONFIDENCE,
     "miscopied": MISCOPIED_CONFIDENCE,
+    "units": UNITS_CONFIDENCE,
 }
 
 
@@ -737,10 +739,33 @@ def _carried_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
     return StepVerdict(state.position, "incorrect", confidence, explanation, hint, "carried", finding)
 
 
+def _dimension_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
+    found = state.dimension
+    if found is None or state.unread or judge.answer.outcome == "correct":
+        return None  # a right answer with "20 m" for an area is loose writing, not a wrong solution
+    kinds = {1: "a length", 2: "an area", 3: "a volume"}
+    powers = {1: "", 2: "²", 3: "³"}
+    explanation = (
+        f"{found.text} multiplies lengths, so the result is {kinds[found.factor_power]} in "
+        f"{found.unit}{powers[found.factor_power]}; this step writes it in {found.unit}{powers[found.result_power]}."
+    )
+    finding = Finding("units", "multiply", (), f"{found.unit}{powers[found.result_power]}", "", found.text, "units")
+    return StepVerdict(
+        state.position,
+        "incorrect",
+        UNITS_CONFIDENCE,
+        explanation,
+        "Check the units of the result in this step.",
+        "units",
+        finding,
+    )
+
+
 DIRECT_RULES: tuple[Callable[[_Judge, StepAnalysis], StepVerdict | None], ...] = (
     _arithmetic_rule,
     _algebra_rule,
     _carried_rule,
+    _dimension_rule,
 )
 
 
