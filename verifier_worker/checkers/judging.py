@@ -11,8 +11,22 @@ Then, for the solution as a whole:
 - grounding: with a wrong final answer and no slip before it, the first step that leaves the values the reference
   supports (checkers/grounding.py), else the step that reaches the wrong answer.
 
+Direct checks also include `carried` (a substitution or copied result that contradicts its source,
+checkers/carried.py) and `units` (lengths multiplied written as a length, checkers/dimensions.py). A check that
+fails in a step whose notation the parser drops is not a flag: the step is `unverified` with the notation named.
+
 Confidence: a flag at or above `types.CONFIDENT` (0.9) is shown as "First error", anything lower as "Check this
-step". A step is `correct` only when a check passed on it, `unverified` when nothing in it could be checked.
+step". Each rule's confidence is its measured precision (the constants below; docs/evaluation.md has the table).
+A step is `correct` only when a check passed on it, `unverified` when nothing in it could be checked.
+
+What each verdict carries for tutoring and analytics (types.py; docs/verifier.md):
+- `finding`: a `Finding` on every flag: category, operation, operands with their sources (problem, an earlier
+  step, a constant), the claimed and the expected value kept apart, and the rule that decided;
+- `reason_code` on `unverified` steps: `no_math`, `unreadable` (could not be read as math), `undecidable` (read,
+  not decidable), `after_error`, `hostile`, `budget`;
+- `route` on `correct` steps with a reference solution: `reference` or `other` (a valid step on another route);
+- `Judgement.unfinished` (`VerificationResult.unfinished`): no final answer yet and the last step right, so the
+  final answer is `unverified` rather than wrong.
 """
 
 from __future__ import annotations
@@ -345,7 +359,9 @@ class _Judge:
         confidence = {"guess": GUESS_CONFIDENCE, "moved past": MOVED_PAST_CONFIDENCE}.get(why, FINAL_STEP_CONFIDENCE)
         rule = {"moved past": "grounding.moved_past", "guess": "grounding.guess"}.get(why, "grounding.reaches_answer")
         if position == answer_position:
-            rule = "final_answer.wrong" if why != "guess" else "final_answer.guess"
+            rule = {"guess": "final_answer.guess", "moved past": "final_answer.moved_past"}.get(
+                why, "final_answer.wrong"
+            )
         category: FindingCategory = "final_answer" if checker == "final_answer" else "grounding"
         finding = Finding(category, "answer", (), shown, expected, "", rule)
         return StepVerdict(position, "incorrect", confidence, explanation, hint, checker, finding)
