@@ -44,3 +44,16 @@ def test_read_notation_still_gets_its_slip_flagged() -> None:
 def test_a_new_case_is_not_compared_with_the_line_before() -> None:
     result = verify(["If x = 2, then x + 1 = 3.", "If x = 4, then x + 1 = 4 + 1 = 5."], "5")
     assert result.first_error_index is None
+
+
+def test_grounding_does_not_point_at_a_step_that_only_restates_given_values() -> None:
+    # given: a step that writes a value from the problem as an equation, then the step that goes wrong
+    statement = "Ann has 20 apples and buys 3 bags of 5. How many apples does she have?"
+    steps = ["a = 20", "She buys 3 × 6 = 18 more.", "So she has 20 + 18 = 38 apples."]
+    request = VerificationRequest(
+        problem=Problem(statement, "35", ("She buys 3 × 5 = 15.", "She has 20 + 15 = 35.")),
+        steps=tuple(StepInput(i, text) for i, text in enumerate(steps)),
+    )
+    [result] = SymbolicVerifier().verify_batch([request])
+    # then the restating step is not the error; the step that computes a value off every valid path is
+    assert result.first_error_index == 1
