@@ -64,9 +64,11 @@ def analyse(request: VerificationRequest, deadline: cas.Deadline) -> Analysis:
         carried = _carried_expression(steps[-1]) if steps else _expression_of(request.problem.statement)
         steps.append(_analyse_step(position, step.index, step.text, cache, deadline, carried))
     _check_algebra(steps, deadline, request.problem.statement, cache)
-    _check_carried(steps, request.problem.statement, cache)
     problem = request.problem
     answer = check_final_answer([s.text for s in steps], problem.reference_answer, problem.statement)
+    # A miscopied value is only judged in a solution whose answer is wrong (judging._carried_rule): look for one
+    # only there.
+    _check_carried(steps, problem.statement, cache, copies=answer.outcome == "incorrect")
     return Analysis(steps, answer, cache)
 
 
@@ -132,7 +134,7 @@ def _check_algebra(
 _NEW_CASE = re.compile(r"\W*(?:if|suppose|assume|case|when|try|let|for)\b", re.IGNORECASE)
 
 
-def _check_carried(steps: list[StepAnalysis], statement: str, cache: dict[str, StepMath]) -> None:
+def _check_carried(steps: list[StepAnalysis], statement: str, cache: dict[str, StepMath], *, copies: bool) -> None:
     statement_math = parsed(statement, cache)
     given = set(statement_math.numbers) | words_to_numbers(statement)
     given |= set(numbers_in(number_words_to_digits(statement[: cas.MAX_TEXT_CHARS])))
@@ -144,6 +146,7 @@ def _check_carried(steps: list[StepAnalysis], statement: str, cache: dict[str, S
         [s.arithmetic for s in readable],
         frozenset(given),
         problem_assignments(statement),
+        copies=copies,
     )
     for offset, finding in found.items():
         source = readable[finding.source_step].position if finding.source_step is not None else None

@@ -131,8 +131,10 @@ def check_carried(
     arithmetic: Sequence[Sequence[ArithmeticFinding]],
     problem_numbers: frozenset[Fraction],
     problem_assignments: dict[str, Fraction],
+    *,
+    copies: bool = True,
 ) -> dict[int, CarriedFinding]:
-    """The first contradicted use in each step, by step position."""
+    """The first contradicted use in each step, by step position. `copies=False` looks for substitutions only."""
     found: dict[int, CarriedFinding] = {}
     known: dict[str, tuple[Fraction, int | None]] = {name: (v, None) for name, v in problem_assignments.items()}
     ambiguous: set[str] = set()
@@ -144,11 +146,15 @@ def check_carried(
         finding = _in_step(math, findings, known, ambiguous, seen, pending, position)
         if finding is not None:
             found[position] = finding
-        used = {leaf for claim in math.claims for side in (claim.left, claim.right) for leaf in cas.leaves(side.node)}
-        pending = [(value, step) for value, step in pending if value not in used and abs(value) not in used]
-        pending.extend((value, position) for value in _results(findings) if value not in seen)
-        seen |= {abs(v) for v in math.numbers} | set(math.numbers)
-        seen |= set(_results(findings))
+        results = _results(findings)
+        if pending:
+            used = {leaf for c in math.claims for side in (c.left, c.right) for leaf in cas.leaves(side.node)}
+            # Only the last two steps' results can be the source of a miscopy (see _miscopy).
+            pending = [(v, step) for v, step in pending if step >= position - 1 and v not in used and -v not in used]
+        if copies:
+            pending.extend((value, position) for value in results if value not in seen)
+        seen.update(math.numbers)  # written numbers carry no sign (claims.numbers_in)
+        seen.update(results)
     return found
 
 
@@ -176,7 +182,7 @@ def _in_step(
             first = _substitution(claim, known, ambiguous)
         finding = by_claim.get(id(claim))
         if first is None and finding is not None and look_for_copies:
-            first = _miscopy(finding, seen | here, pending, position, in_claims, in_prose)
+            first = _miscopy(finding, seen, here, pending, position, in_claims, in_prose)
         assignment = (
             _assignment(claim)
             if isinstance(claim.left.node, cas.Var) or isinstance(claim.right.node, cas.Var)
@@ -259,6 +265,7 @@ def _substitution(
 def _miscopy(
     finding: ArithmeticFinding,
     seen: set[Fraction],
+    here: set[Fraction],
     pending: list[tuple[Fraction, int]],
     position: int,
     in_claims: Counter[Fraction],
@@ -269,8 +276,8 @@ def _miscopy(
     side = finding.claim.left.node if cas.has_operator(finding.claim.left.node) else finding.claim.right.node
     leaves = cas.leaves(side)
     for leaf in leaves:
-        if leaf in seen or -leaf in seen or in_prose[abs(leaf)] > in_claims[leaf]:
-            continue  # from the problem, an earlier step, or this step's own words
+        if leaf in seen or leaf in here or -leaf in seen or in_prose[abs(leaf)] > in_claims[leaf]:
+            continue  # from the problem, an earlier step, this step's own words or an earlier claim in it
         copies = [(value, step) for value, step in pending if _near_copy(leaf, value) and value not in leaves]
         if len(copies) == 1 and copies[0][1] >= position - 2:
             value, step = copies[0]

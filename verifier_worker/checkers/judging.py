@@ -60,9 +60,9 @@ from .verbal import number_words_to_digits
 # setup, reach "First error" (types.CONFIDENT); everything else is "Check this step", and the lowest go to review.
 ARITHMETIC_CONFIDENCE = 0.93  # plain arithmetic slip, final answer wrong: 42 of 45 right (the 3 misses: label noise)
 ALGEBRA_CONFIDENCE = 0.92  # simple linear derivation from a setup the reference supports: 5 of 9 (placement)
-GROUNDING_CONFIDENCE = 0.5  # first value the reference never uses: 443 of 894
-MOVED_PAST_CONFIDENCE = 0.45  # the step after the one that reached the expected answer: 65 of 143
-FINAL_STEP_CONFIDENCE = 0.25  # nothing located: the step that reaches or states the wrong answer: 30 of 130
+GROUNDING_CONFIDENCE = 0.5  # first value the reference never uses: 441 of 893
+MOVED_PAST_CONFIDENCE = 0.45  # the step after the one that reached the expected answer: 71 of 156
+FINAL_STEP_CONFIDENCE = 0.25  # nothing located: the step that reaches or states the wrong answer: 25 of 118
 GUESS_CONFIDENCE = 0.35  # answer only: the first step that could have gone wrong: 59 of 158
 CORRECT_CONFIDENCE = 0.85
 # A correct step in a solution whose final answer is right, and the right final answer itself.
