@@ -61,8 +61,11 @@ from .verbal import number_words_to_digits
 ARITHMETIC_CONFIDENCE = 0.93  # plain arithmetic slip, final answer wrong: 42 of 45 right (the 3 misses: label noise)
 ALGEBRA_CONFIDENCE = 0.92  # simple linear derivation from a setup the reference supports: 5 of 9 (placement)
 GROUNDING_CONFIDENCE = 0.5  # first value the reference never uses: 441 of 893
-MOVED_PAST_CONFIDENCE = 0.45  # the step after the one that reached the expected answer: 71 of 156
-FINAL_STEP_CONFIDENCE = 0.25  # nothing located: the step that reaches or states the wrong answer: 25 of 118
+MOVED_PAST_CONFIDENCE = 0.45  # the step after the one that reached the expected answer: 65 of 143
+# Nothing located: the step that reaches or states the wrong answer (25 of 118 are the labelled first error). That
+# step is certainly wrong, only maybe not the first; it stays at the default review threshold (0.5) so a wrong
+# answer alone does not hold a grade back for review.
+FINAL_STEP_CONFIDENCE = 0.5
 GUESS_CONFIDENCE = 0.35  # answer only: the first step that could have gone wrong: 59 of 158
 CORRECT_CONFIDENCE = 0.85
 # A correct step in a solution whose final answer is right, and the right final answer itself.
@@ -357,6 +360,8 @@ class _Judge:
             hint = "This step leads to a final answer that does not match the expected one. Check it."
             checker = "grounding"
         confidence = {"guess": GUESS_CONFIDENCE, "moved past": MOVED_PAST_CONFIDENCE}.get(why, FINAL_STEP_CONFIDENCE)
+        if position == answer_position and why != "guess":
+            confidence = FINAL_STEP_CONFIDENCE  # the step that states the wrong answer is wrong, if not the first
         rule = {"moved past": "grounding.moved_past", "guess": "grounding.guess"}.get(why, "grounding.reaches_answer")
         if position == answer_position:
             rule = {"guess": "final_answer.guess", "moved past": "final_answer.moved_past"}.get(
