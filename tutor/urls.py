@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("tutor.classroom.urls")),
     path("", include("grading.urls")),
+    path("insight/", include("tutor.insight.urls")),
 ]

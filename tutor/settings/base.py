@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tutor.audit",
     "tutor.classroom",
     "grading",
+    "tutor.insight",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "grading.context_processors.teaching",
+                "tutor.insight.context_processors.site_staff",
             ],
         },
     }
