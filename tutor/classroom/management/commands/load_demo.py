@@ -1,4 +1,5 @@
-"""Demo data for `make run`: one class, a teacher, two students and an assignment with three problems.
+"""Demo data for `make run`: one class, a teacher, two students and an assignment with three problems (and what
+apps above this one seed through their AppConfig's `load_demo`).
 
 Idempotent: a second run finds everything in place and adds nothing.
 """
@@ -9,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
@@ -69,6 +71,12 @@ class Command(BaseCommand):
             course = self._course(users["teacher"])
             Enrollment.objects.get_or_create(course=course, user=users["alice"], defaults={"role": "student"})
             self._assignment(course, users["teacher"])
+        # Apps above this one add their own demo data (a reviewed grading history, for instance) through a
+        # `load_demo(course=..., stdout=...)` method on their AppConfig, so this app never imports them.
+        for config in apps.get_app_configs():
+            seed = getattr(config, "load_demo", None)
+            if callable(seed):
+                seed(course=course, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /login/ with:"))
         for username, password, _, staff in LOGINS:
             role = (
@@ -104,6 +112,8 @@ class Command(BaseCommand):
             "title": ASSIGNMENT_TITLE,
             "instructions": "Write one step per line and finish with the answer.",
             "max_attempts": 3,
+            # "Check this step" grades (confidence under 0.75) wait for the teacher.
+            "review_threshold": 0.75,
             "due_at": timezone.now() + timedelta(days=7),
             "verifier_backend": settings.VERIFIER_DEFAULT_BACKEND,
         }
