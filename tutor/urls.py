@@ -8,5 +8,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("tutor.classroom.urls")),
     path("", include("grading.urls")),
+    path("handwriting/", include("tutor.handwriting.urls")),
     path("insight/", include("tutor.insight.urls")),
 ]

@@ -1,5 +1,5 @@
-"""Demo data for `make run`: one class, a teacher, two students and an assignment with three problems (and what
-apps above this one seed through their AppConfig's `load_demo`).
+"""Demo data for `make run`: one class, a teacher, students and an assignment with three problems, with graded
+work in it and a reviewed grading history (tutor/demo/reviewed_history.py).
 
 Idempotent: a second run finds everything in place and adds nothing.
 """
@@ -10,15 +10,18 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from grading import services as grading
+from grading.models import Submission
 from tutor.classroom import services
 from tutor.classroom.models import Assignment, Course, Enrollment
+
+from ...reviewed_history import seed_reviewed_history
 
 COURSE_NAME = "Algebra 1 (demo)"
 ASSIGNMENT_TITLE = "Warm-up: word problems, equations and percents"
@@ -28,6 +31,15 @@ LOGINS = (
     ("teacher", "teacher-demo-1", "Ms. Rivera", False),
     ("alice", "alice-demo-1", "Alice", False),
     ("bob", "bob-demo-1", "Bob", False),
+    ("carol", "carol-demo-1", "Carol", False),
+)
+# Graded work already in the class, so every grading feature has something in it (graded in-process with the
+# symbolic checker): (student, problem position, attempts' texts).
+GRADED_WORK = (
+    ("alice", 1, ("27 × 4 = 108\n3 × 6 = 24\n108 + 24 = 132", "27 × 4 = 108\n3 × 6 = 18\n108 + 18 = 126")),
+    ("alice", 2, ("5x - 10 = 2x + 8\n3x = 18\nx = 6",)),
+    ("carol", 1, ("I don't know how to do this one, sorry.",)),
+    ("carol", 2, ("5x - 2 = 2x + 8\n3x = 10\nx = 10/3",)),
 )
 PROBLEMS = (
     services.ProblemInput(
@@ -69,14 +81,12 @@ class Command(BaseCommand):
                 username: self._user(username, password, name, staff) for username, password, name, staff in LOGINS
             }
             course = self._course(users["teacher"])
-            Enrollment.objects.get_or_create(course=course, user=users["alice"], defaults={"role": "student"})
-            self._assignment(course, users["teacher"])
-        # Apps above this one add their own demo data (a reviewed grading history, for instance) through a
-        # `load_demo(course=..., stdout=...)` method on their AppConfig, so this app never imports them.
-        for config in apps.get_app_configs():
-            seed = getattr(config, "load_demo", None)
-            if callable(seed):
-                seed(course=course, stdout=self.stdout)
+            for student in ("alice", "carol"):
+                Enrollment.objects.get_or_create(course=course, user=users[student], defaults={"role": "student"})
+            assignment = self._assignment(course, users["teacher"])
+            self._graded_work(assignment, users)
+        # A reviewed grading history for the insight pages (analytics, agreement, training data).
+        seed_reviewed_history(course=course, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /login/ with:"))
         for username, password, _, staff in LOGINS:
             role = (
@@ -84,7 +94,8 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"  {username:<8} {password:<16} {role}")
         self.stdout.write(
-            f"Class “{course.name}” has the join code {course.join_code}; alice is in it, bob can join with the code."
+            f"Class “{course.name}” has the join code {course.join_code}; alice and carol are in it, bob can join "
+            "with the code."
         )
 
     def _user(self, username: str, password: str, first_name: str, staff: bool) -> User:
@@ -118,3 +129,34 @@ class Command(BaseCommand):
             "verifier_backend": settings.VERIFIER_DEFAULT_BACKEND,
         }
         return services.assignment_create(actor=teacher, course=course, fields=fields, problems=PROBLEMS)
+
+    def _graded_work(self, assignment: Assignment, users: dict[str, User]) -> None:
+        """Attempts graded in this process (a worker may not be running yet), then one teacher decision: an
+        attempt history where the better attempt counts, a non-answer waiting in the review queue, and a step the
+        teacher marked with a reason the student can read."""
+        problems = {problem.position: problem for problem in assignment.problems.all()}
+        for username, position, texts in GRADED_WORK:
+            problem = problems[position]
+            student = users[username]
+            for text in texts[Submission.objects.filter(problem=problem, student=student).count() :]:
+                submission = grading.submission_create(student=student, problem=problem, text=text)
+                grading.submission_grade(submission_id=submission.pk, grading_version=submission.grading_version)
+        # The teacher accepts Carol's route on problem 2, step 1 (her slip is in step 1: 5x - 10, not 5x - 2).
+        carol = Submission.objects.filter(problem=problems[2], student=users["carol"]).first()
+        step = carol.steps.filter(index=0).first() if carol else None
+        if carol and step and not step.teacher_verdict and carol.is_final:
+            grading.step_override(
+                step=step,
+                actor=users["teacher"],
+                verdict="incorrect",
+                reason="5(x - 2) is 5x - 10: multiply both terms in the brackets by 5.",
+            )
+        # And gives Alice's first bus-ticket attempt a point for the right method (her best attempt still counts).
+        first = Submission.objects.filter(problem=problems[1], student=users["alice"], attempt_number=1).first()
+        if first and first.is_final and first.teacher_score is None:
+            grading.score_override(
+                submission=first,
+                actor=users["teacher"],
+                score=Decimal(1),
+                reason="Right method; only 3 × 6 slipped. One point for the plan.",
+            )

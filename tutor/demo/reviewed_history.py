@@ -1,5 +1,5 @@
-"""A reviewed grading history for the demo class (`manage.py load_demo`), so the analytics, agreement and
-training-data pages have something in them on a fresh database.
+"""A reviewed grading history for the demo class (`manage.py load_demo`), so the insight pages (analytics,
+agreement, training data) have something in them on a fresh database.
 
 Six more students hand in solutions to the demo assignment's three problems through the real services; each is
 graded by the assignment's backend in this process (the task queued on commit finds it graded and does nothing).
@@ -26,7 +26,7 @@ from tutor.classroom.models import Assignment, Course, Enrollment
 
 STUDENTS = (
     # username, password, first name
-    ("carol", "carol-demo-1", "Carol"),
+    ("ines", "ines-demo-1", "Ines"),
     ("dan", "dan-demo-1", "Dan"),
     ("erin", "erin-demo-1", "Erin"),
     ("farid", "farid-demo-1", "Farid"),
@@ -61,7 +61,7 @@ class Plan:
 CORRECT_BUS = "27 × 4 = 108\n3 × 6 = 18\n108 + 18 = 126\nThe tickets cost $126."
 PLANS = (
     # Problem 1: bus tickets (126)
-    Plan("carol", 1, (Attempt(CORRECT_BUS),)),
+    Plan("ines", 1, (Attempt(CORRECT_BUS),)),
     Plan(
         "dan",
         1,
@@ -122,7 +122,7 @@ PLANS = (
         ),
     ),
     # Problem 2: solve 5(x - 2) = 2x + 8 (6)
-    Plan("carol", 2, (Attempt("5x - 10 = 2x + 8\n3x = 18\nx = 6"),)),
+    Plan("ines", 2, (Attempt("5x - 10 = 2x + 8\n3x = 18\nx = 6"),)),
     Plan(
         "dan",
         2,
@@ -169,7 +169,7 @@ PLANS = (
     ),
     Plan("hiro", 2, (Attempt("5x - 10 = 2x + 8\n5x - 2x = 8 + 10\n3x = 18\nx = 6"),)),
     # Problem 3: fraction of a price (60)
-    Plan("carol", 3, (Attempt("2/5 = 40%\n100% - 40% = 60%\nThe answer is 60%"),)),
+    Plan("ines", 3, (Attempt("2/5 = 40%\n100% - 40% = 60%\nThe answer is 60%"),)),
     Plan(
         "dan",
         3,
