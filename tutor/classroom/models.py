@@ -6,6 +6,9 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+
+from .schedule import EARLIEST, LATEST, RANGE_TEXT, validate_schedule_date
 
 MAX_ATTEMPTS = 100
 
@@ -97,8 +100,8 @@ class Assignment(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
     title = models.CharField(max_length=200)
     instructions = models.TextField(blank=True)
-    opens_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
+    opens_at = models.DateTimeField(null=True, blank=True, validators=[validate_schedule_date])
+    due_at = models.DateTimeField(null=True, blank=True, validators=[validate_schedule_date])
     late_policy = models.CharField(max_length=10, choices=LatePolicy.choices, default=LatePolicy.ACCEPT_WITH_PENALTY)
     late_penalty_percent = models.PositiveSmallIntegerField(
         default=10,
@@ -132,6 +135,16 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["due_at", "id"]
+        # The database refuses what the validators refuse: a date outside the range cannot be read back on some
+        # pages (year 10000 in UTC), so it must never be stored, whatever path writes it.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": EARLIEST, f"{name}__lte": LATEST}),
+                name=f"assignment_{name}_in_range",
+                violation_error_message=f"Dates must fall {RANGE_TEXT}.",
+            )
+            for name in ("opens_at", "due_at")
+        ]
 
     def __str__(self) -> str:
         return self.title
