@@ -53,7 +53,9 @@ def test_the_importer_refuses_an_offset_beyond_15_59_and_names_it():
     errors = import_errors(front_matter(due_at="2027-01-10T12:00:00+16:00"))
     assert any("offset +16:00 is out of range" in error and "-15:59 to +15:59" in error for error in errors), errors
     errors = import_errors(
-        json.dumps({"title": "T", "due_at": "2027-01-10T12:00:00-16:30", "problems": [{"statement": "s", "answer": "1"}]}),
+        json.dumps(
+            {"title": "T", "due_at": "2027-01-10T12:00:00-16:30", "problems": [{"statement": "s", "answer": "1"}]}
+        ),
         "set.json",
     )
     assert any("offset -16:30 is out of range" in error for error in errors), errors
@@ -120,6 +122,7 @@ def test_the_database_refuses_an_out_of_range_date_from_any_path():
 
 
 def _dates_migration(executor: MigrationExecutor) -> tuple[str, str]:
+    """(this fix's migration, the classroom migration before it), whatever numbers they get at merge."""
     [name] = [n for app, n in executor.loader.disk_migrations if app == "classroom" and n.endswith("_dates_in_range")]
     [parent] = [p for p in executor.loader.graph.node_map[("classroom", name)].parents if p.key[0] == "classroom"]
     return name, parent.key[1]
@@ -135,7 +138,7 @@ def test_the_migration_repairs_a_year_10000_date_already_stored_so_every_page_lo
     student = UserFactory(username="student-dates")
     EnrollmentFactory(course=assignment.course, user=student, role=Enrollment.Role.STUDENT)
     executor = MigrationExecutor(connection)
-    name, before = _dates_migration(executor)
+    _, before = _dates_migration(executor)
     executor.migrate([("classroom", before)])
     try:
         with connection.cursor() as cursor:

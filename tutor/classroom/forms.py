@@ -21,7 +21,7 @@ class CourseForm(forms.Form):
     name = forms.CharField(
         max_length=200, label="Class name", widget=forms.TextInput(attrs={"placeholder": "Algebra 1, period 3"})
     )
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class JoinForm(forms.Form):
@@ -79,9 +79,19 @@ class AssignmentForm(forms.ModelForm[Assignment]):
         self.fields["verifier_backend"] = forms.ChoiceField(
             choices=backend_choices(), initial=settings.VERIFIER_DEFAULT_BACKEND, label="How steps are checked"
         )
+        self.fields["instructions"].widget.attrs["maxlength"] = settings.ASSIGNMENT_INSTRUCTIONS_MAX_CHARS
         for name, field in self.fields.items():
             if isinstance(field, forms.IntegerField | forms.FloatField):
                 _bound(field, *field_bounds(Assignment, name))
+
+    def clean_instructions(self) -> str:
+        # Browsers send line breaks as CRLF but count them as one character, as the limit does.
+        instructions: str = (self.cleaned_data.get("instructions") or "").replace("\r\n", "\n")
+        limit = settings.ASSIGNMENT_INSTRUCTIONS_MAX_CHARS
+        if len(instructions) > limit:
+            count = len(instructions)
+            raise forms.ValidationError(f"The instructions have {count:,} characters; the limit is {limit:,}.")
+        return instructions
 
     FIELDSETS = (
         ("The basics", ("title", "instructions", "opens_at", "due_at")),

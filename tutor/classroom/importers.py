@@ -276,6 +276,10 @@ def _validate_assignment(raw: Mapping[str, Any], errors: _Collector) -> dict[str
     else:
         fields["title"] = title.strip()
     fields["instructions"] = _text(raw, "instructions", "Field 'instructions'", errors)
+    limit = settings.ASSIGNMENT_INSTRUCTIONS_MAX_CHARS
+    if len(fields["instructions"]) > limit:
+        count = len(fields["instructions"])
+        errors.add("Field 'instructions'", f"it has {count:,} characters; the limit is {limit:,}.")
     for key in ("opens_at", "due_at"):
         fields[key] = _datetime(raw.get(key), f"Field '{key}'", errors)
     if fields["opens_at"] and fields["due_at"] and fields["due_at"] <= fields["opens_at"]:

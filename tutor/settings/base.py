@@ -114,6 +114,9 @@ LOGOUT_REDIRECT_URL = "login"
 PROBLEM_SET_MAX_BYTES = int(os.environ.get("PROBLEM_SET_MAX_BYTES", 256 * 1024))
 PROBLEM_SET_MAX_PROBLEMS = int(os.environ.get("PROBLEM_SET_MAX_PROBLEMS", 100))
 PROBLEM_STATEMENT_MAX_CHARS = int(os.environ.get("PROBLEM_STATEMENT_MAX_CHARS", 20_000))
+# Every field rendered as Markdown has a cap; the renderer itself shows anything longer as plain text.
+ASSIGNMENT_INSTRUCTIONS_MAX_CHARS = int(os.environ.get("ASSIGNMENT_INSTRUCTIONS_MAX_CHARS", 20_000))
+MARKDOWN_RENDER_MAX_CHARS = int(os.environ.get("MARKDOWN_RENDER_MAX_CHARS", 50_000))
 SOLUTION_MAX_CHARS = int(os.environ.get("SOLUTION_MAX_CHARS", 20_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

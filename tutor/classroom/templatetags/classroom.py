@@ -5,15 +5,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 from ..forms import backend_choices
 from ..models import Problem
-from ..rendering import render_markdown, render_text_with_math
+from ..rendering import render_markdown_cached, render_text_with_math
 
 register = template.Library()
 
 
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> SafeString:
-    # render_markdown sanitizes with nh3, so the result is safe to mark.
-    return mark_safe(render_markdown(text or ""))  # noqa: S308
+    # render_markdown sanitizes with nh3, so the result is safe to mark. Rendered once per distinct text.
+    return mark_safe(render_markdown_cached(text or ""))  # noqa: S308
 
 
 @register.filter
