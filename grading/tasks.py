@@ -24,7 +24,13 @@ from . import services
 )
 def grade_submission_task(self: Any, submission_id: int, grading_version: int) -> None:
     final_attempt = self.request.retries >= self.max_retries
-    services.submission_grade(submission_id=submission_id, grading_version=grading_version, final_attempt=final_attempt)
+    # The task id is the lease owner: its own retries and redeliveries share it, a duplicate task does not.
+    services.submission_grade(
+        submission_id=submission_id,
+        grading_version=grading_version,
+        final_attempt=final_attempt,
+        lease_owner=self.request.id or "",
+    )
 
 
 @app.task(name="grading.sweep", acks_late=True, soft_time_limit=60, time_limit=90)

@@ -30,7 +30,7 @@ if VISIBILITY_TIMEOUT <= TASK_TIME_LIMIT:
     raise ValueError(
         f"CELERY_VISIBILITY_TIMEOUT={VISIBILITY_TIMEOUT}s must be above the task time limit ({TASK_TIME_LIMIT}s)."
     )
-SWEEP_EVERY_SECONDS = float(os.environ.get("GRADING_SWEEP_EVERY_SECONDS", 60))
+SWEEP_EVERY_SECONDS = float(os.environ.get("GRADING_SWEEP_EVERY_SECONDS", 5))
 
 app.conf.update(
     task_serializer="json",
@@ -53,7 +53,12 @@ app.conf.update(
     worker_hijack_root_logger=False,
     beat_schedule={
         # Re-enqueue submissions stuck in a non-final state (broker down at submit time, lost tasks).
-        "grading-sweep": {"task": "grading.sweep", "schedule": SWEEP_EVERY_SECONDS, "options": {"queue": "cpu"}},
+        # Every few seconds (leases expire in seconds); a sweep still waiting when the next is due is dropped.
+        "grading-sweep": {
+            "task": "grading.sweep",
+            "schedule": SWEEP_EVERY_SECONDS,
+            "options": {"queue": "cpu", "expires": SWEEP_EVERY_SECONDS},
+        },
     },
 )
 app.conf.broker_transport_options = {

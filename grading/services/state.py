@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 Status = Submission.Status
 Actor = AbstractBaseUser | AnonymousUser
 
+LEASE_FIELDS = ("lease_owner", "lease_expires_at")
+
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.QUEUED: frozenset({Status.SEGMENTING, Status.FAILED}),
     Status.SEGMENTING: frozenset({Status.VERIFYING, Status.NEEDS_REVIEW, Status.FAILED}),
@@ -71,7 +73,16 @@ def submission_transition(
         submission.status = to
         submission.status_reason = reason[:500]
         submission.status_changed_at = timezone.now()
-        submission.save(update_fields=["status", "status_reason", "status_changed_at", *also_save])
+        handover: tuple[str, ...] = ()
+        if to == Status.QUEUED:
+            # A new queued period: nothing handed to the broker for it yet, and no worker holds it.
+            submission.enqueued_at, submission.enqueue_count = None, 0
+            handover = ("enqueued_at", "enqueue_count", *LEASE_FIELDS)
+        if to == Status.QUEUED or to in Submission.FINAL_STATUSES:
+            submission.lease_owner, submission.lease_expires_at = "", None
+            handover = handover or LEASE_FIELDS
+        fields = dict.fromkeys(["status", "status_reason", "status_changed_at", *handover, *also_save])
+        submission.save(update_fields=list(fields))
         record_event(
             submission=submission,
             event_type=AuditEventType.entering(to),

@@ -104,6 +104,7 @@ def _problem_context(
     decision = policy.submit_decision(problem=problem, student_id=request.user.pk, used=len(attempts))
     # The preview runs on every pause in typing, so only text within the length limit is split.
     too_long = len(text) > settings.SOLUTION_MAX_CHARS
+    split = segmentation.split(text) if text.strip() and not too_long else None
     return {
         "problem": problem,
         "assignment": assignment,
@@ -113,7 +114,9 @@ def _problem_context(
         "attempts": attempts,
         "decision": decision,
         "may_submit": access.is_student and decision.allowed,
-        "segmentation": segmentation.split(text) if text.strip() and not too_long else None,
+        "segmentation": split,
+        # The submit service refuses a solution past the step cap; the preview says so before the student submits.
+        "step_limit_error": services.too_many_steps_message() if split is not None and split.truncated else "",
         "preview_error": (
             f"Your solution has {len(text):,} characters; the limit is {settings.SOLUTION_MAX_CHARS:,}."
             if too_long

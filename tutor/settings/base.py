@@ -140,6 +140,17 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Seconds before a submission in a non-final state is considered stuck and re-enqueued by the sweep.
 GRADING_STUCK_AFTER_SECONDS = int(os.environ.get("GRADING_STUCK_AFTER_SECONDS", 600))
+# Recovery in seconds, not minutes (grading.services.sweep): a worker holds a lease on what it grades and renews
+# it every GRADING_HEARTBEAT_SECONDS; the sweep (every few seconds) re-sends a submission whose lease expired, one
+# never handed to the broker (after GRADING_ENQUEUE_GRACE_SECONDS), and, once, one handed over but not picked up
+# within GRADING_REQUEUE_AFTER_SECONDS (lost with a killed worker's prefetch, or a lost queue).
+GRADING_LEASE_SECONDS = int(os.environ.get("GRADING_LEASE_SECONDS", 20))
+GRADING_HEARTBEAT_SECONDS = float(os.environ.get("GRADING_HEARTBEAT_SECONDS", GRADING_LEASE_SECONDS / 4))
+GRADING_ENQUEUE_GRACE_SECONDS = int(os.environ.get("GRADING_ENQUEUE_GRACE_SECONDS", 5))
+GRADING_REQUEUE_AFTER_SECONDS = int(os.environ.get("GRADING_REQUEUE_AFTER_SECONDS", 45))
+# While a task waits to retry after a transient verifier error it keeps its lease this long (the task's longest
+# backoff, 120 s, plus a lease).
+GRADING_RETRY_LEASE_SECONDS = int(os.environ.get("GRADING_RETRY_LEASE_SECONDS", 120 + GRADING_LEASE_SECONDS))
 
 # --- Verifiers ----------------------------------------------------------------------------------
 # The default backend for new assignments. `symbolic` needs no GPU and no weights.
