@@ -117,3 +117,11 @@ def test_instructions_stored_before_the_cap_no_longer_slow_every_view(client):
     for _ in range(2):
         assert client.get(reverse("assignment_detail", args=[assignment.pk])).status_code == 200
     assert time.monotonic() - started < BOUND_SECONDS
+
+
+def test_an_unreachable_cache_costs_a_render_not_the_page(monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(rendering.cache, "get", down)
+    assert "<strong>x</strong>" in rendering.render_markdown_cached("**x**")

@@ -31,6 +31,9 @@ class AuditEventType(models.TextChoices):
     OVERRIDE_STEP = "override.step", "Step verdict changed"
     OVERRIDE_SCORE = "override.score", "Score changed"
     REVIEW_ACCEPTED = "review.accepted", "Grade confirmed"
+    # Abuse limits (tutor.limits)
+    LOGIN_LOCKED_OUT = "login.locked_out", "Login locked out after repeated wrong passwords"
+    LIMIT_EXCEEDED = "limit.exceeded", "Rate limit reached"
     # Changes made in the Django admin
     ADMIN_CHANGE = "admin.change", "Changed in the admin"
 

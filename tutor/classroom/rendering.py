@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import re
 
 import nh3
 from django.conf import settings
 from django.core.cache import cache
 from markdown_it import MarkdownIt
+
+logger = logging.getLogger(__name__)
 
 # $$...$$, \[...\], \(...\), and $...$ (not across blank lines, not "$5 and $6" with spaces inside the dollars,
 # not "$4+$6" where the closing dollar is a price's).
@@ -59,10 +62,17 @@ CACHE_SECONDS = 7 * 24 * 3600
 def render_markdown_cached(text: str) -> str:
     """`render_markdown`, once per distinct text: the sanitized HTML is kept in the cache under the text's hash."""
     key = "md:{}:{}".format(RENDERER_VERSION, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
-    rendered = cache.get(key)
+    try:
+        rendered = cache.get(key)
+    except Exception:  # an unreachable cache costs a render, never the page
+        logger.warning("Markdown cache unreachable; rendering without it", exc_info=True)
+        return render_markdown(text)
     if not isinstance(rendered, str):
         rendered = render_markdown(text)
-        cache.set(key, rendered, CACHE_SECONDS)
+        try:
+            cache.set(key, rendered, CACHE_SECONDS)
+        except Exception:
+            logger.warning("Markdown cache unreachable; not storing the rendering", exc_info=True)
     return rendered
 
 

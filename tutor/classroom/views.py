@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from tutor import limits
+
 from . import selectors, services
 from .access import Capability
 from .errors import ClassroomError, ProblemSetError
@@ -43,6 +45,10 @@ def course_create(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def course_join(request: AuthedRequest) -> HttpResponse:
+    refusal = limits.rate_limit(action="join", user=request.user, rate=settings.RATE_LIMIT_JOIN)
+    if refusal is not None:
+        messages.error(request, f"Too many attempts to join a class. Wait {refusal.wait} and try again.")
+        return redirect("home")
     form = JoinForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Type the class code your teacher gave you.")

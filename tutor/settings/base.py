@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "tutor.audit",
     "tutor.classroom",
     "grading",
@@ -55,7 +57,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = ["tutor.limits.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
 
 ROOT_URLCONF = "tutor.urls"
 WSGI_APPLICATION = "tutor.wsgi.application"
@@ -106,6 +113,21 @@ for _prefix, _folder in (("vendor/katex", "node_modules/katex/dist"), ("vendor/h
     if (BASE_DIR / _folder).is_dir():
         STATICFILES_DIRS.append((_prefix, BASE_DIR / _folder))
 
+# --- Abuse limits (tutor.limits) ---------------------------------------------------------------
+# A username is locked out from one address after this many wrong passwords, for the cool-off time. A site
+# admin lifts a lock at once with `python manage.py axes_reset_username USERNAME` (or in the admin).
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 10))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_DISABLE_ACCESS_LOG = True
+# The client address is REMOTE_ADDR: behind a reverse proxy, have it set that (docs/deploying.md).
+# Requests per user, in fixed windows ("10/m", "10/10m", "30/h").
+RATE_LIMIT_JOIN = os.environ.get("RATE_LIMIT_JOIN", "10/10m")
+RATE_LIMIT_SUBMIT = os.environ.get("RATE_LIMIT_SUBMIT", "10/m")
+RATE_LIMIT_PREVIEW = os.environ.get("RATE_LIMIT_PREVIEW", "120/m")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -122,6 +144,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Celery -------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The cache holds rate-limit counters and rendered Markdown. With Redis it is shared by every web process
+# (CACHE_URL, or REDIS_URL); without it each process has its own.
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "tutor"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tutor"}
+    )
+}
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
@@ -31,3 +33,10 @@ def problem_label(problem: Problem) -> str:
 @register.filter
 def backend_label(name: str) -> str:
     return dict(backend_choices()).get(name, name)
+
+
+@register.filter
+def in_minutes(duration: timedelta) -> str:
+    """'15 minutes' (rounded up; '1 minute')."""
+    minutes = max(1, -(-int(duration.total_seconds()) // 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
