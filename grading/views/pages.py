@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from tutor import limits
+from tutor.classroom import access
 from tutor.classroom import selectors as classroom
 from tutor.classroom.access import CourseAccess
 from tutor.classroom.forms import AddMemberForm, CourseForm, JoinForm, ProblemForm, ProblemSetUploadForm
@@ -42,6 +43,8 @@ def home(request: AuthedRequest) -> HttpResponse:
         "studying": [e for e in enrollments if e.role not in staff_roles],
         "assignments": selectors.student_assignments(student=request.user),
         "course_form": CourseForm(),
+        "may_create_courses": access.may_create_courses(request.user),
+        "invitations": list(classroom.invitations_pending(user=request.user)),
         "join_form": JoinForm(),
         "now": timezone.now(),
     }

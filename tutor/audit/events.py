@@ -12,6 +12,9 @@ class AuditEventType(models.TextChoices):
     COURSE_JOINED = "course.joined", "Student joined with the code"
     ENROLLMENT_ADDED = "enrollment.added", "Member added"
     ENROLLMENT_REMOVED = "enrollment.removed", "Member removed"
+    INVITATION_CREATED = "invitation.created", "Invited to a class"
+    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+    INVITATION_DECLINED = "invitation.declined", "Invitation declined"
     # Content
     ASSIGNMENT_CREATED = "assignment.created", "Assignment created"
     PROBLEM_CREATED = "problem.created", "Problem created"

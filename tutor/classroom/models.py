@@ -48,6 +48,8 @@ class Course(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        # Granted by a site admin (Django admin, or `manage.py teacher_grant USERNAME`): who may create classes.
+        permissions = [("create_course", "Can create classes (teacher)")]
 
     def __str__(self) -> str:
         return self.name
@@ -74,6 +76,34 @@ class Enrollment(models.Model):
     @property
     def is_staff_role(self) -> bool:
         return self.role in (self.Role.TEACHER, self.Role.TA)
+
+
+class Invitation(models.Model):
+    """A teacher asked an existing account to join their class; it joins only if that person accepts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=10, choices=Enrollment.Role.choices)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "user"], condition=Q(status="pending"), name="one_pending_invitation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} invited to {self.course} as {self.role}"
 
 
 class Assignment(models.Model):

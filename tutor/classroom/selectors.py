@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from . import access
 from .access import AnyUser, Capability, CourseAccess
-from .models import Assignment, Course, Enrollment, Problem
+from .models import Assignment, Course, Enrollment, Invitation, Problem
 
 
 def enrollments_for_user(*, user: User) -> QuerySet[Enrollment]:
@@ -86,3 +86,18 @@ def student_ids(*, course_id: int) -> QuerySet[Enrollment, int]:
     return Enrollment.objects.filter(course_id=course_id, role=Enrollment.Role.STUDENT).values_list(
         "user_id", flat=True
     )
+
+
+def invitations_pending(*, user: User) -> QuerySet[Invitation]:
+    """Invitations waiting for this user's answer, newest first."""
+    return Invitation.objects.filter(user_id=user.pk, status=Invitation.Status.PENDING).select_related(
+        "course", "invited_by"
+    )
+
+
+def invitation_get(*, user: User, invitation_id: int) -> Invitation:
+    """One of this user's own invitations (answered or not), else 404."""
+    invitation = Invitation.objects.filter(pk=invitation_id, user_id=user.pk).select_related("course").first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation

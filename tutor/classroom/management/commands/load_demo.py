@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tutor.classroom import services
+from tutor.classroom.management.commands.teacher_grant import create_course_permission
 from tutor.classroom.models import Assignment, Course, Enrollment
 
 COURSE_NAME = "Algebra 1 (demo)"
@@ -66,6 +67,8 @@ class Command(BaseCommand):
             users = {
                 username: self._user(username, password, name, staff) for username, password, name, staff in LOGINS
             }
+            # The demo teacher has the teacher permission a site admin grants (manage.py teacher_grant).
+            users["teacher"].user_permissions.add(create_course_permission())
             course = self._course(users["teacher"])
             Enrollment.objects.get_or_create(course=course, user=users["alice"], defaults={"role": "student"})
             self._assignment(course, users["teacher"])
