@@ -160,4 +160,5 @@ def may_create_courses(user: AnyUser | None) -> bool:
     """Whether this user may create classes: the teacher permission a site admin grants (superusers have it)."""
     if user is None or not user.is_authenticated or not getattr(user, "is_active", False):
         return False
-    return bool(user.has_perm(CREATE_COURSE_PERMISSION))
+    has_perm = getattr(user, "has_perm", None)  # PermissionsMixin's, on every real user model
+    return bool(has_perm is not None and has_perm(CREATE_COURSE_PERMISSION))
