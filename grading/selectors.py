@@ -4,10 +4,11 @@ see what is the access module's rule (tutor.classroom.access)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from tutor.classroom.access import AnyUser, Capability
 from tutor.classroom.models import Assignment, Enrollment, Problem
 from tutor.classroom.selectors import open_for_students
 
-from .models import Override, Submission, VerificationRun
+from .models import Override, Step, Submission, VerificationRun
 
 COURSE_OF_SUBMISSION = "problem__assignment__course_id"
 
@@ -37,6 +38,34 @@ def submission_for_user(*, user: AnyUser, pk: int) -> Submission:
     if submission is None:
         raise Http404("No such submission.")
     return submission
+
+
+@dataclass(frozen=True)
+class PollState:
+    """What decides whether the polled feedback fragment changed: one small query, no page render."""
+
+    status: str
+    grading_version: int
+    retries: int
+    status_changed_at: datetime
+    steps_checked: int
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in Submission.FINAL_STATUSES
+
+
+def submission_poll_state(*, user: AnyUser, pk: int) -> PollState | None:
+    """The submission's progress if this user may see it (None otherwise, or if it does not exist)."""
+    checked = Count("steps", filter=~Q(steps__verdict=Step.Verdict.UNVERIFIED))
+    row = (
+        submissions_visible_to(user)
+        .filter(pk=pk)
+        .annotate(checked=checked)
+        .values_list("status", "grading_version", "retries", "status_changed_at", "checked")
+        .first()
+    )
+    return PollState(*row) if row is not None else None
 
 
 def submission_for_grader(*, user: AnyUser, pk: int) -> Submission:

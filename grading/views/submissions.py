@@ -7,8 +7,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
@@ -34,6 +35,11 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
         "assignment": problem.assignment,
         "course": problem.assignment.course,
         "poll_url": request.path,
+        "poll_delay_ms": poll_delay_ms(
+            selectors.PollState(
+                submission.status, submission.grading_version, submission.retries, submission.status_changed_at, 0
+            )
+        ),
     }
     if feedback.viewer_can_grade:
         context.setdefault("score_form", ScoreOverrideForm(points=problem.points, initial={"score": submission.score}))
@@ -48,10 +54,42 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
     return context
 
 
+# How long the page waits before polling again, by how long the submission has been in its current stage: soon
+# at first (a symbolic grade takes well under a second), backing off for slow model-backed grading.
+POLL_DELAYS_MS: tuple[tuple[float, int], ...] = ((3, 250), (10, 500), (30, 1000), (120, 2000))
+POLL_DELAY_MAX_MS = 5000
+FRAGMENT_VERSION = "1"  # bump when the fragment's markup changes, so browsers drop revalidated copies
+
+
+def poll_delay_ms(state: selectors.PollState) -> int:
+    waited = (timezone.now() - state.status_changed_at).total_seconds()
+    return next((delay for limit, delay in POLL_DELAYS_MS if waited < limit), POLL_DELAY_MAX_MS)
+
+
+def poll_etag(state: selectors.PollState, viewer_id: int | None) -> str:
+    parts = (FRAGMENT_VERSION, viewer_id, state.status, state.grading_version, state.retries,
+             state.status_changed_at.timestamp(), state.steps_checked, poll_delay_ms(state))  # fmt: skip
+    return '"' + "-".join(str(part) for part in parts) + '"'
+
+
 @login_required
 @require_safe
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One URL for the full page and the polled fragment; polling stops (HTTP 286) once grading is final."""
+    """One URL for the full page and the polled fragment; polling stops (HTTP 286) once grading is final.
+
+    While grading runs, the fragment carries an ETag made of the submission's progress: the browser revalidates
+    each poll (Cache-Control: no-cache) and, when nothing changed, gets a 304 decided by one small query, with no
+    page render; the final fragment is rendered once, with the 286 that stops polling.
+    """
+    etag = ""
+    if request.htmx:  # type: ignore[attr-defined]
+        state = selectors.submission_poll_state(user=request.user, pk=pk)
+        if state is None:
+            raise Http404("No such submission.")
+        if not state.is_final:
+            etag = poll_etag(state, request.user.pk)
+            if etag in request.headers.get("If-None-Match", ""):
+                return _poll_headers(HttpResponseNotModified(), etag)
     submission = selectors.submission_for_user(user=request.user, pk=pk)
     context = _feedback_context(request, submission)
     if request.htmx:  # type: ignore[attr-defined]
@@ -61,8 +99,16 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             stop = HttpResponseStopPolling(response.content)
             stop["Content-Type"] = response["Content-Type"]
             return stop
-        return response
+        return _poll_headers(response, etag) if etag else response
     return render(request, TEMPLATE, context)
+
+
+def _poll_headers(response: HttpResponse, etag: str) -> HttpResponse:
+    response["ETag"] = etag
+    # Revalidate on every poll; the fragment and the full page share the URL, so they are cached apart.
+    response["Cache-Control"] = "private, no-cache"
+    response["Vary"] = "HX-Request, Cookie"
+    return response
 
 
 @login_required

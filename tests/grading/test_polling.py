@@ -1,0 +1,99 @@
+"""The feedback page polls cheaply: soon at first and backing off, a 304 decided by one query while nothing
+changed, the final fragment rendered once with the 286 that stops polling, and no inline script anywhere."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from grading import services
+from grading.models import Submission
+from tests.factories import SubmissionFactory
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def waiting(classroom):
+    return SubmissionFactory(problem=classroom.problem, student=classroom.student, backend="fake")
+
+
+def poll(client, submission, **headers):
+    return client.get(reverse("submission_detail", args=[submission.pk]), headers={**HTMX, **headers})
+
+
+def test_a_poll_while_nothing_changed_is_a_304_from_one_small_query(client, classroom, waiting):
+    client.force_login(classroom.student)
+    # Given a first poll, which renders the fragment with an ETag the browser revalidates every time
+    first = poll(client, waiting)
+    assert first.status_code == 200
+    assert first["Cache-Control"] == "private, no-cache"
+    assert "HX-Request" in first["Vary"]
+    etag = first["ETag"]
+    # When the browser polls again with it and nothing changed
+    with CaptureQueriesContext(connection) as queries:
+        again = poll(client, waiting, **{"If-None-Match": etag})
+    # Then it gets a 304 with no body, and the page was not rendered (session and user reads aside, one query)
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+    submission_queries = [q["sql"] for q in queries.captured_queries if "grading_submission" in q["sql"]]
+    assert len(submission_queries) == 1
+    # And once grading moves on, the next poll renders the new state
+    Submission.objects.filter(pk=waiting.pk).update(
+        status=Submission.Status.VERIFYING, status_changed_at=timezone.now()
+    )
+    moved = poll(client, waiting, **{"If-None-Match": etag})
+    assert moved.status_code == 200
+    assert moved["ETag"] != etag
+    assert 'data-status="verifying"' in moved.content.decode()
+
+
+def test_the_final_fragment_is_rendered_once_with_286_and_marks_itself_for_the_focus_script(client, classroom, waiting):
+    client.force_login(classroom.student)
+    etag = poll(client, waiting)["ETag"]
+    services.submission_grade(submission_id=waiting.pk, grading_version=1)
+    final = poll(client, waiting, **{"If-None-Match": etag})
+    assert final.status_code == 286
+    body = final.content.decode()
+    assert "data-just-finished" in body
+    assert "hx-trigger" not in body
+    assert "<script" not in body
+
+
+def test_polling_starts_soon_and_backs_off(client, classroom, waiting):
+    client.force_login(classroom.student)
+    assert 'hx-trigger="load delay:250ms"' in poll(client, waiting).content.decode()
+    Submission.objects.filter(pk=waiting.pk).update(status_changed_at=timezone.now() - timedelta(seconds=20))
+    assert 'hx-trigger="load delay:1000ms"' in poll(client, waiting).content.decode()
+    Submission.objects.filter(pk=waiting.pk).update(status_changed_at=timezone.now() - timedelta(minutes=10))
+    assert 'hx-trigger="load delay:5000ms"' in poll(client, waiting).content.decode()
+
+
+def test_polling_someone_elses_submission_is_a_404_even_with_an_etag(client, classroom, waiting):
+    client.force_login(classroom.other_student)
+    assert poll(client, waiting).status_code == 404
+    assert poll(client, waiting, **{"If-None-Match": '"anything"'}).status_code == 404
+
+
+def test_pages_carry_no_inline_script_or_handler(client, classroom, waiting):
+    from tutor.classroom.models import Enrollment
+
+    client.force_login(classroom.teacher)
+    course = classroom.problem.assignment.course
+    pages = [
+        client.get(reverse("course_detail", args=[course.pk])).content.decode(),
+        client.get(reverse("submission_detail", args=[waiting.pk])).content.decode(),
+        client.get(reverse("home")).content.decode(),
+    ]
+    for page in pages:
+        assert "<script>" not in page
+        assert " onsubmit=" not in page
+        assert " onclick=" not in page
+    assert Enrollment.objects.filter(course=course, role="student").exists()
+    assert 'data-confirm="Remove student1 from' in pages[0]
