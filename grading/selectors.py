@@ -4,7 +4,6 @@ see what is the access module's rule (tutor.classroom.access)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -19,7 +18,9 @@ from tutor.classroom.access import AnyUser, Capability
 from tutor.classroom.models import Assignment, Enrollment, Problem
 from tutor.classroom.selectors import open_for_students
 
+from . import progress
 from .models import Override, Step, Submission, VerificationRun
+from .progress import PollState
 
 COURSE_OF_SUBMISSION = "problem__assignment__course_id"
 
@@ -40,19 +41,7 @@ def submission_for_user(*, user: AnyUser, pk: int) -> Submission:
     return submission
 
 
-@dataclass(frozen=True)
-class PollState:
-    """What decides whether the polled feedback fragment changed: one small query, no page render."""
-
-    status: str
-    grading_version: int
-    retries: int
-    status_changed_at: datetime
-    steps_checked: int
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in Submission.FINAL_STATUSES
+__all__ = ["PollState"]
 
 
 def submission_poll_state(*, user: AnyUser, pk: int) -> PollState | None:
@@ -62,10 +51,23 @@ def submission_poll_state(*, user: AnyUser, pk: int) -> PollState | None:
         submissions_visible_to(user)
         .filter(pk=pk)
         .annotate(checked=checked)
-        .values_list("status", "grading_version", "retries", "status_changed_at", "checked")
+        .values_list("status", "grading_version", "retries", "status_changed_at", "checked", "student_id")
         .first()
     )
-    return PollState(*row) if row is not None else None
+    if row is None:
+        return None
+    state = PollState(*row)
+    progress.add(pk, state)
+    return state
+
+
+def submission_poll_state_cached(*, viewer_id: int, pk: int) -> PollState | None:
+    """The progress from the cache alone, when the viewer is the submission's own student (anyone else, or a
+    cache miss, is None: the caller falls back to `submission_poll_state`, which checks access in the database)."""
+    state = progress.cached(pk)
+    if state is None or state.student_id != viewer_id:
+        return None
+    return state
 
 
 def submission_for_grader(*, user: AnyUser, pk: int) -> Submission:

@@ -35,6 +35,7 @@ from verifier_worker.types import (
 )
 from verifier_worker.types import Problem as VerifierProblem
 
+from .. import progress
 from ..models import Step, Submission, VerificationRun
 from ..scoring import compute_score
 from .state import Status, locked_for_grading, record_event, submission_transition
@@ -334,6 +335,7 @@ def _record_transient_error(claim: Claim, grading_version: int, exc: Exception) 
         # The retry is the same task (same id): it keeps the lease through its backoff.
         submission.lease_expires_at = timezone.now() + timedelta(seconds=settings.GRADING_RETRY_LEASE_SECONDS)
         submission.save(update_fields=["retries", "status_reason", "lease_expires_at"])
+        progress.remember(submission)
         _run_row(claim, grading_version, result=None, error=f"unavailable: {exc}")
         record_event(
             submission=submission,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from tutor.audit.events import AuditEventType
 from tutor.audit.services import record
 
+from .. import progress
 from ..errors import IllegalTransition
 from ..models import Submission
 
@@ -83,6 +84,7 @@ def submission_transition(
             handover = handover or LEASE_FIELDS
         fields = dict.fromkeys(["status", "status_reason", "status_changed_at", *handover, *also_save])
         submission.save(update_fields=list(fields))
+        progress.remember(submission)
         record_event(
             submission=submission,
             event_type=AuditEventType.entering(to),

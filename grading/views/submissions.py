@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
@@ -18,9 +18,10 @@ from tutor.classroom import selectors as classroom
 from tutor.classroom.access import Capability
 
 from .. import feedback as feedback_views
-from .. import policy, selectors, services
+from .. import policy, progress, selectors, services
 from ..forms import RegradeForm, ScoreOverrideForm, StepOverrideForm
 from ..models import Submission
+from ..progress import poll_delay_ms, poll_etag
 
 TEMPLATE = "grading/submission_detail.html"
 
@@ -54,33 +55,29 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
     return context
 
 
-# How long the page waits before polling again, by how long the submission has been in its current stage: soon
-# at first (a symbolic grade takes well under a second), backing off for slow model-backed grading.
-POLL_DELAYS_MS: tuple[tuple[float, int], ...] = ((3, 250), (10, 500), (30, 1000), (120, 2000))
-POLL_DELAY_MAX_MS = 5000
-FRAGMENT_VERSION = "1"  # bump when the fragment's markup changes, so browsers drop revalidated copies
-
-
-def poll_delay_ms(state: selectors.PollState) -> int:
-    waited = (timezone.now() - state.status_changed_at).total_seconds()
-    return next((delay for limit, delay in POLL_DELAYS_MS if waited < limit), POLL_DELAY_MAX_MS)
-
-
-def poll_etag(state: selectors.PollState, viewer_id: int | None) -> str:
-    parts = (FRAGMENT_VERSION, viewer_id, state.status, state.grading_version, state.retries,
-             state.status_changed_at.timestamp(), state.steps_checked, poll_delay_ms(state))  # fmt: skip
-    return '"' + "-".join(str(part) for part in parts) + '"'
-
-
-@login_required
 @require_safe
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One URL for the full page and the polled fragment; polling stops (HTTP 286) once grading is final.
 
     While grading runs, the fragment carries an ETag made of the submission's progress: the browser revalidates
-    each poll (Cache-Control: no-cache) and, when nothing changed, gets a 304 decided by one small query, with no
-    page render; the final fragment is rendered once, with the 286 that stops polling.
+    each poll (Cache-Control: no-cache) and, when nothing changed, gets a 304 with no page render. For the
+    submission's own student that 304 is decided from the session and the progress cache alone (grading.progress),
+    without a database query; a 304 tells nothing the ETag the browser sent did not already say. Anyone else, a
+    cache miss, and every answer with content go through the full login and access checks.
     """
+    if request.htmx:  # type: ignore[attr-defined]
+        etag = progress.not_modified_etag(
+            submission_id=pk,
+            session_key=request.COOKIES.get(settings.SESSION_COOKIE_NAME, ""),
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
+        if etag is not None:
+            return _poll_headers(HttpResponseNotModified(), etag)
+    return _submission_detail(request, pk)
+
+
+@login_required
+def _submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     etag = ""
     if request.htmx:  # type: ignore[attr-defined]
         state = selectors.submission_poll_state(user=request.user, pk=pk)

@@ -27,7 +27,7 @@ def poll(client, submission, **headers):
     return client.get(reverse("submission_detail", args=[submission.pk]), headers={**HTMX, **headers})
 
 
-def test_a_poll_while_nothing_changed_is_a_304_from_one_small_query(client, classroom, waiting):
+def test_a_poll_while_nothing_changed_is_a_304_without_a_query(client, classroom, waiting):
     client.force_login(classroom.student)
     # Given a first poll, which renders the fragment with an ETag the browser revalidates every time
     first = poll(client, waiting)
@@ -38,20 +38,37 @@ def test_a_poll_while_nothing_changed_is_a_304_from_one_small_query(client, clas
     # When the browser polls again with it and nothing changed
     with CaptureQueriesContext(connection) as queries:
         again = poll(client, waiting, **{"If-None-Match": etag})
-    # Then it gets a 304 with no body, and the page was not rendered (session and user reads aside, one query)
+    # Then it gets a 304 with no body, decided from the session and the progress cache: no database query
     assert again.status_code == 304
     assert again.content == b""
     assert again["ETag"] == etag
-    submission_queries = [q["sql"] for q in queries.captured_queries if "grading_submission" in q["sql"]]
-    assert len(submission_queries) == 1
-    # And once grading moves on, the next poll renders the new state
-    Submission.objects.filter(pk=waiting.pk).update(
-        status=Submission.Status.VERIFYING, status_changed_at=timezone.now()
-    )
+    assert queries.captured_queries == []
+    # And once grading moves on (a state transition refreshes the cached progress), the next poll renders it
+    services.submission_claim(waiting.pk, 1)
     moved = poll(client, waiting, **{"If-None-Match": etag})
     assert moved.status_code == 200
     assert moved["ETag"] != etag
     assert 'data-status="verifying"' in moved.content.decode()
+
+
+def test_a_teachers_poll_is_a_304_after_the_access_check_in_the_database(client, classroom, waiting):
+    client.force_login(classroom.teacher)
+    etag = poll(client, waiting)["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        again = poll(client, waiting, **{"If-None-Match": etag})
+    assert again.status_code == 304
+    assert [q for q in queries.captured_queries if "grading_submission" in q["sql"]]
+
+
+def test_a_slow_reader_never_puts_back_an_older_progress(classroom, waiting):
+    from grading import progress, selectors
+
+    # Given a slow reader that loaded the queued state, and a transition that happened meanwhile
+    old = selectors.submission_poll_state(user=classroom.student, pk=waiting.pk)
+    services.submission_claim(waiting.pk, 1)
+    # When the slow reader stores what it read / Then the newer state stays
+    progress.add(waiting.pk, old)
+    assert progress.cached(waiting.pk).status == Submission.Status.VERIFYING
 
 
 def test_the_final_fragment_is_rendered_once_with_286_and_marks_itself_for_the_focus_script(client, classroom, waiting):
@@ -97,3 +114,41 @@ def test_pages_carry_no_inline_script_or_handler(client, classroom, waiting):
         assert " onclick=" not in page
     assert Enrollment.objects.filter(course=course, role="student").exists()
     assert 'data-confirm="Remove student1 from' in pages[0]
+
+
+def test_the_wsgi_shortcut_answers_a_current_poll_before_django_and_passes_everything_else_on(
+    client, classroom, waiting, monkeypatch
+):
+    from django.test import RequestFactory
+
+    from tutor import wsgi
+
+    # Given the poll URL is the one the shortcut recognises, and a student whose browser holds the fragment
+    url = reverse("submission_detail", args=[waiting.pk])
+    assert wsgi.POLL_PATH.match(url)
+    client.force_login(classroom.student)
+    etag = poll(client, waiting)["ETag"]
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+
+    def call(**headers):
+        environ = RequestFactory().get(url, headers=headers).environ
+        environ["HTTP_COOKIE"] = cookie
+        seen = {}
+        body = b"".join(wsgi.application(environ, lambda status, headers, *a: seen.update(status=status)))
+        return seen["status"], body
+
+    # When it polls with its ETag / Then the shortcut answers 304, with no database query
+    with CaptureQueriesContext(connection) as queries:
+        status, body = call(**HTMX, **{"If-None-Match": etag})
+    assert status.startswith("304")
+    assert body == b""
+    assert queries.captured_queries == []
+    # And a stale ETag, or a request that is not a poll, reaches Django (a stand-in here: the real handler
+    # would close the test's database connection)
+    def django(environ, start_response):
+        start_response("200 OK from Django", [])
+        return [b"django"]
+
+    monkeypatch.setattr(wsgi, "django_application", django)
+    assert call(**HTMX, **{"If-None-Match": '"stale"'}) == ("200 OK from Django", b"django")
+    assert call(**{"If-None-Match": etag}) == ("200 OK from Django", b"django")
