@@ -143,6 +143,7 @@ def test_the_wsgi_shortcut_answers_a_current_poll_before_django_and_passes_every
     assert status.startswith("304")
     assert body == b""
     assert queries.captured_queries == []
+
     # And a stale ETag, or a request that is not a poll, reaches Django (a stand-in here: the real handler
     # would close the test's database connection)
     def django(environ, start_response):
