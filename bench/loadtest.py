@@ -112,7 +112,7 @@ class Stack:
     def start_worker(self) -> None:
         self.worker_starts += 1
         concurrency = str(_env_int("LOADTEST_WORKER_CONCURRENCY", 2))
-        self.start("worker", [str(BIN / "celery"), "-A", "verifier_worker.celery", "worker", "-Q", "cpu,gpu",
+        self.start("worker", [str(BIN / "celery"), "-A", "tutor", "worker", "-Q", "cpu,gpu",
                               "--concurrency", concurrency, "-l", "WARNING", "-n", f"load{self.worker_starts}@%h",
                               "--without-gossip", "--without-mingle"])  # fmt: skip
 

@@ -91,7 +91,7 @@ def run() -> dict[str, object]:
 def _start_worker(workdir: Path) -> subprocess.Popen[bytes]:
     log = (workdir / "worker.log").open("wb")
     command = [
-        str(Path(sys.executable).with_name("celery")), "-A", "verifier_worker.celery", "worker", "-Q", "cpu,gpu",
+        str(Path(sys.executable).with_name("celery")), "-A", "tutor", "worker", "-Q", "cpu,gpu",
         "-c", str(CONCURRENCY), "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING",
         "-n", "bench@%h",
     ]  # fmt: skip

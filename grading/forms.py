@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from .models import Step
+from .models import Step, Submission
 
 
 class SolutionTextarea(forms.Textarea):
@@ -95,9 +95,55 @@ class ScoreOverrideForm(forms.Form):
             )
 
 
+class FinalAnswerOverrideForm(forms.Form):
+    verdict = forms.ChoiceField(choices=Submission.FinalAnswer.choices, label="Final answer")
+    reason = forms.CharField(
+        max_length=REASON_MAX_CHARS, widget=forms.TextInput(attrs={"placeholder": "Reason for the change"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_final_%s")
+        super().__init__(*args, **kwargs)
+
+
+class StepChoiceForm(forms.Form):
+    """Which step (or rubric item) a clear/tick button is about."""
+
+    step_index = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class RubricTickForm(forms.Form):
+    item = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    ticked = forms.TypedChoiceField(choices=[("1", "Ticked"), ("0", "Not ticked")], coerce=lambda v: v == "1")
+
+
 class RegradeForm(forms.Form):
+    KEEP, DROP = "keep", "drop"
     reason = forms.CharField(max_length=500, required=False, widget=forms.TextInput(attrs={"placeholder": "Optional"}))
+    overrides = forms.ChoiceField(
+        choices=[
+            (KEEP, "Keep my decisions (step verdicts, final answer, score)"),
+            (DROP, "Drop my decisions and use only the new verdicts"),
+        ],
+        initial=KEEP,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Your decisions on this grade",
+    )
+    confirm_drop = forms.BooleanField(
+        required=False, label="Yes, drop them: the student's grade will follow the checker again"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_regrade_%s")
         super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("overrides") == self.DROP and not cleaned.get("confirm_drop"):
+            raise forms.ValidationError("To drop your decisions, tick the box that confirms it.")
+        return cleaned
+
+    @property
+    def keep_overrides(self) -> bool:
+        return self.cleaned_data.get("overrides") != self.DROP

@@ -42,11 +42,29 @@ class Submission(models.Model):
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     backend = models.CharField(max_length=40, blank=True)
+    # What counts: the verifier's verdicts with any teacher override applied, scored by grading.scoring.
     first_error_index = models.IntegerField(null=True, blank=True)
     final_answer_verdict = models.CharField(max_length=12, choices=FinalAnswer.choices, default=FinalAnswer.UNVERIFIED)
     confidence = models.FloatField(null=True, blank=True)
     score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    # How `score` was reached, for the pages: {"parts": [[label, earned, possible], ...], "late_factor": "0.9"}.
+    score_detail = models.JSONField(default=dict, blank=True)
     graded_at = models.DateTimeField(null=True, blank=True)
+    # What the verifier alone said (kept when a teacher overrides, for the record and for agreement figures).
+    auto_first_error_index = models.IntegerField(null=True, blank=True)
+    auto_final_answer_verdict = models.CharField(
+        max_length=12, choices=FinalAnswer.choices, default=FinalAnswer.UNVERIFIED
+    )
+    auto_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    # A teacher's decisions. They survive regrades until the teacher clears or drops them.
+    teacher_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    teacher_score_reason = models.TextField(blank=True)
+    teacher_final_answer = models.CharField(max_length=12, choices=FinalAnswer.choices, blank=True)
+    teacher_final_answer_reason = models.TextField(blank=True)
+    rubric_ticks = models.JSONField(default=dict, blank=True)
+    # False when grading failed through no fault of the student (a misconfigured or unavailable verifier): such
+    # an attempt does not count against the assignment's maximum.
+    counts_as_attempt = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -59,6 +77,10 @@ class Submission(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+    @property
+    def has_teacher_decisions(self) -> bool:
+        return self.teacher_score is not None or bool(self.teacher_final_answer) or bool(self.rubric_ticks)
 
 
 class Step(models.Model):
@@ -77,6 +99,12 @@ class Step(models.Model):
     explanation = models.TextField(blank=True)
     hint = models.TextField(blank=True)
     checker = models.CharField(max_length=40, blank=True)
+    # A teacher's verdict on this step, shown to the student as the teacher's; `verdict` stays the verifier's.
+    teacher_verdict = models.CharField(max_length=12, choices=Verdict.choices, blank=True)
+    teacher_reason = models.TextField(blank=True)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["submission", "index"]
@@ -84,6 +112,10 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"Step {self.index + 1} of submission {self.submission_id}"
+
+    @property
+    def effective_verdict(self) -> str:
+        return self.teacher_verdict or self.verdict
 
 
 class VerificationRun(models.Model):
@@ -115,11 +147,32 @@ class VerificationRun(models.Model):
 
 
 class Override(models.Model):
-    """A teacher's change to a verdict or a score, with the reason. The original verdicts stay on record."""
+    """The history of teachers' decisions: each change to a step verdict, the final-answer verdict, a rubric tick
+    or the score, with the reason; and each time one was cleared or dropped. Append-only. The decisions in force
+    live on the Step and Submission rows (teacher_*); the verifier's verdicts stay on record beside them."""
 
+    class Kind(models.TextChoices):
+        STEP = "step", "Step verdict"
+        FINAL_ANSWER = "final_answer", "Final-answer verdict"
+        SCORE = "score", "Score"
+        RUBRIC = "rubric", "Rubric item"
+
+    class Action(models.TextChoices):
+        SET = "set", "Set"
+        CLEARED = "cleared", "Cleared by the teacher"
+        DROPPED = "dropped", "Dropped at a regrade"
+        DETACHED = "detached", "No longer applies (the step changed)"
+
+    kind = models.CharField(max_length=14, choices=Kind.choices, default=Kind.STEP)
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.SET)
+    step_index = models.IntegerField(null=True, blank=True)
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="overrides")
-    step = models.ForeignKey(Step, on_delete=models.CASCADE, null=True, blank=True, related_name="overrides")
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The history outlives a step that a regrade split away (step_index still says which one it was).
+    step = models.ForeignKey(Step, on_delete=models.SET_NULL, null=True, blank=True, related_name="overrides")
+    # Empty for decisions the system let go of (a step that no longer reads the same after a regrade).
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     old_verdict = models.CharField(max_length=12, blank=True)
     new_verdict = models.CharField(max_length=12, blank=True)
     old_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)

@@ -1,6 +1,7 @@
 """May this student submit this problem now? The one policy, with the reason when the answer is no.
 
-It weighs the assignment's window (opens_at, due_at), its late policy and the attempts left. The submit service
+It weighs the assignment's window (opens_at, due_at), its late policy and the attempts left (a grading that failed
+through no fault of the student does not use one). The submit service
 enforces it; the problem and feedback pages show what it says. Per-student exceptions (extensions, extra
 attempts) belong here too when they exist.
 """
@@ -50,7 +51,9 @@ def _opens(assignment: Assignment) -> str:
 
 
 def attempts_used(*, student_id: int, problem: Problem) -> int:
-    return Submission.objects.filter(student_id=student_id, problem=problem).count()
+    """Attempts that count against the maximum: every one except gradings that failed through no fault of the
+    student (a misconfigured or unavailable verifier)."""
+    return Submission.objects.filter(student_id=student_id, problem=problem, counts_as_attempt=True).count()
 
 
 def submit_decision(

@@ -34,6 +34,7 @@ class PollState:
     status_changed_at: datetime
     steps_checked: int
     student_id: int = 0
+    submitted_at: datetime | None = None
 
     @property
     def is_final(self) -> bool:
@@ -63,7 +64,7 @@ def add(submission_id: int, state: PollState) -> None:
 def of(submission: Submission) -> PollState:
     checked = submission.steps.exclude(verdict=Step.Verdict.UNVERIFIED).count()
     return PollState(submission.status, submission.grading_version, submission.retries,
-                     submission.status_changed_at, checked, submission.student_id)  # fmt: skip
+                     submission.status_changed_at, checked, submission.student_id, submission.submitted_at)  # fmt: skip
 
 
 def remember(submission: Submission) -> None:
@@ -95,9 +96,17 @@ def poll_delay_ms(state: PollState) -> int:
     return next((delay for limit, delay in POLL_DELAYS_MS if waited < limit), POLL_DELAY_MAX_MS)
 
 
+def is_slow(state: PollState) -> bool:
+    """Past GRADING_PATIENCE_SECONDS the fragment tells the student their work is saved (grading.feedback)."""
+    waited = timezone.now() - (state.submitted_at or state.status_changed_at)
+    return waited.total_seconds() > settings.GRADING_PATIENCE_SECONDS
+
+
 def poll_etag(state: PollState, viewer_id: int | None) -> str:
+    """Everything the polled fragment depends on that can change while grading runs."""
     parts = (FRAGMENT_VERSION, viewer_id, state.status, state.grading_version, state.retries,
-             state.status_changed_at.timestamp(), state.steps_checked, poll_delay_ms(state))  # fmt: skip
+             state.status_changed_at.timestamp(), state.steps_checked,
+             poll_delay_ms(state), is_slow(state))  # fmt: skip
     return '"' + "-".join(str(part) for part in parts) + '"'
 
 

@@ -21,6 +21,7 @@ from tutor.classroom.selectors import open_for_students
 from . import progress
 from .models import Override, Step, Submission, VerificationRun
 from .progress import PollState
+from .scoring import Counted, counted_score
 
 COURSE_OF_SUBMISSION = "problem__assignment__course_id"
 
@@ -51,7 +52,9 @@ def submission_poll_state(*, user: AnyUser, pk: int) -> PollState | None:
         submissions_visible_to(user)
         .filter(pk=pk)
         .annotate(checked=checked)
-        .values_list("status", "grading_version", "retries", "status_changed_at", "checked", "student_id")
+        .values_list(
+            "status", "grading_version", "retries", "status_changed_at", "checked", "student_id", "submitted_at"
+        )
         .first()
     )
     if row is None:
@@ -83,6 +86,46 @@ def attempts(*, student: User, problem: Problem) -> QuerySet[Submission]:
     return Submission.objects.filter(student_id=student.pk, problem=problem).order_by("-attempt_number")
 
 
+def counted(submissions: list[Submission], rule: str) -> Counted:
+    """The score that counts among one student's attempts at one problem (any order), by the assignment's rule.
+    Only graded attempts count; a grade waiting for a teacher counts once confirmed."""
+    ordered = sorted(submissions, key=lambda s: s.attempt_number)
+    return counted_score(
+        [
+            (s.pk, s.score, s.status == Submission.Status.GRADED)
+            for s in ordered
+            if s.status != Submission.Status.FAILED
+        ],
+        rule,
+    )
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One line of a student's attempt history."""
+
+    submission: Submission
+    counts: bool
+    waiting: bool
+
+
+def attempt_history(*, student_id: int, problem: Problem) -> tuple[list[AttemptRow], Counted]:
+    """Every attempt, newest first, marking the one whose score counts (or all, when the rule averages)."""
+    tried = list(Submission.objects.filter(student_id=student_id, problem=problem).order_by("-attempt_number"))
+    rule = problem.assignment.attempt_rule
+    result = counted(tried, rule)
+    rows = [
+        AttemptRow(
+            submission=s,
+            counts=(s.pk == result.attempt_id)
+            or (rule == "average" and s.status == Submission.Status.GRADED and s.score is not None),
+            waiting=s.status == Submission.Status.NEEDS_REVIEW,
+        )
+        for s in tried
+    ]
+    return rows, result
+
+
 def latest_run(*, submission: Submission) -> VerificationRun | None:
     return submission.runs.order_by("-started_at", "-id").first()
 
@@ -104,11 +147,13 @@ def audit_events(*, submission: Submission) -> QuerySet[AuditEvent]:
 
 @dataclass
 class ProblemProgress:
-    """One student's standing on one problem: their latest attempt (or none) and how many they used."""
+    """One student's standing on one problem: their latest attempt (or none), how many they used, and the score
+    that counts by the assignment's attempt rule."""
 
     problem: Problem
     latest: Submission | None = None
     attempts: int = 0
+    counted: Counted | None = None
 
     @property
     def label(self) -> str:
@@ -133,17 +178,20 @@ class AssignmentProgress:
 
 def student_progress(*, student: User, assignments: QuerySet[Assignment]) -> list[AssignmentProgress]:
     assignments_list = list(assignments)
-    latest: dict[int, Submission] = {}
-    counts: dict[int, int] = {}
+    by_problem: dict[int, list[Submission]] = {}
     submissions = Submission.objects.filter(student_id=student.pk, problem__assignment__in=assignments_list)
     for submission in submissions.order_by("problem_id", "attempt_number"):
-        latest[submission.problem_id] = submission
-        counts[submission.problem_id] = counts.get(submission.problem_id, 0) + 1
+        by_problem.setdefault(submission.problem_id, []).append(submission)
     return [
         AssignmentProgress(
             assignment=assignment,
             problems=[
-                ProblemProgress(problem=p, latest=latest.get(p.pk), attempts=counts.get(p.pk, 0))
+                ProblemProgress(
+                    problem=p,
+                    latest=by_problem[p.pk][-1] if by_problem.get(p.pk) else None,
+                    attempts=len(by_problem.get(p.pk, [])),
+                    counted=counted(by_problem.get(p.pk, []), assignment.attempt_rule),
+                )
                 for p in assignment.problems.all()
             ],
         )
@@ -183,36 +231,39 @@ def submission_matrix(*, assignment: Assignment) -> list[SubmissionRow]:
     enrolled_ids = set(
         assignment.course.enrollments.filter(role=Enrollment.Role.STUDENT).values_list("user_id", flat=True)
     )
-    latest: dict[tuple[int, int], Submission] = {}
-    counts: dict[tuple[int, int], int] = {}
-    submissions = Submission.objects.filter(problem__assignment=assignment).order_by("attempt_number")
-    for submission in submissions:
-        key = (submission.student_id, submission.problem_id)
-        latest[key] = submission
-        counts[key] = counts.get(key, 0) + 1
-    student_ids = enrolled_ids | {student_id for student_id, _ in latest}
+    by_key: dict[tuple[int, int], list[Submission]] = {}
+    for submission in Submission.objects.filter(problem__assignment=assignment).order_by("attempt_number"):
+        by_key.setdefault((submission.student_id, submission.problem_id), []).append(submission)
+    student_ids = enrolled_ids | {student_id for student_id, _ in by_key}
     students = User.objects.filter(pk__in=student_ids).order_by("username")
+
+    def cell(student: User, problem: Problem) -> ProblemProgress:
+        tried = by_key.get((student.pk, problem.pk), [])
+        return ProblemProgress(
+            problem=problem,
+            latest=tried[-1] if tried else None,
+            attempts=len(tried),
+            counted=counted(tried, assignment.attempt_rule),
+        )
+
     return [
         SubmissionRow(
-            student=student,
-            removed=student.pk not in enrolled_ids,
-            cells=[
-                ProblemProgress(
-                    problem=p, latest=latest.get((student.pk, p.pk)), attempts=counts.get((student.pk, p.pk), 0)
-                )
-                for p in problems
-            ],
+            student=student, removed=student.pk not in enrolled_ids, cells=[cell(student, p) for p in problems]
         )
         for student in students
     ]
 
 
+REVIEW_STATUSES = (Submission.Status.NEEDS_REVIEW, Submission.Status.FAILED)
+
+
 def review_queue(*, user: AnyUser) -> QuerySet[Submission]:
-    """Submissions waiting for review in the classes where this user grades (every class, for site staff)."""
+    """Grades waiting for a teacher, and gradings that failed, in the classes where this user grades (every
+    class, for site staff). Oldest first."""
     if not user.is_authenticated:
         return Submission.objects.none()
     return (
-        Submission.objects.filter(status=Submission.Status.NEEDS_REVIEW)
+        Submission.objects.filter(status__in=REVIEW_STATUSES)
         .filter(access.course_filter(user, Capability.GRADE, COURSE_OF_SUBMISSION))
         .select_related("problem__assignment__course", "student")
         .order_by("status_changed_at", "id")
@@ -222,19 +273,30 @@ def review_queue(*, user: AnyUser) -> QuerySet[Submission]:
 @dataclass(frozen=True)
 class GradebookCell:
     attempts: int
-    best: Decimal | None
+    counted: Counted
     latest: Submission | None
+
+    @property
+    def best(self) -> Decimal | None:
+        """The score that counts (named for the default rule, best attempt)."""
+        return self.counted.score
 
 
 @dataclass(frozen=True)
 class GradebookRow:
     student: User
     cells: tuple[GradebookCell, ...]
-    total_best: Decimal
+    total: Decimal
+    pending: int
+
+    @property
+    def total_best(self) -> Decimal:
+        return self.total
 
 
 def gradebook(*, assignment: Assignment) -> tuple[list[Problem], list[GradebookRow]]:
-    """Students × problems: attempts, best score and the latest attempt."""
+    """Students × problems: the score that counts by the assignment's attempt rule (linked to the attempt it
+    comes from), the attempts used, and grades still waiting for a teacher (not counted until confirmed)."""
     problems = list(assignment.problems.order_by("position"))
     students = [
         e.user
@@ -250,12 +312,14 @@ def gradebook(*, assignment: Assignment) -> tuple[list[Problem], list[GradebookR
         cells = []
         for problem in problems:
             tried = by_key.get((student.pk, problem.pk), [])
-            scores = [s.score for s in tried if s.score is not None]
             cells.append(
                 GradebookCell(
-                    attempts=len(tried), best=max(scores) if scores else None, latest=tried[-1] if tried else None
+                    attempts=len(tried),
+                    counted=counted(tried, assignment.attempt_rule),
+                    latest=tried[-1] if tried else None,
                 )
             )
-        total = sum((cell.best for cell in cells if cell.best is not None), Decimal(0))
-        rows.append(GradebookRow(student=student, cells=tuple(cells), total_best=total))
+        total = sum((cell.counted.score for cell in cells if cell.counted.score is not None), Decimal(0))
+        pending = sum(cell.counted.pending for cell in cells)
+        rows.append(GradebookRow(student=student, cells=tuple(cells), total=total, pending=pending))
     return problems, rows

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifier_worker.celery import TASK_SOFT_TIME_LIMIT, TASK_TIME_LIMIT, app
+from django.conf import settings
+
+from tutor.celery import app
 from verifier_worker.types import VerifierUnavailable
 
 from . import services
+from .retry_policy import RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_SECONDS, TASK_MAX_RETRIES
 
 
 @app.task(
     bind=True,
     name="grading.grade_submission",
     autoretry_for=(VerifierUnavailable,),
-    retry_backoff=2,
-    retry_backoff_max=120,
+    retry_backoff=RETRY_BACKOFF_SECONDS,
+    retry_backoff_max=RETRY_BACKOFF_MAX_SECONDS,
     retry_jitter=True,
-    max_retries=5,
+    max_retries=TASK_MAX_RETRIES,
     acks_late=True,
-    soft_time_limit=TASK_SOFT_TIME_LIMIT,
-    time_limit=TASK_TIME_LIMIT,
+    # This process's settings: in a worker, the worker's own limits. They are never sent with the message.
+    soft_time_limit=settings.GRADING_SOFT_TIME_LIMIT,
+    time_limit=settings.GRADING_TIME_LIMIT,
 )
 def grade_submission_task(self: Any, submission_id: int, grading_version: int) -> None:
     final_attempt = self.request.retries >= self.max_retries
@@ -33,6 +37,7 @@ def grade_submission_task(self: Any, submission_id: int, grading_version: int) -
     )
 
 
-@app.task(name="grading.sweep", acks_late=True, soft_time_limit=60, time_limit=90)
+# Acked on receipt: beat sends the next sweep within GRADING_SWEEP_EVERY_SECONDS, so a lost one costs nothing.
+@app.task(name="grading.sweep", acks_late=False, soft_time_limit=60, time_limit=90)
 def grading_sweep_task() -> int:
     return len(services.grading_sweep())

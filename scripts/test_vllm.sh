@@ -6,7 +6,8 @@
 # 2. Builds a tiny random Qwen2 model and tokenizer offline (tests/vllm/tiny_model.py), cached in var/vllm-test.
 # 3. Starts vLLM's OpenAI-compatible server on a free loopback port and waits for /health.
 # 4. Runs tests/vllm: the transformers backend and the template parity check in .venv-vllm, then the `openai`
-#    backend and the whole grading pipeline in .venv, and last the server-killed-mid-run test.
+#    backend, `manage.py evaluate_verifier --backend openai` configured by VERIFIER_* alone and the whole grading
+#    pipeline in .venv, and last the server-killed-mid-run test.
 # On CI (CI=true) every failure, including a failed install, fails the run. Locally a failed install skips.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -107,8 +108,9 @@ fi
 if [ -z "${TEST_REDIS_URL:-}" ] && (echo >/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   export TEST_REDIS_URL="redis://127.0.0.1:6379/13"
 fi
-echo "== openai backend against the server, and the pipeline (.venv)"
-.venv/bin/python -m pytest "${PYTEST_ARGS[@]}" tests/vllm/test_openai_server.py tests/vllm/test_pipeline.py || rc=1
+echo "== openai backend against the server, evaluate_verifier from VERIFIER_* alone, and the pipeline (.venv)"
+.venv/bin/python -m pytest "${PYTEST_ARGS[@]}" tests/vllm/test_openai_server.py tests/vllm/test_evaluate_openai.py \
+  tests/vllm/test_pipeline.py || rc=1
 echo "== server killed mid-run (.venv)"
 .venv/bin/python -m pytest "${PYTEST_ARGS[@]}" tests/vllm/test_server_killed.py || rc=1
 echo "test-vllm: finished in $(elapsed) with status $rc"

@@ -7,6 +7,7 @@ def test_verifier_core_and_registry_import_without_django_or_ml_libraries():
     code = (
         "import sys\n"
         "import verifier_worker.types, verifier_worker.registry, verifier_worker.segmentation\n"
+        "import verifier_worker.config, verifier_worker.evaluation, verifier_worker.backends.openai\n"
         "heavy = [m for m in ('django', 'torch', 'vllm', 'transformers') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

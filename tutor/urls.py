@@ -11,4 +11,5 @@ urlpatterns = [
     path("csp-report/", csp_report, name="csp_report"),
     path("", include("tutor.classroom.urls")),
     path("", include("grading.urls")),
+    path("handwriting/", include("tutor.handwriting.urls")),
 ]

@@ -1,4 +1,4 @@
 """The verification core. Plain Python: importable and testable without Django.
 
-The Celery glue lives in `verifier_worker.celery`; nothing here imports it.
+The Celery glue lives in the Django project (`tutor/celery.py`, `grading/tasks.py`); nothing here imports it.
 """

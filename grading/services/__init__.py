@@ -10,9 +10,19 @@ transaction; side effects (queueing) run only after commit.
 """
 
 from ..errors import GradingError, GradingPermissionError, IllegalTransition, SubmissionError
+from ..retry_policy import MAX_GRADING_ATTEMPTS
 from ..scoring import compute_score
-from .overrides import review_accept, score_override, step_override, submission_regrade
-from .pipeline import MAX_GRADING_ATTEMPTS, MAX_GRADING_RESTARTS, Claim, submission_claim, submission_grade
+from .overrides import (
+    final_answer_override,
+    review_accept,
+    rubric_tick,
+    score_override,
+    score_override_clear,
+    step_override,
+    step_override_clear,
+    submission_regrade,
+)
+from .pipeline import MAX_GRADING_RESTARTS, Claim, submission_claim, submission_grade
 from .state import ALLOWED_TRANSITIONS, submission_transition
 from .submitting import grading_enqueue, submission_create, too_many_steps_message
 from .sweep import grading_sweep
@@ -27,11 +37,15 @@ __all__ = [
     "IllegalTransition",
     "SubmissionError",
     "compute_score",
+    "final_answer_override",
     "grading_enqueue",
     "grading_sweep",
     "review_accept",
+    "rubric_tick",
     "score_override",
+    "score_override_clear",
     "step_override",
+    "step_override_clear",
     "submission_claim",
     "submission_create",
     "submission_grade",

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from tutor.audit import selectors as audit
 from tutor.audit.events import AuditEventType
+from tutor.classroom import backends
 from verifier_worker import registry, segmentation
 from verifier_worker.types import (
     Budget,
@@ -37,12 +38,12 @@ from verifier_worker.types import Problem as VerifierProblem
 
 from .. import progress
 from ..models import Step, Submission, VerificationRun
-from ..scoring import compute_score
+from ..retry_policy import MAX_GRADING_ATTEMPTS
+from ..scoring import ScoreResult
+from . import grades, overrides
 from .state import Status, locked_for_grading, record_event, submission_transition
 
 logger = logging.getLogger(__name__)
-
-MAX_GRADING_ATTEMPTS = 6  # the first try plus the task's max_retries=5
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,24 @@ class Claim:
     truncated: bool = False
 
 
-STEP_FIELDS = ["text", "char_start", "char_end", "verdict", "confidence", "explanation", "hint", "checker"]
+STEP_FIELDS = [
+    "text", "char_start", "char_end", "verdict", "confidence", "explanation", "hint", "checker",
+    "teacher_verdict", "teacher_reason", "teacher",
+]  # fmt: skip
 
 
 def _segment(submission: Submission) -> tuple[list[Step], bool]:
     """Create or refresh the Step rows from the text. Idempotent: unique (submission, index), updated in place.
-    Returns the steps and whether the text had more steps than are checked."""
+    Returns the steps and whether the text had more steps than are checked.
+
+    A teacher's verdict on a step is kept while the step reads the same; if a new split changed the step, the
+    verdict no longer applies: it is cleared, and the history says so.
+    """
     result = segmentation.split(submission.text)
     existing = {step.index: step for step in submission.steps.all()}
     fresh: list[Step] = []
     kept: list[Step] = []
+    detached: list[tuple[Step, str]] = []
     for segment in result.steps:
         step = existing.pop(segment.index, None)
         if step is None:
@@ -76,9 +85,16 @@ def _segment(submission: Submission) -> tuple[list[Step], bool]:
             fresh.append(step)
         else:
             kept.append(step)
+            if step.teacher_verdict and step.text != segment.text:
+                detached.append((step, step.text))
         step.text, step.char_start, step.char_end = segment.text, segment.start, segment.end
         step.verdict, step.confidence = Step.Verdict.UNVERIFIED, None
         step.explanation = step.hint = step.checker = ""
+    for step in existing.values():
+        if step.teacher_verdict:
+            detached.append((step, step.text))
+    for step, old_text in detached:
+        overrides.detach_step_decision(submission=submission, step=step, old_text=old_text)
     if existing:
         Step.objects.filter(pk__in=[step.pk for step in existing.values()]).delete()
     if kept:
@@ -264,7 +280,7 @@ def submission_grade(
             grading_version,
             exc,
             to=Status.FAILED,
-            reason=f"The verifier is misconfigured: {exc}. Ask the teacher to check it.",
+            reason=_misconfigured_reason(claim.backend),
         )
     except VerifierUnavailable as exc:
         if not final_attempt:
@@ -352,10 +368,27 @@ def _finish_with_error(
         if submission is None or submission.status != Status.VERIFYING:
             return None
         run = _run_row(claim, grading_version, result=None, error=f"{type(exc).__name__}: {exc}")
-        return submission_transition(submission=submission, to=to, reason=reason, details={"run_id": run.pk})
+        # The student did nothing wrong: this attempt is not counted against the assignment's maximum.
+        submission.counts_as_attempt = False
+        return submission_transition(
+            submission=submission,
+            to=to,
+            reason=reason,
+            details={"run_id": run.pk, "counts_as_attempt": False},
+            also_save=("counts_as_attempt",),
+        )
 
 
-def _review_reason(result: VerificationResult, threshold: float, *, truncated: bool = False) -> str:
+def _misconfigured_reason(backend: str) -> str:
+    """For the teacher, in a teacher's words; the technical detail is on the run record (the audit page)."""
+    return backends.not_available_reason(backend) or (
+        f"The checker for this assignment ({backends.label(backend)}) could not run: it is misconfigured on this "
+        "server. Ask your site administrator to check it (the details are on this submission's audit page), then "
+        "regrade it; the student's attempt is not used up."
+    )
+
+
+def _review_reason(result: VerificationResult, threshold: float, score: ScoreResult, *, truncated: bool = False) -> str:
     if truncated:
         return (
             f"The solution has more than {segmentation.MAX_STEPS} steps and only the first "
@@ -367,7 +400,7 @@ def _review_reason(result: VerificationResult, threshold: float, *, truncated: b
         return f"Verifier confidence {result.confidence:.2f} is below the review threshold {threshold:.2f}."
     if result.first_error_index is None and result.final_answer_verdict == "incorrect":
         return "No step was flagged, but the final answer was marked incorrect."
-    return ""
+    return score.needs_teacher
 
 
 def _store_result(claim: Claim, grading_version: int, result: VerificationResult) -> Submission | None:
@@ -375,38 +408,52 @@ def _store_result(claim: Claim, grading_version: int, result: VerificationResult
         submission = locked_for_grading(claim.submission_id, grading_version)
         if submission is None or submission.status != Status.VERIFYING:
             return None  # another worker stored this version already, or it was regraded meanwhile
-        steps = dict(submission.steps.values_list("index", "pk"))
-        for verdict in result.steps:
-            if verdict.index not in steps:
+        by_index = {verdict.index: verdict for verdict in result.steps}
+        steps = list(submission.steps.order_by("index"))
+        for step in steps:
+            verdict = by_index.get(step.index)
+            if verdict is None:
                 continue
+            step.verdict = verdict.verdict
+            step.confidence = max(0.0, min(1.0, float(verdict.confidence)))
+            step.explanation, step.hint, step.checker = verdict.explanation, verdict.hint, verdict.checker
             # One small UPDATE per step: bulk_update's CASE expressions cost more CPU than the round trips.
-            Step.objects.filter(pk=steps[verdict.index]).update(
-                verdict=verdict.verdict,
-                confidence=max(0.0, min(1.0, float(verdict.confidence))),
-                explanation=verdict.explanation,
-                hint=verdict.hint,
-                checker=verdict.checker,
+            Step.objects.filter(pk=step.pk).update(
+                verdict=step.verdict,
+                confidence=step.confidence,
+                explanation=step.explanation,
+                hint=step.hint,
+                checker=step.checker,
             )
         run = _run_row(claim, grading_version, result=result, error="")
         assignment = submission.problem.assignment
-        submission.first_error_index = result.first_error_index
-        submission.final_answer_verdict = result.final_answer_verdict
+        submission.auto_first_error_index = result.first_error_index
+        submission.auto_final_answer_verdict = result.final_answer_verdict
+        submission.auto_score = grades.automatic_score(submission, steps).score
         submission.confidence = result.confidence
-        submission.score = compute_score(
-            points=submission.problem.points,
-            steps=len(steps),
-            first_error_index=result.first_error_index,
-            late_penalty_percent=assignment.late_penalty_percent,
-            is_late=submission.is_late,
-        )
+        submission.counts_as_attempt = True
+        score = grades.refresh_grade(submission, steps)
         submission.graded_at = timezone.now()
-        graded_fields = ("first_error_index", "final_answer_verdict", "confidence", "score", "graded_at")
-        review = _review_reason(result, assignment.review_threshold, truncated=claim.truncated)
+        graded_fields = (
+            *grades.GRADE_FIELDS,
+            "auto_first_error_index",
+            "auto_final_answer_verdict",
+            "auto_score",
+            "confidence",
+            "counts_as_attempt",
+            "graded_at",
+        )
+        review = _review_reason(result, assignment.review_threshold, score, truncated=claim.truncated)
+        if submission.teacher_score is not None:
+            # The teacher set this grade; a regrade refreshes the verdicts beside it but does not reopen it.
+            review = ""
         details = {
             "run_id": run.pk,
             "score": str(submission.score),
-            "first_error_index": result.first_error_index,
+            "auto_score": str(submission.auto_score),
+            "first_error_index": submission.first_error_index,
             "confidence": round(result.confidence, 4),
+            "score_rule": submission.problem.scoring,
         }
         return submission_transition(
             submission=submission,

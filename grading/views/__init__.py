@@ -3,12 +3,16 @@
 
 from .pages import assignment_detail, course_detail, home, problem_detail, problem_preview, problem_submit
 from .submissions import (
+    final_answer_override,
     gradebook,
     regrade,
     review_accept,
     review_queue,
+    rubric_tick,
     score_override,
+    score_override_clear,
     step_override,
+    step_override_clear,
     submission_audit,
     submission_detail,
 )
@@ -16,6 +20,7 @@ from .submissions import (
 __all__ = [
     "assignment_detail",
     "course_detail",
+    "final_answer_override",
     "gradebook",
     "home",
     "problem_detail",
@@ -24,8 +29,11 @@ __all__ = [
     "regrade",
     "review_accept",
     "review_queue",
+    "rubric_tick",
     "score_override",
+    "score_override_clear",
     "step_override",
+    "step_override_clear",
     "submission_audit",
     "submission_detail",
 ]

@@ -21,6 +21,7 @@ from tutor.classroom import selectors as classroom
 from tutor.classroom.access import CourseAccess
 from tutor.classroom.forms import AddMemberForm, CourseForm, JoinForm, ProblemForm, ProblemSetUploadForm
 from tutor.classroom.models import Assignment, Enrollment, Problem
+from tutor.classroom.timezones import use_class_time_zone
 from verifier_worker import segmentation
 
 from .. import policy, selectors, services
@@ -55,6 +56,7 @@ def home(request: AuthedRequest) -> HttpResponse:
 @require_safe
 def course_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     course, access = classroom.course_get(user=request.user, course_id=pk)
+    use_class_time_zone(course)
     assignments = classroom.assignments_visible(course=course, course_access=access)
     context: dict[str, Any] = {"course": course, "access": access}
     if access.sees_staff_pages:
@@ -80,6 +82,7 @@ def assignment_page(
     problem_form: ProblemForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    use_class_time_zone(assignment.course)
     context: dict[str, Any] = {"assignment": assignment, "course": assignment.course, "access": access}
     if access.sees_staff_pages:
         context |= {
@@ -104,8 +107,12 @@ def _problem_context(
     request: AuthedRequest, problem: Problem, access: CourseAccess, form: SolutionForm, text: str = ""
 ) -> dict[str, Any]:
     assignment = problem.assignment
+    use_class_time_zone(assignment.course)
     attempts = list(selectors.attempts(student=request.user, problem=problem))
-    decision = policy.submit_decision(problem=problem, student_id=request.user.pk, used=len(attempts))
+    history, counted = selectors.attempt_history(student_id=request.user.pk, problem=problem)
+    decision = policy.submit_decision(
+        problem=problem, student_id=request.user.pk, used=sum(1 for a in attempts if a.counts_as_attempt)
+    )
     # The preview runs on every pause in typing, so only text within the length limit is split.
     too_long = len(text) > settings.SOLUTION_MAX_CHARS
     split = segmentation.split(text) if text.strip() and not too_long else None
@@ -127,6 +134,8 @@ def _problem_context(
             else ""
         ),
         "siblings": list(assignment.problems.all()),
+        "history": history,
+        "counted": counted,
     }
 
 
@@ -137,7 +146,9 @@ def problem_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     preview_url = reverse("problem_preview", args=[problem.pk])
     context = _problem_context(request, problem, access, SolutionForm(preview_url=preview_url))
     latest = context["attempts"][0] if context["attempts"] else None  # newest first
-    if latest is not None and context["may_submit"]:
+    full_marks = context["counted"].score is not None and context["counted"].score >= problem.points
+    context["full_marks"] = full_marks
+    if latest is not None and context["may_submit"] and not full_marks:
         # Trying again usually means fixing one step: start from the last attempt instead of a blank box.
         text = latest.text
         form = SolutionForm(initial={"text": text}, preview_url=preview_url)

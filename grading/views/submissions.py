@@ -16,12 +16,21 @@ from django_htmx.http import HttpResponseStopPolling
 from tutor.classroom import access
 from tutor.classroom import selectors as classroom
 from tutor.classroom.access import Capability
+from tutor.classroom.timezones import use_class_time_zone
 
 from .. import feedback as feedback_views
 from .. import policy, progress, selectors, services
-from ..forms import RegradeForm, ScoreOverrideForm, StepOverrideForm
+from ..forms import (
+    FinalAnswerOverrideForm,
+    RegradeForm,
+    RubricTickForm,
+    ScoreOverrideForm,
+    StepChoiceForm,
+    StepOverrideForm,
+)
 from ..models import Submission
 from ..progress import poll_delay_ms, poll_etag
+from ..services import grades
 
 TEMPLATE = "grading/submission_detail.html"
 
@@ -29,6 +38,7 @@ TEMPLATE = "grading/submission_detail.html"
 def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any) -> dict[str, Any]:
     feedback = feedback_views.submission_feedback(submission=submission, viewer=request.user)
     problem = submission.problem
+    use_class_time_zone(problem.assignment.course)
     context: dict[str, Any] = {
         "submission": submission,
         "feedback": feedback,
@@ -45,12 +55,16 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
     if feedback.viewer_can_grade:
         context.setdefault("score_form", ScoreOverrideForm(points=problem.points, initial={"score": submission.score}))
         context.setdefault("regrade_form", RegradeForm())
+        context["final_answer_form"] = FinalAnswerOverrideForm(initial={"verdict": submission.final_answer_verdict})
         context["step_forms"] = {
             step.index: StepOverrideForm(step=step.index, initial={"step_index": step.index, "verdict": step.verdict})
             for step in feedback.steps
         }
-    elif submission.is_final and submission.student_id == request.user.pk:
+        context["rubric"] = grades.rubric_of(submission) if problem.scoring == "rubric" else ()
+    if submission.student_id == request.user.pk:
         context["decision"] = policy.submit_decision(problem=problem, student_id=submission.student_id)
+    history, counted = selectors.attempt_history(student_id=submission.student_id, problem=problem)
+    context["history"], context["counted"] = history, counted
     context.update(extra)
     return context
 
@@ -157,13 +171,95 @@ def score_override(request: HttpRequest, pk: int) -> HttpResponse:
 def regrade(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_for_grader(user=request.user, pk=pk)
     form = RegradeForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for e in form.non_field_errors()) or "Check the regrade options.")
+        return redirect("submission_detail", pk=pk)
     try:
-        services.submission_regrade(submission=submission, actor=request.user, reason=reason)
+        services.submission_regrade(
+            submission=submission,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            keep_overrides=form.keep_overrides,
+        )
     except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Regrading started.")
+        kept = "Your decisions are kept." if form.keep_overrides else "Your decisions were dropped."
+        messages.success(request, f"Regrading started. {kept}")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def step_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = StepChoiceForm(request.POST)
+    step = submission.steps.filter(index=form.cleaned_data["step_index"]).first() if form.is_valid() else None
+    if step is None:
+        raise Http404("No such step.")
+    try:
+        services.step_override_clear(step=step, actor=request.user)
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Step {step.index + 1} is back to the checker's verdict.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def final_answer_override(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = FinalAnswerOverrideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a verdict for the final answer and give a reason.")
+        return redirect("submission_detail", pk=pk)
+    try:
+        services.final_answer_override(
+            submission=submission,
+            actor=request.user,
+            verdict=form.cleaned_data["verdict"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Final-answer verdict changed.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def score_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    try:
+        services.score_override_clear(submission=submission, actor=request.user)
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The score is computed from the verdicts again.")
+    return redirect("submission_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def rubric_tick(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    form = RubricTickForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a rubric item.")
+        return redirect("submission_detail", pk=pk)
+    try:
+        services.rubric_tick(
+            submission=submission,
+            actor=request.user,
+            item=form.cleaned_data["item"],
+            ticked=form.cleaned_data["ticked"],
+        )
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Rubric updated.")
     return redirect("submission_detail", pk=pk)
 
 
@@ -183,6 +279,8 @@ def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
+    if not access.teaches_anywhere(request.user):
+        raise Http404("No such page.")  # students have no review queue
     return render(request, "grading/review_queue.html", {"submissions": selectors.review_queue(user=request.user)})
 
 
@@ -190,6 +288,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @require_safe
 def gradebook(request: HttpRequest, pk: int) -> HttpResponse:
     assignment, _ = classroom.assignment_get(user=request.user, assignment_id=pk, capability=Capability.VIEW_STAFF)
+    use_class_time_zone(assignment.course)
     problems, rows = selectors.gradebook(assignment=assignment)
     return render(
         request,

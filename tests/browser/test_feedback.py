@@ -75,7 +75,8 @@ def test_student_sees_progress_then_the_highlighted_first_error(page, problem, c
     steps = page.locator("ol.fb-steps > li")
     assert steps.count() == 4
     assert "Checked: correct" in steps.nth(0).inner_text()
-    assert "99% confident" in steps.nth(0).inner_text()
+    # Confidence is for teachers (a "99% confident" beside a correct step reads as doubt to a student)
+    assert "% confident" not in steps.nth(0).inner_text()
     # focus moved to the first error for screen-reader and keyboard users
     assert page.evaluate("document.activeElement && document.activeElement.hasAttribute('data-first-error')")
     # score and final answer are shown, and the math went through KaTeX
@@ -135,11 +136,14 @@ def test_teacher_sees_details_and_overrides_a_step(page, problem, screenshot):
     first_error.get_by_label("Verdict for step 2").select_option("correct")
     first_error.get_by_label("Reason").fill("Moving 5 across is fine here")
     first_error.get_by_role("button", name="Override").click()
-    # Then the grade follows, and the override is on record
+    # Then the grade follows, and the override is on record; with the final answer still marked incorrect the
+    # score stays below full marks (it used to read 4 / 4 beside "Final answer: Incorrect")
     page.get_by_text("Step 2 is now marked correct.").wait_for()
     assert page.locator("li[data-first-error]").count() == 0
-    assert "4 / 4" in page.locator(".fb-summary").inner_text()
-    assert page.get_by_text("Moving 5 across is fine here").is_visible()
+    summary = page.locator(".fb-summary").inner_text()
+    assert "Incorrect" in summary
+    assert "4 / 4" not in summary
+    assert page.locator(".fb-teacher-note", has_text="Moving 5 across is fine here").is_visible()
     screenshot(page, "teacher-after-override")
 
 

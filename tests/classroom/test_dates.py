@@ -95,9 +95,11 @@ def test_an_upload_with_a_year_10000_date_is_refused_and_the_class_page_still_wo
 def test_the_assignment_form_refuses_out_of_range_dates_when_the_site_is_not_on_utc(
     client, settings, teacher_and_course, value
 ):
-    # Given a site in New York (UTC-5): 9999-12-31 23:59 there is year 10000 in UTC
+    # Given a site and a class in New York (UTC-5): 9999-12-31 23:59 there is year 10000 in UTC
     settings.TIME_ZONE = "America/New_York"
     teacher, course = teacher_and_course
+    course.time_zone = "America/New_York"
+    course.save(update_fields=["time_zone"])
     client.force_login(teacher)
     # When a teacher posts the form with that due date
     form = {"title": "Far", "due_at": value, "late_policy": "penalty", "late_penalty_percent": 10,

@@ -9,7 +9,7 @@ import pytest
 
 from grading import services
 from grading.models import Submission
-from verifier_worker.celery import app
+from tutor.celery import app
 
 
 def closed_port() -> int:

@@ -161,8 +161,10 @@ def test_grading_walks_the_state_machine_and_stores_everything(classroom):
     assert submission.first_error_index == 1
     assert submission.final_answer_verdict == "incorrect"
     assert submission.confidence == pytest.approx(0.95)
-    # one of three steps before the first error, of 2 points
-    assert submission.score == Decimal("0.67")
+    # The default rule (grading.scoring): the work before the first error earns half the 2 points, measured on
+    # the reference solution ("3x = 15", "x = 5"): one of its two results is reached; the answer earns nothing.
+    assert submission.score == Decimal("0.50")
+    assert submission.auto_score == Decimal("0.50")
     verdicts = list(submission.steps.values_list("index", "verdict", "checker"))
     assert verdicts == [(0, "correct", "fake"), (1, "incorrect", "fake"), (2, "correct", "fake")]
     run = VerificationRun.objects.get(submission=submission)
@@ -317,13 +319,17 @@ def graded(classroom, text="a\nb WRONG\nc"):
 
 
 def test_teacher_step_override_moves_first_error_and_score_with_audit(classroom):
-    submission = graded(classroom)
+    # Given a solution the checker flags at step 2, with its final answer marked incorrect
+    submission = graded(classroom, text="3x = 15\nx = 5 WRONG\nx = 5")
     step = submission.steps.get(index=1)
     override = services.step_override(step=step, actor=classroom.teacher, verdict="correct", reason="It is fine")
     submission.refresh_from_db()
+    # Then the first error moves and the work earns its full share, but a final answer still marked incorrect
+    # keeps the score below full marks (it used to jump to 2.00)
     assert submission.first_error_index is None
-    assert submission.score == Decimal("2.00")
-    assert (override.old_verdict, override.new_verdict, override.old_score) == ("incorrect", "correct", Decimal("0.67"))
+    assert submission.score == Decimal("1.00")
+    assert submission.final_answer_verdict == "incorrect"
+    assert (override.old_verdict, override.new_verdict, override.old_score) == ("incorrect", "correct", Decimal("0.50"))
     event = AuditEvent.objects.get(event_type="override.step")
     assert event.details["reason"] == "It is fine"
     assert event.actor == classroom.teacher
@@ -384,7 +390,7 @@ def test_grading_sweep_command_reenqueues_and_reports(classroom):
 
 
 def test_beat_schedule_runs_the_sweep_on_the_cpu_queue():
-    from verifier_worker.celery import app
+    from tutor.celery import app
 
     entry = app.conf.beat_schedule["grading-sweep"]
     assert entry["task"] == "grading.sweep"
@@ -393,7 +399,7 @@ def test_beat_schedule_runs_the_sweep_on_the_cpu_queue():
 
 
 def test_beat_sweeps_every_few_seconds_and_drops_a_sweep_that_waited_too_long():
-    from verifier_worker.celery import app
+    from tutor.celery import app
 
     entry = app.conf.beat_schedule["grading-sweep"]
     assert entry["schedule"] <= 10  # was 60: recovery took minutes
@@ -401,7 +407,7 @@ def test_beat_sweeps_every_few_seconds_and_drops_a_sweep_that_waited_too_long():
 
 
 def test_gpu_and_cpu_queues_have_their_own_routing_keys():
-    from verifier_worker.celery import app
+    from tutor.celery import app
 
     queues = app.amqp.queues
     assert (queues["gpu"].exchange.name, queues["gpu"].routing_key) == ("gpu", "gpu")

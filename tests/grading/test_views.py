@@ -51,9 +51,11 @@ def test_student_sees_first_error_highlighted_with_hint_and_score(client, classr
     assert "Check this step again." in html  # the hint, not the full explanation
     assert "The fake verifier marks steps" not in html
     assert 'data-status="graded"' in html
-    assert "99% confident" in html
+    # Confidence is for teachers: "99% confident" beside a correct step reads as doubt to a student
+    assert "% confident" not in html
     assert 'data-final-answer="incorrect"' in html
-    assert "0.67 / 2" in html
+    # The default rule: one of the reference's two results reached before the first error, half the points for work
+    assert "0.50 / 2" in html
     assert "hx-trigger" not in html
 
 
@@ -156,7 +158,7 @@ def test_others_get_404(client, classroom, who):
     response = client.post(reverse("submission_score_override", args=[submission.pk]), {"score": "2", "reason": "mine"})
     assert response.status_code == 404
     submission.refresh_from_db()
-    assert submission.score == Decimal("0.67")
+    assert submission.score == Decimal("0.50")
 
 
 def test_anonymous_is_sent_to_login(client, classroom):
@@ -190,7 +192,8 @@ def test_teacher_sees_detail_and_overrides_a_step(client, classroom):
     assert response.status_code == 302
     submission.refresh_from_db()
     assert submission.first_error_index is None
-    assert submission.score == Decimal("2.00")
+    # Not full marks: the final answer is still marked incorrect (work share: "15" of the reference's 15 and 5)
+    assert submission.score == Decimal("0.50")
     html = client.get(url).content.decode()
     assert "6 is right here" in html
 
@@ -257,10 +260,15 @@ def test_a_step_nobody_could_check_shows_no_confidence(client, classroom):
     client.force_login(classroom.student)
     # When the student opens the page
     html = client.get(reverse("submission_detail", args=[submission.pk])).content.decode()
-    # Then the unchecked step says so, without a misleading "0% confident"
+    # Then the unchecked step says so, without a misleading "0% confident" (students see no percentages at all)
     assert "Not checked" in html
     assert "0% confident" not in html
+    assert "97% confident" not in html
+    # And the teacher sees the checked step's confidence, still without a "0%" on the unchecked one
+    client.force_login(classroom.teacher)
+    html = client.get(reverse("submission_detail", args=[submission.pk])).content.decode()
     assert "97% confident" in html
+    assert "0% confident" not in html
 
 
 def test_nav_shows_teachers_the_review_queue_with_its_count_and_hides_it_from_students(client, classroom):

@@ -22,7 +22,7 @@ import pytest
 from django.db import connection
 
 from tests.skipping import skip_unless_ci
-from verifier_worker.celery import app
+from tutor.celery import app
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -137,7 +137,7 @@ class Worker:
 
 @pytest.fixture
 def celery_workers(redis_broker: str, transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
-    """Start real `celery -A verifier_worker.celery worker` processes on the test Redis and test database."""
+    """Start real `celery -A tutor worker` processes on the test Redis and test database."""
     started: list[Worker] = []
 
     def start(
@@ -154,7 +154,7 @@ def celery_workers(redis_broker: str, transactional_db: None, tmp_path: Path) ->
         }
         log = tmp_path / f"worker-{name}.log"
         command = [
-            str(CELERY), "-A", "verifier_worker.celery", "worker", "-Q", "cpu,gpu", "-P", "solo",
+            str(CELERY), "-A", "tutor", "worker", "-Q", "cpu,gpu", "-P", "solo",
             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO", "-n", f"{name}@%h",
         ]  # fmt: skip
         with log.open("wb") as out:

@@ -18,11 +18,14 @@ from verifier_worker.evaluation import (
     EvaluationError,
     Outcome,
     compute_metrics,
+    confidence_bands,
+    expected_calibration_error,
     f1_score,
     join_gsm8k,
     last_number,
     load_dataset,
     percentile,
+    record_outcomes,
     run_verifier,
     spread_sample,
     strip_calculator_annotations,
@@ -42,6 +45,8 @@ METRIC_KEYS = {
     "p95_ms",
     "errors",
     "timeouts",
+    "confidence_bands",
+    "ece",
 }
 
 PROCESSBENCH_RECORDS = [
@@ -106,6 +111,55 @@ def test_metrics_match_a_hand_computation() -> None:
     assert metrics["timeouts"] == 1
     assert metrics["per_category"] == {"calc": {"n": 2, "accuracy": 50.0}, "units": {"n": 1, "accuracy": 0.0}}
     assert metrics.keys() >= METRIC_KEYS
+
+
+def test_precision_per_confidence_band_and_the_calibration_error_match_a_hand_computation() -> None:
+    # Given six flags at known confidences, four of them right, and one record not flagged
+    records = [record(1), record(2), record(0), record(-1), record(1), record(0), record(-1)]
+    outcomes = [
+        Outcome("ok", 1, 0.95),  # right, band >= 0.9, ECE bin 9
+        Outcome("ok", 0, 0.92),  # wrong, band >= 0.9, bin 9
+        Outcome("ok", 0, 0.8),  # right, band 0.7-0.9, bin 8
+        Outcome("ok", 2, 0.75),  # wrong, band 0.7-0.9, bin 7
+        Outcome("ok", 1, 0.5),  # right, band < 0.7, bin 5
+        Outcome("ok", 0, 1.0),  # right, band >= 0.9, top bin
+        Outcome("ok", -1, None),  # no flag: neither in a band nor in the calibration error
+    ]
+    # When the metrics are computed
+    metrics = compute_metrics(records, outcomes)
+    # Then each band has its count, precision (percent) and mean confidence
+    assert metrics["confidence_bands"] == {
+        ">=0.9": {"flags": 3, "precision": 66.67, "mean_confidence": 0.9567},
+        "0.7-0.9": {"flags": 2, "precision": 50.0, "mean_confidence": 0.775},
+        "<0.7": {"flags": 1, "precision": 100.0, "mean_confidence": 0.5},
+    }
+    # and the ECE: 3/6*|2/3 - 0.9567| + 1/6*|1 - 0.8| + 1/6*|0 - 0.75| + 1/6*|1 - 0.5| = 0.3867
+    assert metrics["ece"] == 38.67
+    # A perfectly calibrated set has no calibration error; no flags, no figure
+    pairs = [(record(0), Outcome("ok", 0, 1.0)), (record(1), Outcome("ok", 1, 1.0))]
+    assert expected_calibration_error(pairs) == 0.0
+    assert expected_calibration_error([]) is None
+    assert confidence_bands([])["<0.7"] == {"flags": 0, "precision": None, "mean_confidence": None}
+
+
+def test_per_record_rows_say_what_was_labelled_and_predicted() -> None:
+    records = [record(1, "calc"), record(-1)]
+    rows = record_outcomes(records, [Outcome("ok", 1, 0.95, ms=12.345), Outcome("timeout", message="slow")])
+    assert rows[0] == {
+        "id": "r1",
+        "label": 1,
+        "prediction": 1,
+        "confidence": 0.95,
+        "category": "calc",
+        "status": "ok",
+        "correct": True,
+        "undecided": False,
+        "ms": 12.35,
+        "message": "",
+    }
+    assert rows[1]["status"] == "timeout"
+    assert rows[1]["prediction"] is None
+    assert rows[1]["correct"] is False
 
 
 def test_metrics_without_flags_or_correct_records_are_none_not_zero() -> None:
@@ -344,6 +398,8 @@ def test_the_human_readable_report_names_the_metrics(tmp_path: Path) -> None:
     assert "acc_erroneous" in text
     assert "high_confidence_precision" in text
     assert "percentages" in text
+    assert "flags with confidence >=0.9" in text
+    assert "ece" in text
 
 
 # --- the shared datasets ------------------------------------------------------------------------------------

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,46 +22,14 @@ from verifier_worker.types import (
     VerifierUnavailable,
 )
 
-CHATML = (
-    "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
+from .openai_server import CHATML, Handler, vllm_like
+from .openai_server import LoopbackServer as _Server
+
 ERROR_AT_2 = (
     "\nStep 1: 4 + 5 = 9 is right. The step is \\boxed{correct}\n"
     "Step 2: 3 * 9 is 27, not 28. The step is \\boxed{incorrect}\n"
 )
 ALL_CORRECT = ERROR_AT_2.replace("not 28", "as written").replace("{incorrect}", "{correct}")
-
-Handler = Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]]]
-
-
-class _Server:
-    def __init__(self, handle: Handler) -> None:
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-        outer = self
-
-        class _H(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append((self.path, body))
-                status, answer = handle(self.path, body)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _H)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
@@ -83,29 +49,6 @@ def serve() -> Iterator[Callable[[Handler], _Server]]:
 def tokenizer_dir(tmp_path: Path) -> Path:
     (tmp_path / "tokenizer_config.json").write_text(json.dumps({"chat_template": CHATML, "eos_token": "<|im_end|>"}))
     return tmp_path
-
-
-def vllm_like(chains: list[str], p_yes: float = 0.9) -> Handler:
-    """Answers like vLLM: generation calls get `chains` (n of them), scoring calls get yes/no logprobs."""
-
-    def handle(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if body.get("model") != "verifier":
-            return 404, {"error": {"message": f"The model `{body.get('model')}` does not exist."}}
-        if body.get("max_tokens") == 1:
-            top = {"yes": math.log(p_yes), "no": math.log(1 - p_yes), "maybe": -9.0}
-            choice = {"index": 0, "text": "yes", "finish_reason": "length", "logprobs": {"top_logprobs": [top]}}
-            return 200, {"choices": [choice], "usage": {"prompt_tokens": 50, "completion_tokens": 1}}
-        n = body.get("n", 1)
-        choices = [
-            {"index": k, "text": chains[k % len(chains)], "finish_reason": "stop", "token_ids": list(range(10 + k))}
-            for k in range(n)
-        ]
-        return 200, {
-            "choices": choices,
-            "usage": {"prompt_tokens": 40, "completion_tokens": sum(10 + k for k in range(n))},
-        }
-
-    return handle
 
 
 def request(k: int = 1, rounds: int = 1) -> VerificationRequest:

@@ -1,6 +1,6 @@
 """The whole pipeline on the real vLLM server: an assignment with the `openai` backend, graded by a gpu-queue worker.
 
-submission_create → Redis → `celery -A verifier_worker.celery worker -Q gpu` (a subprocess consuming only the gpu
+submission_create → Redis → `celery -A tutor worker -Q gpu` (a subprocess consuming only the gpu
 queue) → the openai backend → the tiny model on vLLM → verdicts, a VerificationRun with tokens, a final state.
 """
 
@@ -42,7 +42,7 @@ def gpu_worker(vllm_server, redis_broker, transactional_db, tmp_path):  # noqa: 
     command = [
         str(CELERY),
         "-A",
-        "verifier_worker.celery",
+        "tutor",
         "worker",
         "-Q",
         "gpu",

@@ -19,6 +19,7 @@ class AuditEventType(models.TextChoices):
     ASSIGNMENT_CREATED = "assignment.created", "Assignment created"
     PROBLEM_CREATED = "problem.created", "Problem created"
     PROBLEM_SET_IMPORTED = "problem_set.imported", "Problem set imported"
+    PROBLEM_SET_REPLACED = "problem_set.replaced", "Problem set re-uploaded over an unstarted assignment"
     # A submission's life: created, then one event per state it enters
     SUBMISSION_CREATED = "submission.created", "Submitted"
     SUBMISSION_QUEUED = "submission.queued", "Queued for grading"
@@ -30,9 +31,15 @@ class AuditEventType(models.TextChoices):
     SUBMISSION_SEGMENTATION_NOTES = "submission.segmentation_notes", "Notes from splitting into steps"
     SUBMISSION_RETRY = "submission.retry", "Verifier busy; retrying"
     SUBMISSION_SWEPT = "submission.swept", "Re-sent to a worker by the sweep"
+    SUBMISSION_HANDWRITING_ATTACHED = "submission.handwriting_attached", "Handwritten lines attached"
     # Teachers' actions on grades
     OVERRIDE_STEP = "override.step", "Step verdict changed"
     OVERRIDE_SCORE = "override.score", "Score changed"
+    OVERRIDE_FINAL_ANSWER = "override.final_answer", "Final-answer verdict changed"
+    OVERRIDE_RUBRIC = "override.rubric", "Rubric item ticked"
+    OVERRIDE_CLEARED = "override.cleared", "Teacher decision cleared"
+    OVERRIDE_DETACHED = "override.detached", "Teacher decision no longer applies (the step changed)"
+    OVERRIDES_DROPPED = "override.dropped", "Teacher decisions dropped at a regrade"
     REVIEW_ACCEPTED = "review.accepted", "Grade confirmed"
     # Abuse limits (tutor.limits)
     LOGIN_LOCKED_OUT = "login.locked_out", "Login locked out after repeated wrong passwords"

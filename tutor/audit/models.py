@@ -13,7 +13,9 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    event_type = models.CharField(max_length=60, choices=AuditEventType.choices)
+    # An AuditEventType value. No `choices` on the column: adding an event type needs no migration, and
+    # `tutor.audit.services.record` accepts nothing but the enum.
+    event_type = models.CharField(max_length=60)
     target_type = models.CharField(max_length=60)
     target_id = models.CharField(max_length=40)
     # The class the event belongs to, when it belongs to one: a plain id, so the audit log depends on no app.
@@ -38,3 +40,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit events are append-only.")
+
+    @property
+    def event_label(self) -> str:
+        try:
+            return str(AuditEventType(self.event_type).label)
+        except ValueError:
+            return self.event_type

@@ -37,11 +37,17 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(8))
 
 
+def default_time_zone() -> str:
+    return str(settings.TIME_ZONE)
+
+
 class Course(models.Model):
     """A class a teacher runs. Called Course in code because `class` is a Python keyword."""
 
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    # Dates on the class's pages are shown, and the dates a teacher types are read, in this time zone.
+    time_zone = models.CharField(max_length=64, default=default_time_zone)
     join_code = models.CharField(max_length=12, unique=True, default=new_join_code)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -111,6 +117,12 @@ class Assignment(models.Model):
         ACCEPT_WITH_PENALTY = "penalty", "Accept late work with a penalty"
         REFUSE = "refuse", "Refuse late work"
 
+    class AttemptRule(models.TextChoices):
+        # Which attempt's score counts in the gradebook (grading.scoring.counted_score).
+        BEST = "best", "The best attempt counts"
+        LAST = "last", "The last graded attempt counts"
+        AVERAGE = "average", "The average of the graded attempts counts"
+
     # The fields a teacher sets, by form or in a problem set's front matter.
     SETTINGS_FIELDS = (
         "title",
@@ -120,6 +132,7 @@ class Assignment(models.Model):
         "late_policy",
         "late_penalty_percent",
         "max_attempts",
+        "attempt_rule",
         "verifier_backend",
         "verification_parallel",
         "verification_rounds",
@@ -140,6 +153,12 @@ class Assignment(models.Model):
     )
     max_attempts = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(1), MaxValueValidator(MAX_ATTEMPTS)], help_text="Per problem."
+    )
+    attempt_rule = models.CharField(
+        max_length=10,
+        choices=AttemptRule.choices,
+        default=AttemptRule.BEST,
+        help_text="Which attempt's score counts when a student submits more than once.",
     )
     # Verification settings.
     verifier_backend = models.CharField(max_length=40, default="symbolic")
@@ -181,6 +200,18 @@ class Assignment(models.Model):
 
 
 class Problem(models.Model):
+    class Scoring(models.TextChoices):
+        # How the score is computed from the verdicts (grading.scoring.score_solution).
+        STEPS = "steps", "Steps before the first error, plus points for a correct final answer"
+        FINAL_ANSWER = "final_answer", "All or nothing on the final answer"
+        RUBRIC = "rubric", "A rubric of named items"
+
+    class RubricRule(models.TextChoices):
+        TEACHER = "", "Ticked by the teacher"
+        FINAL_ANSWER_CORRECT = "final_answer_correct", "Ticked when the final answer is verified correct"
+        NO_ERROR = "no_error", "Ticked when no step has an error"
+        NO_ERROR_BEFORE = "no_error_before", "Ticked when there is no error before step k"
+
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="problems")
     position = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200, blank=True)
@@ -188,6 +219,14 @@ class Problem(models.Model):
     reference_answer = models.CharField(max_length=500)
     reference_solution = models.JSONField(default=list, blank=True, help_text="The teacher's solution, as steps.")
     points = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    scoring = models.CharField(max_length=20, choices=Scoring.choices, default=Scoring.STEPS)
+    final_answer_percent = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="With the steps rule: the share of the points a correct final answer earns; the work earns the rest.",
+    )
+    # With the rubric rule: [{"name": ..., "points": "1.00", "rule": "" | "final_answer_correct" | ..., "step": k}]
+    rubric = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["assignment", "position"]

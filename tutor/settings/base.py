@@ -9,6 +9,11 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from verifier_worker import config as verifier_config
+from verifier_worker.registry import BackendSpec
+from verifier_worker.types import VerifierMisconfigured
 
 # Generic admin and queryset classes (ModelAdmin[Course]) at run time, as the type checker sees them.
 django_stubs_ext.monkeypatch()
@@ -22,6 +27,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -46,6 +61,8 @@ INSTALLED_APPS = [
     "tutor.audit",
     "tutor.classroom",
     "grading",
+    "tutor.handwriting",
+    "tutor.demo",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tutor.middleware.ResetTimeZoneMiddleware",
+    "tutor.middleware.FriendlyNotFoundMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -167,7 +186,7 @@ MARKDOWN_RENDER_MAX_CHARS = int(os.environ.get("MARKDOWN_RENDER_MAX_CHARS", 50_0
 SOLUTION_MAX_CHARS = int(os.environ.get("SOLUTION_MAX_CHARS", 20_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# --- Celery -------------------------------------------------------------------------------------
+# --- Celery (the app is tutor/celery.py; it reads every CELERY_* setting here) -------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache holds rate-limit counters and rendered Markdown. With Redis it is shared by every web process
 # (CACHE_URL, or REDIS_URL); without it each process has its own.
@@ -197,42 +216,83 @@ else:
         # Broadcast/control messages; kombu's default is a `control` folder in the current directory.
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu polls the folder once a second by default; a handwritten line is read in well under that.
+        "polling_interval": float(os.environ.get("CELERY_FILESYSTEM_POLLING_INTERVAL", 0.1)),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-# Seconds before a submission in a non-final state is considered stuck and re-enqueued by the sweep.
-GRADING_STUCK_AFTER_SECONDS = int(os.environ.get("GRADING_STUCK_AFTER_SECONDS", 600))
+# Time limits of a grading task. They are the worker's own: each worker reads them from its environment, and
+# they never travel in a task message (tutor.celery.Task), so a web process cannot shorten or lengthen them.
+GRADING_SOFT_TIME_LIMIT = env_int("GRADING_SOFT_TIME_LIMIT", 300)
+GRADING_TIME_LIMIT = GRADING_SOFT_TIME_LIMIT + env_int("GRADING_TIME_LIMIT_GRACE", 60)
+# Redis redelivers an unacked task after the visibility timeout; it must stay above the hard time limit, or a
+# task still running would be handed to a second worker. A worker refuses to start otherwise (tutor.celery).
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", GRADING_TIME_LIMIT * 4)
+if os.environ.get("CELERY_REDIS_KEY_PREFIX"):
+    # Several deployments (or test runs) can share one Redis database without seeing each other's tasks.
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = os.environ["CELERY_REDIS_KEY_PREFIX"]
+if os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL"):
+    # How often a Redis worker looks for tasks abandoned by a dead worker (kombu's default is about 100 s).
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env_int("CELERY_UNACKED_RESTORE_INTERVAL", 100)
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
+# Tasks a worker process reserves ahead. A worker consuming the gpu queue always takes 1 (tutor.celery).
+CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1)
+# How often beat runs the sweep (every few seconds: leases expire in seconds), and the sweep's safety net: after
+# how long a submission in a non-final state with no live lease counts as stuck.
+GRADING_SWEEP_EVERY_SECONDS = float(os.environ.get("GRADING_SWEEP_EVERY_SECONDS", 5))
+GRADING_STUCK_AFTER_SECONDS = env_int("GRADING_STUCK_AFTER_SECONDS", 600)
 # Recovery in seconds, not minutes (grading.services.sweep): a worker holds a lease on what it grades and renews
-# it every GRADING_HEARTBEAT_SECONDS; the sweep (every few seconds) re-sends a submission whose lease expired, one
-# never handed to the broker (after GRADING_ENQUEUE_GRACE_SECONDS), and, once, one handed over but not picked up
-# within GRADING_REQUEUE_AFTER_SECONDS (lost with a killed worker's prefetch, or a lost queue).
-GRADING_LEASE_SECONDS = int(os.environ.get("GRADING_LEASE_SECONDS", 20))
+# it every GRADING_HEARTBEAT_SECONDS; the sweep re-sends a submission whose lease expired, one never handed to
+# the broker (after GRADING_ENQUEUE_GRACE_SECONDS), and, once, one handed over but not picked up within
+# GRADING_REQUEUE_AFTER_SECONDS (lost with a killed worker's prefetch, or a lost queue).
+GRADING_LEASE_SECONDS = env_int("GRADING_LEASE_SECONDS", 20)
 GRADING_HEARTBEAT_SECONDS = float(os.environ.get("GRADING_HEARTBEAT_SECONDS", GRADING_LEASE_SECONDS / 4))
-GRADING_ENQUEUE_GRACE_SECONDS = int(os.environ.get("GRADING_ENQUEUE_GRACE_SECONDS", 5))
-GRADING_REQUEUE_AFTER_SECONDS = int(os.environ.get("GRADING_REQUEUE_AFTER_SECONDS", 45))
+GRADING_ENQUEUE_GRACE_SECONDS = env_int("GRADING_ENQUEUE_GRACE_SECONDS", 5)
+GRADING_REQUEUE_AFTER_SECONDS = env_int("GRADING_REQUEUE_AFTER_SECONDS", 45)
 # While a task waits to retry after a transient verifier error it keeps its lease this long (the task's longest
 # backoff, 120 s, plus a lease).
-GRADING_RETRY_LEASE_SECONDS = int(os.environ.get("GRADING_RETRY_LEASE_SECONDS", 120 + GRADING_LEASE_SECONDS))
-
-# --- Verifiers ----------------------------------------------------------------------------------
-# The default backend for new assignments. `symbolic` needs no GPU and no weights.
-VERIFIER_DEFAULT_BACKEND = os.environ.get("VERIFIER_DEFAULT_BACKEND", "symbolic")
-# Extra or overriding registry entries: "name=module:Class,name2=module:Class".
-VERIFIER_EXTRA_BACKENDS = dict(item.split("=", 1) for item in env_list("VERIFIER_EXTRA_BACKENDS") if "=" in item)
-# Options handed to backends that talk to a model. Plain values only; backends never see Django.
-VERIFIER_OPTIONS: dict[str, object] = {
-    "base_url": os.environ.get("VERIFIER_BASE_URL", "http://127.0.0.1:8001/v1"),
-    "model": os.environ.get("VERIFIER_MODEL", "launch/ThinkPRM-1.5B"),
-    "api_key": os.environ.get("VERIFIER_API_KEY", "EMPTY"),
-    "tokenizer_path": os.environ.get("VERIFIER_TOKENIZER_PATH", ""),
-    "model_path": os.environ.get("VERIFIER_MODEL_PATH", ""),
-    "format": os.environ.get("VERIFIER_FORMAT", "thinkprm"),
-    "timeout": float(os.environ.get("VERIFIER_TIMEOUT", "120")),
-    "max_retries": int(os.environ.get("VERIFIER_MAX_RETRIES", "2")),
-    "concurrency": int(os.environ.get("VERIFIER_CONCURRENCY", "4")),
-    "max_tokens": int(os.environ.get("VERIFIER_MAX_TOKENS", "8192")),
-    "structured_outputs": env_bool("VERIFIER_STRUCTURED_OUTPUTS", False),
-    "llm_backend": os.environ.get("VERIFIER_CASCADE_LLM", ""),
+GRADING_RETRY_LEASE_SECONDS = env_int("GRADING_RETRY_LEASE_SECONDS", 120 + GRADING_LEASE_SECONDS)
+# After this many seconds without a grade, the feedback page tells the student their work is saved and will be
+# graded (a worker may be down or the model server busy).
+GRADING_PATIENCE_SECONDS = env_int("GRADING_PATIENCE_SECONDS", 45)
+CELERY_BEAT_SCHEDULE = {
+    # Re-enqueue submissions stuck in a non-final state (broker down at submit time, lost tasks).
+    # A sweep still waiting when the next one is due is dropped.
+    "grading-sweep": {
+        "task": "grading.sweep",
+        "schedule": GRADING_SWEEP_EVERY_SECONDS,
+        "options": {"queue": "cpu", "expires": GRADING_SWEEP_EVERY_SECONDS},
+    },
 }
+
+# --- Verifiers (parsed by verifier_worker.config, which `python -m verifier_worker.evaluation` also uses) -------
+try:
+    _verifier = verifier_config.from_environ(os.environ)
+except VerifierMisconfigured as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+# The default backend for new assignments. `symbolic` needs no GPU and no weights.
+VERIFIER_DEFAULT_BACKEND = _verifier.default_backend
+# Extra or overriding registry entries, registered into verifier_worker.registry at start-up (grading.apps):
+# "name=module:Class[;queue=gpu][;label=...][;teachers=yes],name2=..." (docs/serving.md).
+VERIFIER_EXTRA_BACKENDS: dict[str, BackendSpec | str] = {spec.name: spec for spec in _verifier.extra_backends}
+# Options the grading worker hands to backends. Plain values only; backends never see Django. One HTTP attempt
+# per request (`max_retries` 0): the grading task owns retries (grading/retry_policy.py).
+VERIFIER_OPTIONS: dict[str, object] = _verifier.grading_options
+# The same options for `evaluate_verifier`, which has no task to retry it: the client retries VERIFIER_MAX_RETRIES.
+VERIFIER_EVALUATION_OPTIONS: dict[str, object] = dict(_verifier.options)
+
+# --- Handwriting (docs/handwriting.md) -----------------------------------------------------------------
+# The Write mode needs an ocr worker with the `handwriting` extra. "auto": on when mathnote-ocr is installed in
+# this environment (make run's single venv); "on": an ocr worker runs elsewhere (docker compose); "off": hidden.
+HANDWRITING_RECOGNITION = os.environ.get("HANDWRITING_RECOGNITION", "auto")
+HANDWRITING_RECOGNISER = os.environ.get("HANDWRITING_RECOGNISER", "mathnote")
+# A line not read within this many seconds is given up on: the student is asked to type it.
+HANDWRITING_DEADLINE_SECONDS = float(os.environ.get("HANDWRITING_DEADLINE_SECONDS", 3))
+# Bounds: lines per handwritten solution, lines one student may have waiting, unsubmitted drafts kept per student.
+HANDWRITING_MAX_LINES = env_int("HANDWRITING_MAX_LINES", 30)
+HANDWRITING_MAX_PENDING = env_int("HANDWRITING_MAX_PENDING", 6)
+HANDWRITING_MAX_DRAFTS = env_int("HANDWRITING_MAX_DRAFTS", 300)
+# Below this confidence the page offers the alternative readings first.
+HANDWRITING_CONFIRM_BELOW = float(os.environ.get("HANDWRITING_CONFIRM_BELOW", 0.8))
 
 LOGGING = {
     "version": 1,

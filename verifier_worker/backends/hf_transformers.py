@@ -9,18 +9,22 @@ hides them. Structured outputs are a server feature and are not applied here (no
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..formats.chat_template import load_chat_template
-from ..formats.driver import Completion, DriverSettings, FormatDriver, Generation, Sample
-from ..types import VerificationRequest, VerificationResult, VerifierMisconfigured
+from ..formats.chat_template import ChatTemplate, load_chat_template
+from ..formats.driver import Completion, Generation, Sample
+from ..types import VerifierMisconfigured
+from .generating import GeneratingVerifier
 
 
-class TransformersVerifier:
+class TransformersVerifier(GeneratingVerifier):
     name = "transformers"
+    # One model per instance, one generate at a time.
+    exclusive = True
+    # A server feature: there is no grammar-constrained decoding here.
+    supports_structured_outputs = False
 
     def __init__(
         self,
@@ -30,6 +34,9 @@ class TransformersVerifier:
         model: str = "",
         format: str = "thinkprm",
         max_tokens: int | None = None,
+        structured_outputs: bool = False,
+        round_trigger: str | None = None,
+        score_top_logprobs: int = 20,
         device: str = "",
         batch_size: int = 8,
         seed: int = 0,
@@ -39,25 +46,23 @@ class TransformersVerifier:
             raise VerifierMisconfigured(
                 f"The transformers backend needs model_path set to a local model folder (got {model_path!r})."
             )
+        super().__init__(
+            model_name=model or Path(model_path).name,
+            format=format,
+            max_tokens=max_tokens,
+            structured_outputs=structured_outputs,
+            round_trigger=round_trigger,
+            score_top_logprobs=score_top_logprobs,
+        )
         self.model_path = model_path
         self.tokenizer_path = tokenizer_path or model_path
-        self.model_name = model or Path(model_path).name
         self.device = device
         self.batch_size = max(1, int(batch_size))
         self.seed = int(seed)
-        self._settings = DriverSettings(format=format, max_tokens=int(max_tokens) if max_tokens else None)
-        self._lock = threading.Lock()
         self._loaded: tuple[Any, Any] | None = None
-        self._driver: FormatDriver | None = None
 
-    def verify_batch(self, requests: Sequence[VerificationRequest]) -> list[VerificationResult]:
-        if self._driver is None:
-            template = load_chat_template(self.tokenizer_path)
-            self._driver = FormatDriver(
-                self, backend=self.name, model=self.model_name, template=template, settings=self._settings
-            )
-        with self._lock:  # one model, one generate at a time
-            return self._driver.verify_batch(requests)
+    def chat_template(self) -> ChatTemplate | None:
+        return load_chat_template(self.tokenizer_path)
 
     # --- loading -------------------------------------------------------------------------------------------
     def _load(self) -> tuple[Any, Any]:

@@ -6,7 +6,8 @@ was trained on. Without a template, the critic and chunk-judge formats fall back
 refuses, because its prompt only works in its exact form.
 
 Errors: connection refused, a timeout, 429 or a 5xx are transient and retried `max_retries` times with
-exponential backoff, then raise `VerifierUnavailable`; any other 4xx (an unknown model is vLLM's 404, a prompt
+exponential backoff, then raise `VerifierUnavailable` (the grading worker passes max_retries=0: there the Celery
+task owns retries, grading/retry_policy.py); any other 4xx (an unknown model is vLLM's 404, a prompt
 too long is a 400) raises `VerifierMisconfigured` at once. `concurrency` caps the requests in flight from this
 instance, across threads. Options not listed in `__init__` are ignored.
 """
@@ -23,16 +24,19 @@ from typing import Any
 import httpx
 
 from ..formats.chat_template import ChatTemplate, find_chat_template
-from ..formats.driver import Completion, DriverSettings, FormatDriver, Generation, Sample
-from ..types import VerificationRequest, VerificationResult, VerifierMisconfigured, VerifierUnavailable
+from ..formats.driver import Completion, Generation, Sample
+from ..types import VerifierMisconfigured, VerifierUnavailable
+from .generating import GeneratingVerifier
 
 logger = logging.getLogger(__name__)
 
 RETRY_BASE_SECONDS = 0.5
 
 
-class OpenAIVerifier:
+class OpenAIVerifier(GeneratingVerifier):
     name = "openai"
+    # HTTP: verifications run concurrently; `concurrency` bounds the requests in flight.
+    exclusive = False
 
     def __init__(
         self,
@@ -55,6 +59,18 @@ class OpenAIVerifier:
     ) -> None:
         if not model:
             raise VerifierMisconfigured("The openai verifier backend needs a model name (VERIFIER_MODEL).")
+        if not base_url:
+            raise VerifierMisconfigured(
+                "The openai verifier backend needs the server's address (VERIFIER_BASE_URL, e.g. http://host:8001/v1)."
+            )
+        super().__init__(
+            model_name=model,
+            format=format,
+            max_tokens=max_tokens,
+            structured_outputs=structured_outputs,
+            round_trigger=round_trigger,
+            score_top_logprobs=score_top_logprobs,
+        )
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.timeout = float(timeout)
@@ -71,28 +87,9 @@ class OpenAIVerifier:
             limits=httpx.Limits(max_connections=self.concurrency),
         )
         self._tokenizer_path = tokenizer_path
-        settings = DriverSettings(
-            format=format,
-            max_tokens=int(max_tokens) if max_tokens else None,
-            structured_outputs=bool(structured_outputs),
-            score_top_logprobs=int(score_top_logprobs),
-        )
-        if round_trigger:
-            settings = DriverSettings(**{**settings.__dict__, "round_trigger": round_trigger})
-        self._settings = settings
-        self._driver: FormatDriver | None = None
 
-    # --- Verifier ------------------------------------------------------------------------------------------
-    def verify_batch(self, requests: Sequence[VerificationRequest]) -> list[VerificationResult]:
-        return self.driver().verify_batch(requests)
-
-    def driver(self) -> FormatDriver:
-        if self._driver is None:
-            template: ChatTemplate | None = find_chat_template(tokenizer_path=self._tokenizer_path, model=self.model)
-            self._driver = FormatDriver(
-                self, backend=self.name, model=self.model, template=template, settings=self._settings
-            )
-        return self._driver
+    def chat_template(self) -> ChatTemplate | None:
+        return find_chat_template(tokenizer_path=self._tokenizer_path, model=self.model)
 
     def close(self) -> None:
         self._client.close()

@@ -9,17 +9,19 @@ The engine loads on first use; vllm is imported only here.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
-from ..formats.chat_template import find_chat_template
-from ..formats.driver import Completion, DriverSettings, FormatDriver, Generation, Sample
-from ..types import VerificationRequest, VerificationResult, VerifierMisconfigured
+from ..formats.chat_template import ChatTemplate, find_chat_template
+from ..formats.driver import Completion, Generation, Sample
+from ..types import VerifierMisconfigured
+from .generating import GeneratingVerifier
 
 
-class VLLMVerifier:
+class VLLMVerifier(GeneratingVerifier):
     name = "vllm"
+    # One engine per instance; its own scheduler batches what one verify_batch hands it.
+    exclusive = True
 
     def __init__(
         self,
@@ -30,16 +32,26 @@ class VLLMVerifier:
         format: str = "thinkprm",
         max_tokens: int | None = None,
         structured_outputs: bool = False,
+        round_trigger: str | None = None,
+        score_top_logprobs: int = 20,
         gpu_memory_utilization: float = 0.85,
         max_model_len: int | None = None,
         dtype: str = "auto",
         seed: int = 0,
         **_ignored: Any,
     ) -> None:
-        self.model = model_path or model
-        if not self.model:
+        engine_model = model_path or model
+        if not engine_model:
             raise VerifierMisconfigured("The vllm backend needs model_path (a local folder) or a model name.")
-        self.model_name = model or self.model
+        super().__init__(
+            model_name=model or engine_model,
+            format=format,
+            max_tokens=max_tokens,
+            structured_outputs=structured_outputs,
+            round_trigger=round_trigger,
+            score_top_logprobs=score_top_logprobs,
+        )
+        self.model = engine_model
         self.tokenizer_path = tokenizer_path or (model_path if model_path else "")
         self.engine_args: dict[str, Any] = {
             "model": self.model,
@@ -51,23 +63,10 @@ class VLLMVerifier:
         }
         if max_model_len:
             self.engine_args["max_model_len"] = int(max_model_len)
-        self._settings = DriverSettings(
-            format=format,
-            max_tokens=int(max_tokens) if max_tokens else None,
-            structured_outputs=bool(structured_outputs),
-        )
-        self._lock = threading.Lock()
         self._llm: Any = None
-        self._driver: FormatDriver | None = None
 
-    def verify_batch(self, requests: Sequence[VerificationRequest]) -> list[VerificationResult]:
-        with self._lock:  # one engine; its own scheduler batches what we hand it
-            if self._driver is None:
-                template = find_chat_template(tokenizer_path=self.tokenizer_path, model=self.model)
-                self._driver = FormatDriver(
-                    self, backend=self.name, model=self.model_name, template=template, settings=self._settings
-                )
-            return self._driver.verify_batch(requests)
+    def chat_template(self) -> ChatTemplate | None:
+        return find_chat_template(tokenizer_path=self.tokenizer_path, model=self.model)
 
     def _engine(self) -> Any:
         if self._llm is None:

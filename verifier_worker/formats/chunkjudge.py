@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .chunk_loop import ChunkJudgeFormat
 from .parsing import clean_critique
+from .thinkprm import ROUND_TRIGGER
 
 PROMPT_VERSION = "chunkjudge-v1"
 CHECKER = "chunkjudge"
@@ -73,3 +75,16 @@ def parse_judgment(text: str, *, finish_reason: str = "") -> Judgment:
     last = found[-1]
     label: Literal["Positive", "Negative"] = "Positive" if last.group(1).lower() == "positive" else "Negative"
     return Judgment(label=label, analysis=clean_critique(text[: last.start()]))
+
+
+FORMAT = ChunkJudgeFormat(
+    name="chunkjudge",
+    prompt_version=PROMPT_VERSION,
+    checker=CHECKER,
+    max_tokens=MAX_TOKENS,
+    default_temperature=DEFAULT_TEMPERATURE,
+    round_trigger=ROUND_TRIGGER,
+    conversation=messages,
+    structured_regex=structured_regex,
+    parse_judgment=parse_judgment,
+)

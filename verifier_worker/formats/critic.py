@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 
 from .parsing import ParsedChain, StepLabel, clean_critique
+from .solution_loop import WholeSolutionFormat
+from .thinkprm import ROUND_TRIGGER
 
 PROMPT_VERSION = "critic-v1"
 CHECKER = "critic"
@@ -78,3 +80,18 @@ def parse_chain(text: str, n_steps: int, *, finish_reason: str = "") -> ParsedCh
     labels = {i: StepLabel(index=i, label="correct") for i in range(index)}
     labels[index] = StepLabel(index=index, label="incorrect", critique=critique)
     return ParsedChain(labels=labels, first_error_index=index, decisive=True)
+
+
+FORMAT = WholeSolutionFormat(
+    name="critic",
+    prompt_version=PROMPT_VERSION,
+    checker=CHECKER,
+    max_tokens=MAX_TOKENS,
+    default_temperature=DEFAULT_TEMPERATURE,
+    stop=STOP,
+    # Sequential rounds use ThinkPRM's budget-forcing trigger.
+    round_trigger=ROUND_TRIGGER,
+    conversation=messages,
+    structured_regex=structured_regex,
+    parse_chain=parse_chain,
+)

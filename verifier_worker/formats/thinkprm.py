@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from .chat_template import ChatTemplate
 from .parsing import Label, ParsedChain, StepLabel, chain_from_labels, clean_critique
+from .solution_loop import WholeSolutionFormat, YesNoScore
 
 PROMPT_VERSION = "thinkprm-v1"
 CHECKER = "thinkprm"
@@ -58,8 +59,12 @@ def user_message(problem: str, steps: Sequence[str]) -> str:
     return USER_MESSAGE.format(problem=problem, solution=format_solution(steps))
 
 
+def messages(problem: str, steps: Sequence[str]) -> list[dict[str, str]]:
+    return [{"role": "user", "content": user_message(problem, steps)}]
+
+
 def build_prompt(template: ChatTemplate, problem: str, steps: Sequence[str]) -> str:
-    rendered = template.render([{"role": "user", "content": user_message(problem, steps)}], add_generation_prompt=True)
+    rendered = template.render(messages(problem, steps), add_generation_prompt=True)
     return rendered + GENERATION_PREFIX
 
 
@@ -141,3 +146,26 @@ def parse_chain(text: str, n_steps: int, *, finish_reason: str = "") -> ParsedCh
         truncated = True
         reason = f"the verifier's output ends in the middle of step {mid_step[-1]}, before its verdict"
     return chain_from_labels(labels, n_steps, truncated=truncated, reason_if_incomplete=reason, notes=notes)
+
+
+def chain_score_prompt(prompt: str, generated: str) -> str:
+    """The scoring prompt for one chain: only its chain of thought proper, then the question."""
+    return score_prompt(prompt, cut_generation(generated))
+
+
+FORMAT = WholeSolutionFormat(
+    name="thinkprm",
+    prompt_version=PROMPT_VERSION,
+    checker=CHECKER,
+    max_tokens=MAX_TOKENS,
+    default_temperature=DEFAULT_TEMPERATURE,
+    stop=STOP,
+    round_trigger=ROUND_TRIGGER,
+    conversation=messages,
+    render=build_prompt,
+    structured_regex=structured_regex,
+    parse_chain=parse_chain,
+    # Its prompt only works in its exact form: no chat-completions fallback.
+    needs_chat_template=True,
+    score=YesNoScore(prompt=chain_score_prompt, read=score_from_top_logprobs),
+)

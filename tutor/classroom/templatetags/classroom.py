@@ -5,7 +5,7 @@ from datetime import timedelta
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from ..forms import backend_choices
+from .. import backends
 from ..models import Problem
 from ..rendering import render_markdown_cached, render_text_with_math
 
@@ -32,7 +32,7 @@ def problem_label(problem: Problem) -> str:
 
 @register.filter
 def backend_label(name: str) -> str:
-    return dict(backend_choices()).get(name, name)
+    return backends.label(name)
 
 
 @register.filter

@@ -26,7 +26,7 @@ def clamp_dates_into_range(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classroom', '0002_assignment_limits'),
+        ('classroom', '0003_scores_overrides_attempts'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grading', '0002_auditevent_moved_to_audit'),
+        ('grading', '0004_override_history_kept'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classroom', '0003_assignment_dates_in_range'),
+        ('classroom', '0004_assignment_dates_in_range'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
