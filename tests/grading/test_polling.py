@@ -153,3 +153,16 @@ def test_the_wsgi_shortcut_answers_a_current_poll_before_django_and_passes_every
     monkeypatch.setattr(wsgi, "django_application", django)
     assert call(**HTMX, **{"If-None-Match": '"stale"'}) == ("200 OK from Django", b"django")
     assert call(**{"If-None-Match": etag}) == ("200 OK from Django", b"django")
+
+
+def test_the_patience_notice_is_never_hidden_behind_a_304(client, classroom, waiting, settings):
+    # Given a student whose browser holds the fragment from before the patience notice was due
+    settings.GRADING_PATIENCE_SECONDS = 3600
+    client.force_login(classroom.student)
+    etag = poll(client, waiting)["ETag"]
+    assert poll(client, waiting, **{"If-None-Match": etag}).status_code == 304
+    # When grading has taken longer than the patience allows / Then the next poll renders the page again
+    settings.GRADING_PATIENCE_SECONDS = 0
+    again = poll(client, waiting, **{"If-None-Match": etag})
+    assert again.status_code == 200
+    assert again["ETag"] != etag
