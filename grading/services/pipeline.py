@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -109,7 +110,8 @@ def _segment(submission: Submission) -> tuple[list[Step], bool]:
     return sorted(kept + fresh, key=lambda step: step.index), result.truncated
 
 
-def _verification_request(submission: Submission, steps: list[Step]) -> VerificationRequest:
+def verification_request(submission: Submission, steps: Sequence[Step]) -> VerificationRequest:
+    """What the verifier is given for these steps of this submission (also what a replay runs again)."""
     problem = submission.problem
     assignment = problem.assignment
     reference = problem.reference_solution if isinstance(problem.reference_solution, list) else []
@@ -250,7 +252,7 @@ def submission_claim(submission_id: int, grading_version: int, lease_owner: str 
         )
         return Claim(
             submission_id=submission.pk,
-            request=_verification_request(submission, steps),
+            request=verification_request(submission, steps),
             backend=submission.backend,
             started_at=timezone.now(),
             lease_owner=lease_owner,
