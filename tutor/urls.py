@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from tutor.views import csp_report
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("csp-report/", csp_report, name="csp_report"),
     path("", include("tutor.classroom.urls")),
     path("", include("grading.urls")),
     path("handwriting/", include("tutor.handwriting.urls")),

@@ -24,7 +24,7 @@ from .overrides import (
 )
 from .pipeline import MAX_GRADING_RESTARTS, Claim, submission_claim, submission_grade
 from .state import ALLOWED_TRANSITIONS, submission_transition
-from .submitting import grading_enqueue, submission_create
+from .submitting import grading_enqueue, submission_create, too_many_steps_message
 from .sweep import grading_sweep
 
 __all__ = [
@@ -51,4 +51,5 @@ __all__ = [
     "submission_grade",
     "submission_regrade",
     "submission_transition",
+    "too_many_steps_message",
 ]

@@ -12,6 +12,9 @@ class AuditEventType(models.TextChoices):
     COURSE_JOINED = "course.joined", "Student joined with the code"
     ENROLLMENT_ADDED = "enrollment.added", "Member added"
     ENROLLMENT_REMOVED = "enrollment.removed", "Member removed"
+    INVITATION_CREATED = "invitation.created", "Invited to a class"
+    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+    INVITATION_DECLINED = "invitation.declined", "Invitation declined"
     # Content
     ASSIGNMENT_CREATED = "assignment.created", "Assignment created"
     PROBLEM_CREATED = "problem.created", "Problem created"
@@ -38,6 +41,9 @@ class AuditEventType(models.TextChoices):
     OVERRIDE_DETACHED = "override.detached", "Teacher decision no longer applies (the step changed)"
     OVERRIDES_DROPPED = "override.dropped", "Teacher decisions dropped at a regrade"
     REVIEW_ACCEPTED = "review.accepted", "Grade confirmed"
+    # Abuse limits (tutor.limits)
+    LOGIN_LOCKED_OUT = "login.locked_out", "Login locked out after repeated wrong passwords"
+    LIMIT_EXCEEDED = "limit.exceeded", "Rate limit reached"
     # Changes made in the Django admin
     ADMIN_CHANGE = "admin.change", "Changed in the admin"
     # Site staff checking the verifier and taking data out (tutor.insight)

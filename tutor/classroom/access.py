@@ -12,6 +12,10 @@ site-wide rule:
 - **Students** see their class and its assignments once they have opened, and submit their own work (whether
   they may submit *now* is the submission policy's question: `grading.policy`).
 
+Outside any class, one rule: **creating classes** needs the teacher permission (`classroom.create_course`),
+which a site admin grants (superusers have it). Being added to a class by someone else takes the person's
+consent: an invitation they accept on their home page.
+
 Views turn a refusal into a 404 (ids never leak); services turn it into their app's error. Both ask here.
 """
 
@@ -154,3 +158,14 @@ def teaches_anywhere(user: AnyUser | None) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return Enrollment.objects.filter(user_id=user.pk, role__in=STAFF_ROLES).exists()
+
+
+CREATE_COURSE_PERMISSION = "classroom.create_course"
+
+
+def may_create_courses(user: AnyUser | None) -> bool:
+    """Whether this user may create classes: the teacher permission a site admin grants (superusers have it)."""
+    if user is None or not user.is_authenticated or not getattr(user, "is_active", False):
+        return False
+    has_perm = getattr(user, "has_perm", None)  # PermissionsMixin's, on every real user model
+    return bool(has_perm is not None and has_perm(CREATE_COURSE_PERMISSION))
