@@ -332,6 +332,10 @@ def _text_of(tokens: list[Token]) -> str:
     return " ".join(t.text for t in tokens)
 
 
+# A soft word that names a quantity's expression ("the total is 2(x + 3) + x = 3x + 6"), not a result ("gives").
+_COPULAS = frozenset({"is", "are", "equals"})
+
+
 def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
     plain = cas.normalize(text)
     normalized = verbal.to_symbols(plain)
@@ -364,6 +368,11 @@ def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
             units = _units_between(tokens, roles)
             part = Part(node, _text_of(tokens), approximate, units) if node is not None else None
             parsed.append((part, separator))
+        # "3(x + 2) - x = 3x + 6 - x = 2x + 6" is a chain of rewrites, and so is "the total is 0.25(80x) + 0.1(100x)
+        # = 20x" (a quantity's expression, rewritten); "the equation gives 0.8x - 4 = x - 5" is one equation.
+        read = sum(part is not None for part, _ in parsed)
+        named = not raw_parts[0][0] and run[0][0] == "soft" and run[0][1].text.lower() in _COPULAS
+        chain = read >= 3 or (read == 2 and named)
         for position, ((left, _), (right, separator)) in enumerate(itertools.pairwise(parsed)):
             if left is None or right is None:
                 continue
@@ -371,7 +380,7 @@ def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
             soft = separator == "soft"
             if soft and (not cas.has_operator(left.node) or cas.has_operator(right.node) or _fraction(left.node)):
                 continue  # "4/7 is $24" says what a fraction of the whole is, not what 4 ÷ 7 is
-            rewrite = _is_rewrite(left.node, right.node) and (len(raw_parts) >= 3 or continuation)
+            rewrite = _is_rewrite(left.node, right.node) and (chain or continuation)
             claims.append(Claim(left, right, soft, rewrite, in_words, continued))
     return tuple(claims)
 
