@@ -332,6 +332,55 @@ def _text_of(tokens: list[Token]) -> str:
     return " ".join(t.text for t in tokens)
 
 
+_LABEL_FILLER = frozenset({"the", "a", "an", "so", "then", "and", "thus", "therefore", "now", "our", "his", "her"})
+MAX_LABEL_WORDS = 10
+
+
+def _label_before(
+    run: list[tuple[str, Token]], roles: list[tuple[str, Token]], position_of: dict[int, int]
+) -> tuple[str, ...]:
+    """The words right before a run that starts with "=": "Daily earnings = $105 / 5" names "daily earnings"."""
+    if not run or run[0][0] != "sep":
+        return ()
+    words: list[str] = []
+    index = position_of.get(id(run[0][1]), 0) - 1
+    while index >= 0 and roles[index][1].kind == "word" and len(words) < MAX_LABEL_WORDS + 1:
+        words.append(roles[index][1].text.lower())
+        index -= 1
+    if len(words) > MAX_LABEL_WORDS or not words:
+        return ()  # a sentence, not a name
+    label = tuple(w for w in reversed(words) if w not in _LABEL_FILLER)
+    return label if label and any(len(w) > 1 for w in label) else ()
+
+
+def _named_quantity(
+    run: list[tuple[str, Token]],
+    raw_parts: list[tuple[list[Token], str, bool]],
+    parsed: list[tuple[Part | None, str]],
+    roles: list[tuple[str, Token]],
+    position_of: dict[int, int],
+    named_values: dict[tuple[str, ...], Part],
+    in_words: bool,
+) -> Claim | None:
+    """ "Daily earnings = $105 / 5. Daily earnings = $21.": a named quantity given a calculation, then a value, is
+    the claim "105 / 5 = 21". Only a calculation followed by a lone number, with no variables, in one step."""
+    label = _label_before(run, roles, position_of)
+    if not label or raw_parts[0][0] or len(parsed) != 2 or parsed[1][1] != "eq":
+        return None
+    part = parsed[1][0]
+    if part is None or cas.variables(part.node):
+        named_values.pop(label, None)
+        return None
+    earlier = named_values.get(label)
+    if cas.has_operator(part.node):
+        named_values[label] = part
+        return None
+    named_values.pop(label, None)
+    if earlier is None:
+        return None
+    return Claim(earlier, part, soft=False, in_words=in_words)
+
+
 # A soft word that names a quantity's expression ("the total is 2(x + 3) + x = 3x + 6"), not a result ("gives").
 _COPULAS = frozenset({"is", "are", "equals"})
 
@@ -342,6 +391,8 @@ def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
     in_words = normalized != plain
     roles = _classify(cas.tokenize(normalized))
     claims: list[Claim] = []
+    named_values: dict[tuple[str, ...], Part] = {}
+    position_of = {id(token): i for i, (_, token) in enumerate(roles)}
     for run, after_word in _runs(roles):
         raw_parts = _split_parts(run)
         if len(raw_parts) < 2:
@@ -363,18 +414,26 @@ def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
                     trimmed = []
                 tokens = trimmed
             node = _parse_part(tokens)
-            if i == 0 and node is not None and not cas.has_operator(node) and not cas.variables(node):
-                node = None  # "10 = 76 + 10" after other text: a lone number on the left is a label
+            # "10 = 76 + 10" after other text: a lone number on the left is a label. "51 = 3x" alone is an equation,
+            # but "0 = y + 4 -4 = y" is two equations run together, not a chain.
+            lone_number = i == 0 and node is not None and not cas.has_operator(node) and not cas.variables(node)
             units = _units_between(tokens, roles)
             part = Part(node, _text_of(tokens), approximate, units) if node is not None else None
             parsed.append((part, separator))
+            if i == 0:
+                lone_left = lone_number
         # "3(x + 2) - x = 3x + 6 - x = 2x + 6" is a chain of rewrites, and so is "the total is 0.25(80x) + 0.1(100x)
         # = 20x" (a quantity's expression, rewritten); "the equation gives 0.8x - 4 = x - 5" is one equation.
         read = sum(part is not None for part, _ in parsed)
+        named_claim = _named_quantity(run, raw_parts, parsed, roles, position_of, named_values, in_words)
+        if named_claim is not None:
+            claims.append(named_claim)
         named = not raw_parts[0][0] and run[0][0] == "soft" and run[0][1].text.lower() in _COPULAS
         chain = read >= 3 or (read == 2 and named)
         for position, ((left, _), (right, separator)) in enumerate(itertools.pairwise(parsed)):
             if left is None or right is None:
+                continue
+            if position == 0 and lone_left and (len(raw_parts) > 2 or not cas.variables(right.node)):
                 continue
             continued = position + 2 < len(parsed) and parsed[position + 2][0] is not None
             soft = separator == "soft"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .. import cas
-from .algebra import Equation, is_assignment
+from .algebra import Equation
 from .arithmetic import ArithmeticFinding, format_number
 from .claims import StepMath
 
@@ -84,6 +84,64 @@ class Plausible:
     mentioned: set[float]
     exact: frozenset[float] = frozenset()
     given: frozenset[float] = frozenset()  # the problem's own numbers
+    # The reference's sums and products as multisets of their terms ("15 + 30 + 60"): a student's "15 + 30" is part
+    # of one, taken in another order, not a departure from the reference path.
+    sums: tuple[Terms, ...] = ()
+    products: tuple[Terms, ...] = ()
+
+
+Terms = frozenset[tuple[float, int]]  # (term, how many times it occurs); a subtracted term is negative
+MAX_TERMS = 12  # longer sums or products are not compared term by term
+
+
+def _terms(node: cas.Node, operation: str) -> list[float] | None:
+    """The terms of a sum (subtracted ones negated) or the factors of a product, evaluated; None when one does
+    not evaluate to a number, or there are too many."""
+    pending: list[tuple[cas.Node, int]] = [(node, 1)]
+    out: list[float] = []
+    while pending:
+        current, sign = pending.pop()
+        match current:
+            case cas.Binary("add", left, right) if operation == "add":
+                pending += [(left, sign), (right, sign)]
+                continue
+            case cas.Binary("sub", left, right) if operation == "add":
+                pending += [(left, sign), (right, -sign)]
+                continue
+            case cas.Binary("mul", left, right) if operation == "mul":
+                pending += [(left, sign), (right, sign)]
+                continue
+            case _:
+                try:
+                    out.append(round(sign * float(cas.evaluate(current)), 6))
+                except (cas.ParseFailure, cas.HostileInput, ArithmeticError, ValueError):
+                    return None
+        if len(out) > MAX_TERMS:
+            return None
+    return out
+
+
+def _counted(terms: list[float]) -> Terms:
+    return frozenset((term, terms.count(term)) for term in set(terms))
+
+
+def _operation(node: cas.Node) -> str:
+    return "add" if cas.is_binary(node, "add", "sub") else "mul" if cas.is_binary(node, "mul") else ""
+
+
+def part_of_reference(node: cas.Node, plausible: Plausible) -> bool:
+    """ "15 + 30" when the reference adds 15 + 30 + 60: some of the terms of one of the reference's sums (or
+    factors of one of its products), each at most as often, so a partial result on the reference path."""
+    operation = _operation(node)
+    terms = _terms(node, operation) if operation else None
+    if not terms:
+        return False
+    mine = dict(_counted(terms))
+    for reference in plausible.sums if operation == "add" else plausible.products:
+        counts = dict(reference)
+        if sum(mine.values()) < sum(counts.values()) and all(counts.get(t, 0) >= n for t, n in mine.items()):
+            return True
+    return False
 
 
 def plausible_values(
@@ -108,7 +166,15 @@ def plausible_values(
     mentioned.update(reference.numbers)
     exact = frozenset(round(float(v), 6) for v in results)
     given = frozenset(round(float(v), 6) for v in (*statement_numbers, *words_to_numbers(statement)))
-    return Plausible(_expand(results), _expand(mentioned), exact, given)
+    sums: list[Terms] = []
+    products: list[Terms] = []
+    for claim in reference.claims:
+        for side in (claim.left.node, claim.right.node):
+            operation = _operation(side)
+            terms = _terms(side, operation) if operation else None
+            if terms and len(terms) >= 3:
+                (sums if operation == "add" else products).append(_counted(terms))
+    return Plausible(_expand(results), _expand(mentioned), exact, given, tuple(sums), tuple(products))
 
 
 def _is_plausible(value: Fraction | float, plausible: set[float]) -> bool:
@@ -142,6 +208,8 @@ def first_departure(
             result = finding.stated if cas.has_operator(claim.left.node) else finding.computed
             if result is None or _is_plausible(result, plausible.results):
                 continue
+            if part_of_reference(claim.left.node if cas.has_operator(claim.left.node) else claim.right.node, plausible):
+                continue  # a partial sum or product of the reference's, on its path in another order
             result_text = claim.right.text if cas.has_operator(claim.left.node) else claim.left.text
             return GroundingFinding(
                 position,
@@ -154,8 +222,8 @@ def first_departure(
             solution = _single_rational_solution(equation)
             if solution is None or _is_plausible(solution, plausible.results):
                 continue
-            if is_assignment(equation) and round(float(solution), 6) in plausible.given:
-                continue  # "O_s = 20" with 20 from the problem: it restates the data, it computes nothing
+            if round(float(solution), 6) in plausible.given:
+                continue  # "O_s = 20", "D - 8 = 60 - 8" with 60 from the problem: it restates the data
             return GroundingFinding(
                 position,
                 solution,
