@@ -54,3 +54,75 @@ def test_an_equation_that_restates_a_given_value_is_not_the_departure() -> None:
     result = verify(steps, "34", AGES, reference)
     # then the step that adds the wrong number of years is where the solution leaves the reference
     assert result.first_error_index == 2
+
+
+SPEED = "Ann types 20 words per second. How many words does she type in 2 hours?"
+
+
+def test_a_unit_conversion_factor_is_not_the_departure() -> None:
+    # given "60 × 60 = 3600" seconds in an hour, which the reference never writes, then a wrong step
+    reference = ("She types 20 × 60 = 1200 words a minute.", "In 2 hours she types 1200 × 60 × 2 = 144000 words.")
+    steps = ["An hour has 60 × 60 = 3600 seconds.", "In 2 hours she types 20 × 3600 = 72000 words."]
+    result = verify(steps, "144000", SPEED, reference)
+    # then the conversion restates units; the step that forgets the second hour is where it departs
+    assert result.first_error_index == 1
+    assert result.steps[0].verdict == "correct"
+
+
+def test_the_conversion_done_right_is_not_flagged() -> None:
+    reference = ("She types 20 × 60 = 1200 words a minute.", "In 2 hours she types 1200 × 60 × 2 = 144000 words.")
+    steps = ["An hour has 60 × 60 = 3600 seconds.", "In 2 hours she types 20 × 3600 × 2 = 144000 words."]
+    assert verify(steps, "144000", SPEED, reference).first_error_index is None
+
+
+PARTY = "Sue invites 40 guests and 40% of them cannot come. Each guest who comes gets 2 balloons. How many balloons?"
+
+
+def test_the_complement_of_a_given_share_is_not_the_departure() -> None:
+    # given "100% - 40% = 60%", a share the reference does not write, then the wrong count of guests
+    reference = ("40% of 40 is 0.4 × 40 = 16 guests who cannot come.", "40 - 16 = 24 come.", "24 × 2 = 48 balloons.")
+    steps = [
+        "100% - 40% = 60% of the guests come.",
+        "60% of 40 = 0.6 × 40 = 24 guests come.",
+        "Each gets 3 balloons: 24 × 3 = 72 balloons.",
+    ]
+    result = verify(steps, "48", PARTY, reference)
+    assert result.first_error_index == 2
+
+
+CUBE = (
+    "It takes John 5 minutes to solve the first side of a cube, twice that for each of the next two sides, and half "
+    "as long as the first for the last two sides; solving the fifth side completes the cube. How long does it take?"
+)
+CUBE_REFERENCE = (
+    "The second and third sides take 2 × 5 = 10 minutes each, 10 + 10 = 20 minutes together.",
+    "The last two take 5 / 2 = 2.5 minutes each, 2.5 + 2.5 = 5 minutes together.",
+    "In all, 5 + 20 + 5 = 30 minutes.",
+)
+
+
+def test_a_wrong_quantity_stated_in_words_just_before_the_calculation_that_adds_it_is_the_departure() -> None:
+    # given a step that states a quantity in words (a sixth side, 4 minutes), then a sum that adds it in
+    steps = [
+        "The second and third sides take 2 × 5 = 10 minutes each, 10 + 10 = 20 minutes together.",
+        "The last two take 5 / 2 = 2.5 minutes each, 2.5 + 2.5 = 5 minutes together.",
+        "The sixth side takes 4 minutes.",
+        "In all, 5 + 20 + 5 + 4 = 34 minutes.",
+    ]
+    result = verify(steps, "30", CUBE, CUBE_REFERENCE)
+    # then the statement is the first error, not the (right) sum that uses it
+    assert result.first_error_index == 2
+    first = result.first_error
+    assert first is not None
+    assert first.checker == "grounding"
+
+
+def test_a_step_in_words_before_a_right_sum_is_not_flagged() -> None:
+    steps = [
+        "The second and third sides take 2 × 5 = 10 minutes each, 10 + 10 = 20 minutes together.",
+        "The last two take 5 / 2 = 2.5 minutes each, 2.5 + 2.5 = 5 minutes together.",
+        "The fifth side completes the cube.",
+        "In all, 5 + 20 + 5 = 30 minutes.",
+    ]
+    result = verify(steps, "30", CUBE, CUBE_REFERENCE)
+    assert result.first_error_index is None

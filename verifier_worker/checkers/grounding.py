@@ -14,6 +14,7 @@ intermediate values, so grounding then only points at the first step that writes
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -172,7 +173,7 @@ def plausible_values(
         for side in (claim.left.node, claim.right.node):
             operation = _operation(side)
             terms = _terms(side, operation) if operation else None
-            if terms and len(terms) >= 3:
+            if terms and len(terms) >= 2:
                 (sums if operation == "add" else products).append(_counted(terms))
     return Plausible(_expand(results), _expand(mentioned), exact, given, tuple(sums), tuple(products))
 
@@ -208,8 +209,14 @@ def first_departure(
             result = finding.stated if cas.has_operator(claim.left.node) else finding.computed
             if result is None or _is_plausible(result, plausible.results):
                 continue
-            if part_of_reference(claim.left.node if cas.has_operator(claim.left.node) else claim.right.node, plausible):
+            calculation = claim.left.node if cas.has_operator(claim.left.node) else claim.right.node
+            if part_of_reference(calculation, plausible):
                 continue  # a partial sum or product of the reference's, on its path in another order
+            if restates_data(calculation, plausible):
+                continue
+            stated = stated_operand(calculation, position, steps_math, plausible)
+            if stated is not None:
+                return stated
             result_text = claim.right.text if cas.has_operator(claim.left.node) else claim.left.text
             return GroundingFinding(
                 position,
@@ -232,6 +239,59 @@ def first_departure(
                 f"its equation {equation.text} gives {equation.variable} = {format_number(solution)}",
             )
     return None
+
+
+# Unit conversion factors: "60 × 60 = 3600" seconds in an hour is a fact about units, not about the problem.
+CONVERSIONS = frozenset(float(n) for n in (7, 12, 24, 30, 52, 60, 100, 365, 1000, 3600))
+
+
+def restates_data(calculation: cas.Node, plausible: Plausible) -> bool:
+    """A calculation that only restates what the problem gives, so it cannot be where a solution departs: a unit
+    conversion factor ("60 × 60", "24 × 7") or the complement of a given share ("100% - 40%", "1 - 1/4")."""
+    leaves = [round(float(leaf), 6) for leaf in cas.leaves(calculation)]
+    match calculation:
+        case cas.Binary("mul" | "div", _, _) if len(leaves) >= 2 and all(leaf in CONVERSIONS for leaf in leaves):
+            return True
+        case cas.Binary("sub", whole, share):
+            try:
+                whole_value, share_value = cas.evaluate(whole), cas.evaluate(share)
+            except (cas.ParseFailure, cas.HostileInput, ArithmeticError, ValueError):
+                return False
+            given = plausible.given | {1.0, 100.0}
+            shares = [round(float(leaf), 6) for leaf in cas.leaves(share)]
+            return whole_value == 1 and 0 < share_value < 1 and all(leaf in given for leaf in shares)
+        case _:
+            return False
+
+
+def stated_operand(
+    calculation: cas.Node, position: int, steps_math: Sequence[StepMath], plausible: Plausible
+) -> GroundingFinding | None:
+    """The departing calculation is one of the reference's with one operand added or replaced, and that operand is
+    a number the problem does not give, stated in words in the step just before (no calculation there: "the sixth
+    side takes 5 minutes"): that statement is where the wrong quantity came in."""
+    operation = _operation(calculation)
+    terms = _terms(calculation, operation) if operation and position > 0 else None
+    previous = steps_math[position - 1] if position > 0 else None
+    if not terms or previous is None or previous.claims:
+        return None
+    mine = Counter(terms)
+    best: tuple[int, Counter[float], Counter[float]] | None = None
+    for reference in plausible.sums if operation == "add" else plausible.products:
+        counts = Counter(dict(reference))
+        if not mine & counts:
+            continue
+        extra, missing = mine - counts, counts - mine
+        distance = sum(extra.values()) + sum(missing.values())
+        if best is None or distance < best[0]:
+            best = (distance, extra, missing)
+    if best is None or sum(best[1].values()) != 1 or sum(best[2].values()) > 1:
+        return None
+    (suspect,) = best[1].elements()
+    stated = [v for v in previous.numbers if round(float(v), 6) == abs(suspect)]
+    if abs(suspect) in plausible.given or not stated:
+        return None
+    return GroundingFinding(position - 1, stated[0], "", "", "states a quantity the reference does not use")
 
 
 def _single_rational_solution(equation: Equation) -> Fraction | None:
