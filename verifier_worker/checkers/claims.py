@@ -342,8 +342,10 @@ def _label_before(
     """The words right before a run that starts with "=": "Daily earnings = $105 / 5" names "daily earnings"."""
     if not run or run[0][0] != "sep":
         return ()
+    if not position_of:
+        position_of.update((token.start, i) for i, (_, token) in enumerate(roles))
     words: list[str] = []
-    index = position_of.get(id(run[0][1]), 0) - 1
+    index = position_of.get(run[0][1].start, 0) - 1
     while index >= 0 and roles[index][1].kind == "word" and len(words) < MAX_LABEL_WORDS + 1:
         words.append(roles[index][1].text.lower())
         index -= 1
@@ -364,8 +366,10 @@ def _named_quantity(
 ) -> Claim | None:
     """ "Daily earnings = $105 / 5. Daily earnings = $21.": a named quantity given a calculation, then a value, is
     the claim "105 / 5 = 21". Only a calculation followed by a lone number, with no variables, in one step."""
+    if raw_parts[0][0] or len(parsed) != 2 or parsed[1][1] != "eq":
+        return None
     label = _label_before(run, roles, position_of)
-    if not label or raw_parts[0][0] or len(parsed) != 2 or parsed[1][1] != "eq":
+    if not label:
         return None
     part = parsed[1][0]
     if part is None or cas.variables(part.node):
@@ -392,7 +396,7 @@ def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
     roles = _classify(cas.tokenize(normalized))
     claims: list[Claim] = []
     named_values: dict[tuple[str, ...], Part] = {}
-    position_of = {id(token): i for i, (_, token) in enumerate(roles)}
+    position_of: dict[int, int] = {}  # token start -> its place in roles, filled on first use
     for run, after_word in _runs(roles):
         raw_parts = _split_parts(run)
         if len(raw_parts) < 2:
