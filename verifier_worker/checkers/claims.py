@@ -12,6 +12,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from .. import cas
 from ..cas import Node, Token
@@ -486,8 +487,25 @@ def continues_previous(text: str) -> bool:
     return bool(_LEADING_EQUALS.match(text))
 
 
+MAX_SHARED_CHARS = 2_000  # texts up to this long are parsed once per process (a problem's statement, its reference)
+
+
 def step_math(text: str, carried: str = "") -> StepMath:
-    """Parse one step. `carried` is the expression a "= ..." line continues from the previous step."""
+    """Parse one step. `carried` is the expression a "= ..." line continues from the previous step.
+
+    A StepMath is immutable, so the parse of a short text is shared by every submission in the process: the
+    problem's statement and reference solution are parsed once, not once per submission."""
+    if len(text) + len(carried) <= MAX_SHARED_CHARS:
+        return _shared_step_math(text, carried)
+    return _step_math(text, carried)
+
+
+@lru_cache(maxsize=4096)
+def _shared_step_math(text: str, carried: str) -> StepMath:
+    return _step_math(text, carried)
+
+
+def _step_math(text: str, carried: str) -> StepMath:
     try:
         if carried and continues_previous(text):
             cas.guard_text(text)
