@@ -126,3 +126,12 @@ def test_a_step_in_words_before_a_right_sum_is_not_flagged() -> None:
     ]
     result = verify(steps, "30", CUBE, CUBE_REFERENCE)
     assert result.first_error_index is None
+
+
+def test_an_equation_that_restates_a_given_percentage_is_not_the_departure() -> None:
+    # given "r = 2%" for the problem's 2%: the equation's solution is 0.02, the given share, not a new quantity
+    statement = "Tom owes $300 and pays 2% interest a month. How much does he owe after a month?"
+    reference = ("The interest is 300 × 2/100 = 6 dollars.", "He owes 300 + 6 = 306 dollars.")
+    steps = ["The rate is r = 2%.", "The interest is 300 × 2/100 = 6 dollars.", "He owes 300 - 6 = 294 dollars."]
+    result = verify(steps, "306", statement, reference)
+    assert result.first_error_index == 2

@@ -229,8 +229,8 @@ def first_departure(
             solution = _single_rational_solution(equation)
             if solution is None or _is_plausible(solution, plausible.results):
                 continue
-            if round(float(solution), 6) in plausible.given:
-                continue  # "O_s = 20", "D - 8 = 60 - 8" with 60 from the problem: it restates the data
+            if any(round(float(solution) * scale, 6) in plausible.given for scale in (1, 100)):
+                continue  # "O_s = 20", "D - 8 = 60 - 8", "r = 2%" with 60, 2% from the problem: it restates data
             return GroundingFinding(
                 position,
                 solution,
