@@ -135,3 +135,22 @@ def test_an_equation_that_restates_a_given_percentage_is_not_the_departure() -> 
     steps = ["The rate is r = 2%.", "The interest is 300 × 2/100 = 6 dollars.", "He owes 300 - 6 = 294 dollars."]
     result = verify(steps, "306", statement, reference)
     assert result.first_error_index == 2
+
+
+def test_equations_solved_after_the_solution_left_the_reference_path_point_back_at_the_setup() -> None:
+    # given a setup whose solution fits nothing the reference supports, then a slip while solving it
+    statement = "Ann is twice as old as Ben. In 10 years their ages will add up to 50. How old is Ben now?"
+    reference = ("Now their ages add up to 50 - 20 = 30.", "Ben is 30 / 3 = 10.")
+    steps = ["Let x be Ben's age, so Ann is 2x.", "Then 3x + 10 = 50.", "So 3x = 60.", "x = 20"]
+    result = verify(steps, "10", statement, reference)
+    # then the setup is the first error, not the slip that follows it
+    assert result.first_error_index == 1
+    assert result.first_error is not None
+    assert result.first_error.checker == "grounding"
+
+
+def test_the_setup_solved_right_is_not_flagged() -> None:
+    statement = "Ann is twice as old as Ben. In 10 years their ages will add up to 50. How old is Ben now?"
+    reference = ("Now their ages add up to 50 - 20 = 30.", "Ben is 30 / 3 = 10.")
+    steps = ["Let x be Ben's age, so Ann is 2x.", "Then 3x + 20 = 50.", "So 3x = 30.", "x = 10"]
+    assert verify(steps, "10", statement, reference).first_error_index is None

@@ -168,17 +168,24 @@ class _Judge:
     def verdicts(self) -> list[StepVerdict]:
         direct = {s.position: v for s in self.states if (v := self._direct_error(s)) is not None}
         first_direct = min(direct) if direct else None
-        if (
-            first_direct is not None
-            and not self._slip_explains_answer(first_direct)
-            and self._departure_before(first_direct) is not None
-        ):
-            # The slip is real, but the solution had already left every path the reference supports: the
-            # slip may not be the first error, so it is not shown as one with confidence.
+        departure = (
+            self._departure_before(first_direct)
+            if first_direct is not None and not self._slip_explains_answer(first_direct)
+            else None
+        )
+        if first_direct is not None and departure is not None:
             slip = direct[first_direct]
-            demoted = replace(slip.finding, rule=f"{slip.finding.rule}.after_departure") if slip.finding else None
-            confidence = min(slip.confidence, AFTER_DEPARTURE_CONFIDENCE)
-            direct[first_direct] = replace(slip, confidence=confidence, finding=demoted)
+            if slip.checker == "algebra":
+                # Equations solved after the solution left every path the reference supports: the setup they
+                # solve is where it went wrong (the slip in solving it is the first error 0 times in 11).
+                direct[departure.index] = departure
+            else:
+                # The slip is real, but the solution had already left every path the reference supports: the
+                # slip may not be the first error, so it is not shown as one with confidence.
+                demoted = replace(slip.finding, rule=f"{slip.finding.rule}.after_departure") if slip.finding else None
+                confidence = min(slip.confidence, AFTER_DEPARTURE_CONFIDENCE)
+                direct[first_direct] = replace(slip, confidence=confidence, finding=demoted)
+            first_direct = min(direct)
         located = self._locate_wrong_answer(first_direct)
         if located is not None:
             direct[located.index] = located  # position == index key below
