@@ -114,7 +114,8 @@ def test_the_shared_parse_cache_is_bounded_and_skips_long_texts() -> None:
     from verifier_worker.checkers import claims
 
     info = claims._shared_step_math.cache_info()
-    assert info.maxsize is not None and info.maxsize <= 4096
+    assert info.maxsize is not None
+    assert info.maxsize <= 4096
     # when a text longer than the shared bound is parsed / then it is parsed, but not kept
     long_text = "3 + 4 = 7. " * (claims.MAX_SHARED_CHARS // 10 + 1)
     before = claims._shared_step_math.cache_info().currsize

@@ -154,3 +154,20 @@ def test_the_setup_solved_right_is_not_flagged() -> None:
     reference = ("Now their ages add up to 50 - 20 = 30.", "Ben is 30 / 3 = 10.")
     steps = ["Let x be Ben's age, so Ann is 2x.", "Then 3x + 20 = 50.", "So 3x = 30.", "x = 10"]
     assert verify(steps, "10", statement, reference).first_error_index is None
+
+
+KITTENS = "The family had 21 kittens, got 12 more, then 7 more. How many kittens do they have now?"
+KITTENS_REFERENCE = ("After the first litter they have 21 + 12 = 33.", "Then 33 + 7 = 40 kittens.")
+
+
+def test_a_solution_that_stops_at_a_reference_value_is_flagged_where_it_writes_that_value() -> None:
+    # given every value on the reference path, but the solution ends at 33 (a reference value) instead of 40
+    steps = ["They had 21 kittens.", "Adding all the kittens gives 21 + 12 = 33.", "So they have 33 kittens now."]
+    result = verify(steps, "40", KITTENS, KITTENS_REFERENCE)
+    # then the step that first writes the wrong final value is flagged, not the sentence that repeats it
+    assert result.first_error_index == 1
+
+
+def test_the_solution_that_goes_on_to_the_answer_is_not_flagged() -> None:
+    steps = ["They had 21 kittens.", "Adding 21 + 12 = 33.", "Then 33 + 7 = 40.", "So they have 40 kittens now."]
+    assert verify(steps, "40", KITTENS, KITTENS_REFERENCE).first_error_index is None

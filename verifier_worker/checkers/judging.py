@@ -365,7 +365,9 @@ class _Judge:
             )
             if finding is not None:
                 return _grounding_verdict(finding)
-            return self._answer_verdict(limit, answer_position, "")
+            # Every value is one the reference supports: the step that first writes the wrong final value is where
+            # the solution went wrong (when that value is a reference value, the student stopped there too early).
+            return self._answer_verdict(limit if mention is None else mention, answer_position, "")
         guess = self._first_reasoning_step(limit) if self.use_grounding else None
         return self._answer_verdict(limit if guess is None else guess, answer_position, "guess")
 
