@@ -171,3 +171,22 @@ def test_a_solution_that_stops_at_a_reference_value_is_flagged_where_it_writes_t
 def test_the_solution_that_goes_on_to_the_answer_is_not_flagged() -> None:
     steps = ["They had 21 kittens.", "Adding 21 + 12 = 33.", "Then 33 + 7 = 40.", "So they have 40 kittens now."]
     assert verify(steps, "40", KITTENS, KITTENS_REFERENCE).first_error_index is None
+
+
+QUIZZES = "Sally scored 50, 80, 80, 60, 40, 90, 100, 70 and 60 on her quizzes. What is her mean score?"
+QUIZZES_REFERENCE = ("Her total is 50 + 80 + 80 + 60 + 40 + 90 + 100 + 70 + 60 = 630.", "Her mean is 630 / 9 = 70.")
+
+
+def test_a_named_result_stated_without_its_calculation_is_checked_against_the_reference() -> None:
+    # given "Total Score = 570": a total stated with no calculation, which the reference never reaches
+    steps = ["Adding these together: Total Score = 570", "The mean is 570 / 9 = 63.3."]
+    result = verify(steps, "70", QUIZZES, QUIZZES_REFERENCE)
+    # then that statement is where the solution departs, not the division that uses it
+    assert result.first_error_index == 0
+    assert result.first_error is not None
+    assert result.first_error.checker == "grounding"
+
+
+def test_a_named_result_the_reference_reaches_is_not_flagged() -> None:
+    steps = ["Adding these together: Total Score = 630", "The mean is 630 / 9 = 70."]
+    assert verify(steps, "70", QUIZZES, QUIZZES_REFERENCE).first_error_index is None

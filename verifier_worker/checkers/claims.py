@@ -104,6 +104,8 @@ class StepMath:
     claims: tuple[Claim, ...]
     numbers: tuple[Fraction, ...]  # every number written in the step, in order
     hostile_reason: str = ""
+    # Values stated for a named quantity with no calculation: "Total Score = 570" (a result, not a given restated).
+    stated: tuple[Fraction, ...] = ()
 
 
 _OPERAND_END = ("num", "mixed", "rp", "pct", "fact", "var", "binom")
@@ -364,6 +366,7 @@ def _named_quantity(
     position_of: dict[int, int],
     named_values: dict[tuple[str, ...], Part],
     in_words: bool,
+    stated: list[Fraction],
 ) -> Claim | None:
     """ "Daily earnings = $105 / 5. Daily earnings = $21.": a named quantity given a calculation, then a value, is
     the claim "105 / 5 = 21". Only a calculation followed by a lone number, with no variables, in one step."""
@@ -381,6 +384,8 @@ def _named_quantity(
         named_values[label] = part
         return None
     named_values.pop(label, None)
+    if isinstance(part.node, cas.Num):
+        stated.append(part.node.value)
     if earlier is None:
         return None
     return Claim(earlier, part, soft=False, in_words=in_words)
@@ -391,12 +396,18 @@ _COPULAS = frozenset({"is", "are", "equals"})
 
 
 def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
+    return read_claims(text, continuation)[0]
+
+
+def read_claims(text: str, continuation: bool = False) -> tuple[tuple[Claim, ...], tuple[Fraction, ...]]:
+    """The claims a step makes, and the values it states for named quantities without a calculation."""
     plain = cas.normalize(text)
     normalized = verbal.to_symbols(plain)
     in_words = normalized != plain
     roles = _classify(cas.tokenize(normalized))
     claims: list[Claim] = []
     named_values: dict[tuple[str, ...], Part] = {}
+    stated: list[Fraction] = []
     position_of: dict[int, int] = {}  # token start -> its place in roles, filled on first use
     for run, after_word in _runs(roles):
         raw_parts = _split_parts(run)
@@ -430,7 +441,7 @@ def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
         # "3(x + 2) - x = 3x + 6 - x = 2x + 6" is a chain of rewrites, and so is "the total is 0.25(80x) + 0.1(100x)
         # = 20x" (a quantity's expression, rewritten); "the equation gives 0.8x - 4 = x - 5" is one equation.
         read = sum(part is not None for part, _ in parsed)
-        named_claim = _named_quantity(run, raw_parts, parsed, roles, position_of, named_values, in_words)
+        named_claim = _named_quantity(run, raw_parts, parsed, roles, position_of, named_values, in_words, stated)
         if named_claim is not None:
             claims.append(named_claim)
         named = not raw_parts[0][0] and run[0][0] == "soft" and run[0][1].text.lower() in _COPULAS
@@ -446,7 +457,7 @@ def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
                 continue  # "4/7 is $24" says what a fraction of the whole is, not what 4 ÷ 7 is
             rewrite = _is_rewrite(left.node, right.node) and (chain or continuation)
             claims.append(Claim(left, right, soft, rewrite, in_words, continued))
-    return tuple(claims)
+    return tuple(claims), tuple(stated)
 
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?|(?<![\w\d])\.\d+")
@@ -510,7 +521,9 @@ def _step_math(text: str, carried: str) -> StepMath:
         if carried and continues_previous(text):
             cas.guard_text(text)
             joined = f"{carried} {_LEADING_EQUALS.sub('=', text, count=1)}"
-            return StepMath(claims=claims_in(joined, continuation=True), numbers=numbers_in(text))
-        return StepMath(claims=claims_in(text), numbers=numbers_in(text))
+            claims, stated = read_claims(joined, continuation=True)
+        else:
+            claims, stated = read_claims(text)
+        return StepMath(claims=claims, numbers=numbers_in(text), stated=stated)
     except cas.HostileInput as exc:
         return StepMath(claims=(), numbers=(), hostile_reason=str(exc))

@@ -238,6 +238,11 @@ def first_departure(
                 "",
                 f"its equation {equation.text} gives {equation.variable} = {format_number(solution)}",
             )
+        for value in steps_math[position].stated:
+            # "Total Score = 570": a result stated without its calculation.
+            if _is_plausible(value, plausible.results) or round(float(value), 6) in plausible.given:
+                continue
+            return GroundingFinding(position, value, "", "", "states a value the reference solution never uses")
     return None
 
 
