@@ -190,3 +190,15 @@ def test_a_named_result_stated_without_its_calculation_is_checked_against_the_re
 def test_a_named_result_the_reference_reaches_is_not_flagged() -> None:
     steps = ["Adding these together: Total Score = 630", "The mean is 630 / 9 = 70."]
     assert verify(steps, "70", QUIZZES, QUIZZES_REFERENCE).first_error_index is None
+
+
+APPLES = "Sam has 5 apples and buys 3 bags of 4 apples. How many apples does he have?"
+APPLES_REFERENCE = ("He buys 3 × 4 = 12 apples.", "He has 5 + 12 = 17 apples.")
+
+
+def test_a_wrong_answer_that_equals_a_given_number_is_not_blamed_on_the_step_restating_the_data() -> None:
+    # given every value on the reference path, and a final answer (5) that is the problem's own number
+    steps = ["Sam has 5 apples.", "He buys 3 × 4 = 12 apples.", "So he has 5 apples."]
+    result = verify(steps, "17", APPLES, APPLES_REFERENCE)
+    # then the step that concludes it is flagged, not the first step, which only restates the data
+    assert result.first_error_index == 2

@@ -345,7 +345,11 @@ class _Judge:
             return None
         wrong_value = plain_number(answer.answer.text)
         steps_math = [s.math for s in self.states]
-        mention = grounding.first_mention(steps_math, wrong_value, answer_position) if wrong_value else None
+        # Where the wrong final value is first written; a value the problem gives is first written as data.
+        given = wrong_value is not None and wrong_value in self._given()
+        mention = (
+            grounding.first_mention(steps_math, wrong_value, answer_position) if wrong_value and not given else None
+        )
         limit = answer_position if mention is None else mention
         if mention is not None and wrong_value is not None and self._reference_computes(wrong_value):
             # The wrong answer is a value a valid solution passes through: the student stopped early or turned
