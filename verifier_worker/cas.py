@@ -273,15 +273,19 @@ def unread_notation(text: str) -> str:
     """The notation in `text` that the parser drops rather than reads (a LaTeX command it does not know, a
     function applied to an argument, a base subscript), for the reason a step is left unverified; "" if none."""
     sample = text[:MAX_TEXT_CHARS]
-    for found in _COMMAND.finditer(sample):
-        if found.group(1) not in _READ_COMMANDS:
-            return "\\" + found.group(1)
-    call = _CALL.search(sample)
+    if "\\" in sample:
+        for found in _COMMAND.finditer(sample):
+            if found.group(1) not in _READ_COMMANDS:
+                return "\\" + found.group(1)
+    call = _CALL.search(sample) if "(" in sample else None
     if call is not None and call.group(1) not in ("x", "X"):
         return f"{call.group(1)}(…)"
-    if re.search(r"(?<=[\d)}])_\{?\w", sample):
+    if "_" in sample and _NUMBER_SUBSCRIPT.search(sample):
         return "a subscript (a number base or index)"
     return ""
+
+
+_NUMBER_SUBSCRIPT = re.compile(r"(?<=[\d)}])_\{?\w")
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -61,7 +61,9 @@ def analyse(request: VerificationRequest, deadline: cas.Deadline) -> Analysis:
     cache: dict[str, StepMath] = {}
     steps: list[StepAnalysis] = []
     for position, step in enumerate(request.steps):
-        carried = _carried_expression(steps[-1]) if steps else _expression_of(request.problem.statement)
+        carried = ""
+        if continues_previous(step.text):  # "= 9 × 2": it carries on the expression the line before ended with
+            carried = _carried_expression(steps[-1]) if steps else _expression_of(request.problem.statement)
         steps.append(_analyse_step(position, step.index, step.text, cache, deadline, carried))
     _check_algebra(steps, deadline, request.problem.statement, cache)
     problem = request.problem
