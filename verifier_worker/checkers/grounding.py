@@ -7,6 +7,12 @@ computes a value outside that set is the first step that departs from any path t
 steps that carry the wrong value forward are not new errors. When every computed value is plausible, the first
 step that writes the wrong final value is where the solution went wrong.
 
+Some values outside the set are still on the path: a partial sum or product of a reference calculation ("15 + 30"
+when it adds 15 + 30 + 60), a unit conversion factor ("60 × 60"), the complement of a given share ("100% - 40%"), an
+equation whose solution is a given. A result stated without its calculation ("Total Score = 570") counts like a
+computed one. When the departing calculation is a reference one with one operand added or replaced, and that
+operand was stated in words in the step just before ("the sixth side takes 5 minutes"), that statement departs.
+
 With only a reference answer (no reference solution) the set is too thin to separate valid from invalid
 intermediate values, so grounding then only points at the first step that writes the wrong final value.
 """

@@ -17,6 +17,9 @@ fails in a step whose notation the parser drops is not a flag: the step is `unve
 
 Confidence: a flag at or above `types.CONFIDENT` (0.9) is shown as "First error", anything lower as "Check this
 step". Each rule's confidence is its measured precision (the constants below; docs/evaluation.md has the table).
+First error needs evidence that the step is the earliest wrong one, not only a wrong one: a slip whose correction,
+carried through the later steps, gives the expected answer (checkers/repair.py); a plain slip with a reference
+solution showing nothing left its path before it; a derivation from the problem's own equation.
 A step is `correct` only when a check passed on it, `unverified` when nothing in it could be checked.
 
 What each verdict carries for tutoring and analytics (types.py; docs/verifier.md):
