@@ -6,12 +6,17 @@ transaction; side effects (queueing) run only after commit.
 - `pipeline`: what a worker runs (`submission_claim`, `submission_grade`);
 - `overrides`: teachers' actions (`step_override`, `score_override`, `review_accept`, `submission_regrade`);
 - `sweep`: re-enqueue what is stuck (`grading_sweep`);
+- `hints`: a student asks for a hint (`hint_request`), and a worker writes one with a language model (`hint_write`);
+- `fixing`: "fix from here", a new attempt that keeps the verified steps (`fix_submit`);
 - `state`: the state machine and the row lock.
 """
 
 from ..errors import GradingError, GradingPermissionError, IllegalTransition, SubmissionError
 from ..retry_policy import MAX_GRADING_ATTEMPTS
 from ..scoring import compute_score
+from ..tutoring.reuse import prune as verdict_cache_prune
+from .fixing import fix_submit
+from .hints import HintError, hint_request, hint_write
 from .overrides import (
     final_answer_override,
     review_accept,
@@ -34,12 +39,16 @@ __all__ = [
     "Claim",
     "GradingError",
     "GradingPermissionError",
+    "HintError",
     "IllegalTransition",
     "SubmissionError",
     "compute_score",
     "final_answer_override",
+    "fix_submit",
     "grading_enqueue",
     "grading_sweep",
+    "hint_request",
+    "hint_write",
     "review_accept",
     "rubric_tick",
     "score_override",
@@ -51,4 +60,5 @@ __all__ = [
     "submission_grade",
     "submission_regrade",
     "submission_transition",
+    "verdict_cache_prune",
 ]

@@ -24,6 +24,8 @@ from verifier_worker import segmentation
 
 from .. import policy, selectors, services
 from ..forms import SolutionForm
+from ..tutoring import history as tutoring_history
+from ..tutoring import panels
 
 
 class AuthedRequest(HttpRequest):
@@ -105,7 +107,7 @@ def _problem_context(
     assignment = problem.assignment
     use_class_time_zone(assignment.course)
     attempts = list(selectors.attempts(student=request.user, problem=problem))
-    history, counted = selectors.attempt_history(student_id=request.user.pk, problem=problem)
+    path = tutoring_history.attempt_history(student_id=request.user.pk, problem=problem)
     decision = policy.submit_decision(
         problem=problem, student_id=request.user.pk, used=sum(1 for a in attempts if a.counts_as_attempt)
     )
@@ -127,8 +129,13 @@ def _problem_context(
             else ""
         ),
         "siblings": list(assignment.problems.all()),
-        "history": history,
-        "counted": counted,
+        "path": path,
+        "history": path.rows,
+        "counted": path.counted,
+        # Help before the first attempt, when the assignment allows it (grading.tutoring.policy).
+        "panel": panels.hint_panel(problem=problem, submission=None, viewer=request.user)
+        if access.is_student and assignment.hint_policy == assignment.HintPolicy.ALWAYS
+        else None,
     }
 
 

@@ -29,6 +29,8 @@ from ..forms import (
 )
 from ..models import Submission
 from ..services import grades
+from ..tutoring import history as tutoring_history
+from ..tutoring import panels
 
 TEMPLATE = "grading/submission_detail.html"
 
@@ -56,8 +58,10 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
         context["rubric"] = grades.rubric_of(submission) if problem.scoring == "rubric" else ()
     if submission.student_id == request.user.pk:
         context["decision"] = policy.submit_decision(problem=problem, student_id=submission.student_id)
-    history, counted = selectors.attempt_history(student_id=submission.student_id, problem=problem)
-    context["history"], context["counted"] = history, counted
+    path = tutoring_history.attempt_history(student_id=submission.student_id, problem=problem)
+    context["path"], context["counted"] = path, path.counted
+    if feedback.is_final and (submission.student_id == request.user.pk or feedback.viewer_is_staff):
+        context["panel"] = panels.hint_panel(problem=problem, submission=submission, viewer=request.user)
     context.update(extra)
     return context
 
