@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tutor.classroom",
     "grading",
     "tutor.handwriting",
+    "tutor.insight",
     "tutor.demo",
 ]
 
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "grading.context_processors.teaching",
+                "tutor.insight.context_processors.site_staff",
             ],
         },
     }

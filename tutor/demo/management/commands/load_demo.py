@@ -1,4 +1,5 @@
-"""Demo data for `make run`: one class, a teacher, two students and an assignment with three problems.
+"""Demo data for `make run`: one class, a teacher, students and an assignment with three problems, with graded
+work in it and a reviewed grading history (tutor/demo/reviewed_history.py).
 
 Idempotent: a second run finds everything in place and adds nothing.
 """
@@ -19,6 +20,8 @@ from grading import services as grading
 from grading.models import Submission
 from tutor.classroom import services
 from tutor.classroom.models import Assignment, Course, Enrollment
+
+from ...reviewed_history import seed_reviewed_history
 
 COURSE_NAME = "Algebra 1 (demo)"
 ASSIGNMENT_TITLE = "Warm-up: word problems, equations and percents"
@@ -82,6 +85,8 @@ class Command(BaseCommand):
                 Enrollment.objects.get_or_create(course=course, user=users[student], defaults={"role": "student"})
             assignment = self._assignment(course, users["teacher"])
             self._graded_work(assignment, users)
+        # A reviewed grading history for the insight pages (analytics, agreement, training data).
+        seed_reviewed_history(course=course, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /login/ with:"))
         for username, password, _, staff in LOGINS:
             role = (
@@ -118,6 +123,8 @@ class Command(BaseCommand):
             "title": ASSIGNMENT_TITLE,
             "instructions": "Write one step per line and finish with the answer.",
             "max_attempts": 3,
+            # "Check this step" grades (confidence under 0.75) wait for the teacher.
+            "review_threshold": 0.75,
             "due_at": timezone.now() + timedelta(days=7),
             "verifier_backend": settings.VERIFIER_DEFAULT_BACKEND,
         }
