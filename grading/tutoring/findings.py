@@ -58,6 +58,7 @@ class StepFacts:
     category: str  # one of CATEGORIES, or "" when the checker said nothing structured
     operation: str  # "add", "subtract", "multiply", "divide", "percent", "power", "root", "equation", "quantity"
     operands: tuple[OperandFact, ...]
+    calculation: str  # the operation of the calculation the step writes ("multiply" for "3 × 4 = 12"), or ""
     claimed: str
     expected: str  # the corrected value: never shown to a student unless corrections are revealed
     expected_texts: tuple[str, ...]  # a corrected line ("3x = 15"), for the no-leak filter
@@ -191,8 +192,8 @@ def step_facts(
         category = checker if checker in CATEGORIES else ""
     operation = str(data.get("operation") or "") or _fallback_operation(checker, hint, text)
     operands = tuple(_operand_from(o) for o in data.get("operands") or () if isinstance(o, Mapping))
+    found = calculation_of(str(data.get("expression") or "") or text)
     if not operands:
-        found = calculation_of(data.get("expression") or text)
         if found is not None:
             operands = tuple(
                 OperandFact(
@@ -220,6 +221,7 @@ def step_facts(
         category=category,
         operation=operation,
         operands=operands,
+        calculation=found[0] if found is not None else "",
         claimed=str(data.get("claimed") or ""),
         expected=expected,
         expected_texts=expected_texts,

@@ -115,7 +115,7 @@ def summary(changes: Sequence[StepChange]) -> str:
     if removed:
         parts.append(ngettext("%(count)s step removed", "%(count)s steps removed", removed) % {"count": removed})
     if not parts:
-        return _("the same steps")
+        return _("The same steps")
     text = ", ".join(parts)
     return text[:1].upper() + text[1:]
 

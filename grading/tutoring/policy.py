@@ -92,13 +92,6 @@ def hint_decision(
         target = target_for(submission, steps)
         if target is None:
             return decide(False, "nothing_to_hint", _("This attempt has no error to give a hint about."))
-    if used >= assignment.hint_limit:
-        message = ngettext(
-            "You have used the %(limit)s hint for this problem.",
-            "You have used all %(limit)s hints for this problem.",
-            assignment.hint_limit,
-        ) % {"limit": assignment.hint_limit}
-        return decide(False, "limit", message, target)
     given = Hint.objects.filter(
         problem=problem, student_id=student_id, submission=submission, kind=target.kind, step_index=target.step_index
     ).count()
@@ -110,4 +103,11 @@ def hint_decision(
             target,
             MAX_LEVEL,
         )
+    if used >= assignment.hint_limit:
+        message = ngettext(
+            "You have used the %(limit)s hint for this problem.",
+            "You have used all %(limit)s hints for this problem.",
+            assignment.hint_limit,
+        ) % {"limit": assignment.hint_limit}
+        return decide(False, "limit", message, target)
     return decide(True, "ok", "", target, given + 1)

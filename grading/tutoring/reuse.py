@@ -9,7 +9,8 @@ depends on that prefix alone (`reuse_identity()`) read or write it.
   all correct. Only a first grading uses the cache: a regrade is a teacher asking to check again.
 - `recorded`: after verifying, what the backend says it reused, with what that saved (the cost recorded when
   those steps were first checked), in the run's parameters: the feedback page and the audit page show it.
-- `remember`: the correct verdicts the backend judged, with their cost, for later attempts.
+- `remember`: the verified prefix the backend judged (correct verdicts up to the first that is not), with their
+  cost, for later attempts; a step after one that is not correct can never be reached by a reused prefix.
 - `prune`: the cache's bound (settings.VERDICT_CACHE_MAX_ENTRIES), oldest-used entries first.
 """
 
@@ -124,7 +125,13 @@ def remember(planned: ReusePlan, result: VerificationResult) -> int:
         StepVerdictCache.objects.filter(key__in=[keys[i] for i in reused if i in keys]).update(
             hits=F("hits") + 1, last_used_at=timezone.now()
         )
-    fresh = [v for v in result.steps if v.verdict == "correct" and v.index in keys and v.index not in reused]
+    # Only a verified prefix can ever be reused: nothing from the first step that is not correct on.
+    prefix: list[StepVerdict] = []
+    for verdict in sorted(result.steps, key=lambda v: v.index):
+        if verdict.verdict != "correct":
+            break
+        prefix.append(verdict)
+    fresh = [v for v in prefix if v.index in keys and v.index not in reused]
     costs = _costs(result, [v.index for v in result.steps if v.index not in reused])
     rows = [
         StepVerdictCache(

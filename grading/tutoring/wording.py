@@ -110,11 +110,12 @@ def error_where(facts: StepFacts) -> list[str]:
 def error_kind(facts: StepFacts, operand_names: Sequence[str]) -> list[str]:
     n = facts.number
     texts: list[str] = []
-    clause = does(facts.operation, *operand_names[:2]) if len(operand_names) >= 2 else None
+    operation = facts.calculation or facts.operation
+    clause = does(operation, *operand_names[:2]) if len(operand_names) >= 2 else None
     if facts.category == "arithmetic" and clause:
         texts.append(
-            _("Step %(n)s %(does)s. The result it writes down does not fit that %(operation)s.")
-            % {"n": n, "does": clause, "operation": operation_noun(facts.operation)}
+            _("Step %(n)s %(does)s. Work out that %(operation)s again.")
+            % {"n": n, "does": clause, "operation": operation_noun(operation)}
         )
     elif facts.category == "grounding" and clause:
         texts.append(_("Step %(n)s %(does)s. Is that the amount the question needs here?") % {"n": n, "does": clause})

@@ -2,8 +2,9 @@
 passes `LeakGuard.check` before a student sees it; a hint that fails falls back to a lower level.
 
 A hint leaks when it contains
-1. the reference answer: any number in it (as digits, a fraction, a percent or a share, or in words), or the
-   answer itself when it is an expression ("x^2 + 1", "(2, 3)");
+1. the reference answer: its number(s), as digits, a fraction, a percent or a share, or in words ("126",
+   "x = 6", "(2, 3)"); or, when the answer is an expression in a variable ("(x + 2)(x + 3)"), the expression
+   written out (its coefficients then count as numbers of the reference solution, rule 2);
 2. a number that appears only in the reference solution: in the teacher's steps but neither in the problem
    statement nor anywhere in the student's own work; or a reference step written out;
 3. the corrected value of the wrong step (what the checker computed where the student wrote something else), or
@@ -67,13 +68,14 @@ class LeakGuard:
         corrected_texts: Iterable[str] = (),
         reveal_corrections: bool = False,
     ) -> LeakGuard:
-        answer = {abs(v) for v in mentioned_values(reference_answer)}
+        expression = is_expression(reference_answer)
+        answer: set[Fraction] = set() if expression else {abs(v) for v in mentioned_values(reference_answer)}
         # The answer may be a percent written either way (60 and 0.6 are the same answer).
         answer |= {v * 100 for v in answer} | {v / 100 for v in answer}
         allowed = {abs(v) for v in written_values(statement)}
         for step in student_steps:
             allowed |= {abs(v) for v in written_values(step)}
-        in_reference: set[Fraction] = set()
+        in_reference: set[Fraction] = mentioned_values(reference_answer) if expression else set()
         for step in reference_steps:
             in_reference |= mentioned_values(step)
         corrected: set[Fraction] = set()
@@ -111,6 +113,22 @@ class LeakGuard:
             if text and text in flat:
                 reasons.append(f"it writes out {why}")
         return LeakCheck(ok=not reasons, reasons=tuple(dict.fromkeys(reasons)))
+
+
+_ASSIGNED = re.compile(r"^\s*\$?\s*[A-Za-z]\w*\s*=\s*")
+_VARIABLE_TERM = re.compile(r"(?<![A-Za-z\\])[a-z](?![A-Za-z])")
+_OPERATOR = re.compile(r"[-+−*×·/^()]")
+
+
+def is_expression(answer: str) -> bool:
+    """An answer in a variable ("2x + 3", "(x + 2)(x + 3)") rather than a quantity ("126", "x = 6", "12 km/h")."""
+    body = _ASSIGNED.sub("", answer)
+    body = re.sub(r"\\text\{[^}]*\}|\\[A-Za-z]+", " ", body)
+    return (
+        bool(_VARIABLE_TERM.search(body))
+        and bool(_OPERATOR.search(body))
+        and not re.search(r"\d\s*[a-z]{1,3}\s*/\s*[a-z]{1,3}\b", body)
+    )
 
 
 def _values(value: str | Fraction) -> set[Fraction]:

@@ -7,7 +7,10 @@ a silent final "e" ("cake", but not "table"), at least one per word. On plain En
 syllable a word of a dictionary count, which is enough to tell a grade-4 sentence from a grade-10 one.
 
 A hint passes `check` when it has at most MAX_WORDS words and MAX_SENTENCES sentences, a grade of at most
-MAX_GRADE, and none of the BLAME_WORDS (words that judge the student rather than point at the work).
+MAX_GRADE, and none of the BLAME_WORDS (words that judge the student rather than point at the work). The grade
+bound is 8 (the end of middle school) rather than lower because the measure is unstable on one-line texts: "Check
+the multiplication in step 2." scores 7.6, one five-syllable math word in a five-word sentence; the word and
+sentence bounds keep hints short whatever the grade says.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 
 MAX_WORDS = 30
 MAX_SENTENCES = 3
-MAX_GRADE = 6.0
+MAX_GRADE = 8.0
 # Words that judge the student, or make the fix sound trivial to someone who is stuck.
 BLAME_WORDS = frozenset(
     {
