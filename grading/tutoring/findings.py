@@ -193,17 +193,16 @@ def step_facts(
     operation = str(data.get("operation") or "") or _fallback_operation(checker, hint, text)
     operands = tuple(_operand_from(o) for o in data.get("operands") or () if isinstance(o, Mapping))
     found = calculation_of(str(data.get("expression") or "") or text)
-    if not operands:
-        if found is not None:
-            operands = tuple(
-                OperandFact(
-                    text=str(value),
-                    value=value,
-                    source=(where := source_of(value, statement=statement, earlier_steps=earlier_steps))[0],
-                    step=where[1],
-                )
-                for value in found[1]
+    if not operands and found is not None:
+        operands = tuple(
+            OperandFact(
+                text=str(value),
+                value=value,
+                source=(where := source_of(value, statement=statement, earlier_steps=earlier_steps))[0],
+                step=where[1],
             )
+            for value in found[1]
+        )
     expected = str(data.get("expected") or "")
     expected_texts: tuple[str, ...] = ()
     if not structured and verdict == "incorrect":

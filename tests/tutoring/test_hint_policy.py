@@ -67,7 +67,8 @@ def test_before_the_first_attempt_only_when_the_policy_is_always(bus):
     bus.assignment.save()
     hint = services.hint_request(student=bus.student, problem=bus.problem)
     # Then the student gets help to start, and levels go up as for any step
-    assert hint.kind == "start" and hint.submission is None
+    assert hint.kind == "start"
+    assert hint.submission is None
     assert services.hint_request(student=bus.student, problem=bus.problem).level_requested == 2
 
 

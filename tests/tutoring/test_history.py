@@ -33,7 +33,8 @@ def test_the_path_from_a_wrong_attempt_to_a_fixed_one(bus, client):
     path = attempt_history(student_id=bus.student.pk, problem=bus.problem)
     newest, oldest = path.rows
     assert (oldest.first_error, newest.first_error) == (2, None)
-    assert [h.level for h in oldest.hints] == [1, 2] and newest.hints == ()
+    assert [h.level for h in oldest.hints] == [1, 2]
+    assert newest.hints == ()
     assert newest.hints_before == 2
     assert newest.change_summary == "Steps 2, 3 changed"
     assert newest.trend == "up"

@@ -66,7 +66,8 @@ def test_the_models_hint_is_shown_when_it_passes_the_filter(bus, model_server, d
     run = HintRun.objects.get(hint=hint)
     assert (run.backend, run.model_id, run.prompt_version, run.passed) == ("openai", "tutor-model", "hint-v1", True)
     assert (run.prompt_tokens, run.completion_tokens) == (321, 12)
-    assert run.latency_ms is not None and run.finished_at is not None
+    assert run.latency_ms is not None
+    assert run.finished_at is not None
     # The prompt is rendered with the model's chat template, grounded in the checker's critique of step 2
     path, body = model_server["server"].requests[0]
     assert path == "/v1/completions"

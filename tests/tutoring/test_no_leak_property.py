@@ -34,11 +34,29 @@ VERIFIER = SymbolicVerifier()
 
 # --- The oracle ---------------------------------------------------------------------------------------------
 
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split()
-)
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
 def spell(n: int) -> str:
@@ -250,7 +268,8 @@ def test_a_corrected_value_the_student_wrote_elsewhere_is_still_never_shown(case
     # Given a slip whose right value the student wrote in an earlier line (so only the corrections rule forbids it)
     problem, submission, steps = graded(case)
     target = composing.target_for(submission, steps)
-    assert target is not None and target.kind == composing.Kind.ERROR
+    assert target is not None
+    assert target.kind == composing.Kind.ERROR
     context = composing.context_for(problem=problem, submission=submission, steps=steps, target=target)
     (right,) = case.corrected
     # When a draft states it, in any spelling

@@ -16,13 +16,16 @@ def test_a_hint_by_htmx_returns_the_panel_and_without_js_redirects_to_it(bus, cl
     page = client.get(reverse("submission_detail", args=[submission.pk])).content.decode()
     # The feedback page has the hint panel with its live region, and the button for the first hint
     assert 'id="hint-live" aria-live="polite"' in page
-    assert "Get a hint" in page and "3 hints left for this problem." in page
+    assert "Get a hint" in page
+    assert "3 hints left for this problem." in page
     url = reverse("submission_hint", args=[submission.pk])
     fragment = client.post(url, HTTP_HX_REQUEST="true").content.decode()
     assert "Check the multiplication in step 2." in fragment
-    assert "data-new-hint" in fragment and "Get another hint" in fragment
+    assert "data-new-hint" in fragment
+    assert "Get another hint" in fragment
     response = client.post(url)
-    assert response.status_code == 302 and response["Location"].endswith("#hints")
+    assert response.status_code == 302
+    assert response["Location"].endswith("#hints")
 
 
 def test_the_teacher_sees_the_levels_and_what_was_refused_but_cannot_ask(bus, client):
@@ -52,7 +55,8 @@ def test_fix_from_here_opens_the_editor_with_the_kept_steps_locked(bus, client):
     submission = submit(bus.problem, bus.student, BUS_SLIP)
     client.force_login(bus.student)
     page = client.get(reverse("submission_detail", args=[submission.pk])).content.decode()
-    assert reverse("submission_fix", args=[submission.pk]) in page and "Fix from step 2" in page
+    assert reverse("submission_fix", args=[submission.pk]) in page
+    assert "Fix from step 2" in page
     editor = client.get(reverse("submission_fix", args=[submission.pk])).content.decode()
     # the kept step is shown, not editable; the text box starts at step 2
     assert 'data-testid="locked-steps"' in editor
@@ -62,14 +66,17 @@ def test_fix_from_here_opens_the_editor_with_the_kept_steps_locked(bus, client):
     preview = client.post(
         reverse("submission_fix_preview", args=[submission.pk]), {"text": "3 × 6 = 18"}, HTTP_HX_REQUEST="true"
     ).content.decode()
-    assert preview.count("<li") == 2 and 'class="locked"' in preview
+    assert preview.count("<li") == 2
+    assert 'class="locked"' in preview
     # submitting creates attempt 2 with the kept step first, whatever the browser sends as "prefix"
     response = client.post(
         reverse("submission_fix_submit", args=[submission.pk]), {"text": "3 × 6 = 18\n108 + 18 = 126"}
     )
     new = Submission.objects.get(attempt_number=2)
-    assert response.status_code == 302 and response["Location"] == reverse("submission_detail", args=[new.pk])
-    assert new.text.startswith("27 × 4 = 108\n") and new.locked_steps == 1
+    assert response.status_code == 302
+    assert response["Location"] == reverse("submission_detail", args=[new.pk])
+    assert new.text.startswith("27 × 4 = 108\n")
+    assert new.locked_steps == 1
 
 
 def test_help_to_start_on_the_problem_page_when_the_policy_is_always(bus, client):

@@ -84,7 +84,8 @@ def test_prefix_keys_pin_the_context_and_the_exact_prefix():
     assert len(set(plain)) == 3
     # a later step changed: earlier keys are the same, later ones differ
     changed = keys(steps=(STEPS[0], StepInput(1, "9 + 1 = 11"), STEPS[2]))
-    assert changed[0] == plain[0] and changed[1:] != plain[1:]
+    assert changed[0] == plain[0]
+    assert changed[1:] != plain[1:]
     # a new reference, another backend or another problem: every key differs
     for other in (keys(problem=Problem("P", "1", ("b",))), keys(identity="y"), keys(problem_id=2)):
         assert not set(other) & set(plain)
