@@ -13,18 +13,23 @@ and only for some backends:
   step verdicts. Its cached verdicts can be reused as they are;
 - a whole-solution verifier (ThinkPRM, the critic) reads every step before it judges any: its verdict on step k
   may depend on anything after it, so it has no `reuse_identity()` and never gets cached verdicts;
-- the symbolic checker judges a step from its prefix (its claims, the line before it, the values carried from
-  earlier steps), but the final answer then changes what it says about earlier steps: how confident a correct
-  step is, and where a wrong answer is located when no slip explains it. So its *verdicts* are not reused; what
-  is reused is the analysis of an unchanged prefix, which is a function of the prefix alone, and the verdicts
-  are judged again over the whole solution with the new final answer (backends/symbolic.py).
+- the symbolic checker analyses a step from its prefix (its claims, the line before it), but the final answer then
+  changes what it says about earlier steps: how confident a correct step is (a right answer corroborates it),
+  where a wrong answer is located when no slip explains it, whether a miscopied value is looked for. So its
+  *verdicts* are never cached (it has no `reuse_identity()`); what it keeps is the analysis of an unchanged
+  prefix, a function of the statement and that prefix alone, per worker process (checkers/analysis.py), and
+  the verdicts are judged again over the whole solution with the new final answer. On ProcessBench GSM8K with
+  references, 1,197 warm re-verifications (fixed, repeated and truncated solutions) gave exactly the cold
+  verdicts (tests/verifier/test_symbolic_prefix_memo.py checks a sample of them).
 
 **The contract.** A backend with `reuse_identity()` may receive `VerificationRequest.known_verdicts`: the cached
 verdicts of the longest prefix of the steps whose keys all hit and whose verdicts are all `correct` (a verified
 prefix; the first changed or unverified step ends it). It must return, for those steps, the known verdict, or
 one it re-derived because the final answer changed it (the only way a later step can reach an earlier verdict),
-and judge every other step itself. It reports what it actually reused in `run.parameters["reuse"]`
-(`REUSE_PARAMETER`), so the savings shown are measured, not assumed.
+and judge every other step itself. Every backend that reuses anything (the symbolic checker included) reports
+what it actually reused in `run.parameters["reuse"]` (`REUSE_PARAMETER`: the step indices, and the time it saved
+when it knows it), so the savings shown are measured, not assumed: the verdict cache adds the recorded cost of
+the steps it handed over.
 """
 
 from __future__ import annotations

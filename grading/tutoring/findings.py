@@ -1,12 +1,12 @@
 """What the tutor knows about each step: the checker's structured finding, the step's route and why it was not
 checked, read from the stored Step rows.
 
-The symbolic checker v2 reports these as `StepVerdict.finding`, `.route`, `.reason_code` and
+The symbolic checker reports these as `StepVerdict.finding` (a `types.Finding`), `.route`, `.reason_code` and
 `VerificationResult.unfinished`; the pipeline stores them on the Step and Submission rows (`finding`, `route`,
-`reason_code`, `unfinished`). Backends that do not report them (the language-model verifiers, runs made before
-v2) leave those empty, and this adapter falls back to what every row has: the verdict, the checker, the
-explanation and the hint, plus a small reading of the step's own calculation ("3 × 4 = 12"). Hints and statuses
-are written against `StepFacts` only, never against the raw rows.
+`reason_code`, `unfinished`). Backends that do not report them (the language-model verifiers, runs stored before
+the checker did) leave those empty, and this adapter falls back to what every row has: the verdict, the checker,
+the explanation and the hint, plus a small reading of the step's own calculation ("3 × 4 = 12"). Hints and
+statuses are written against `StepFacts` only, never against the raw rows.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from verifier_worker.tutoring.numbers import written_values
 
-CATEGORIES = frozenset({"arithmetic", "algebra", "final_answer", "grounding", "carried", "unreadable"})
+CATEGORIES = frozenset({"arithmetic", "algebra", "final_answer", "grounding", "carried", "units", "unreadable"})
 # The v1 hint's operation words ("Check the multiplication in this step.") and the v2 finding's operation names.
 OPERATION_WORDS = {
     "addition": "add",
@@ -205,9 +205,11 @@ def step_facts(
         )
     expected = str(data.get("expected") or "")
     expected_texts: tuple[str, ...] = ()
-    if not structured and verdict == "incorrect":
+    if verdict == "incorrect":
+        # The explanation may state the correction in words the finding does not carry ("it follows that 3x = 15"):
+        # whatever it states is kept from the student too.
         corrected = _CORRECTED.search(explanation)
-        if corrected:
+        if corrected and not expected:
             expected = corrected.group(1)
         follows = _FOLLOWS.search(explanation)
         if follows:

@@ -280,7 +280,7 @@ def candidates(ctx: HintContext, level: int) -> list[Candidate]:
             last = ctx.steps[-1]
             value = result_of(last.text)
             if value is not None:
-                texts = wording.next_kind(show_number(value), last.number, _question_sentence(ctx.statement))
+                texts = wording.next_kind(n, show_number(value), last.number, _question_sentence(ctx.statement))
         elif kind == Kind.UNREADABLE:
             texts = wording.unreadable_kind(n)
         elif kind == Kind.START:

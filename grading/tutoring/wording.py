@@ -92,6 +92,10 @@ def error_where(facts: StepFacts) -> list[str]:
         texts.append(
             _("Check the %(operation)s in step %(n)s.") % {"operation": operation_noun(facts.operation), "n": n}
         )
+    elif facts.category == "algebra" and facts.operation == "rewrite":
+        texts.append(_("Check how you simplified the expression in step %(n)s.") % {"n": n})
+    elif facts.category == "units":
+        texts.append(_("Check the units of the result in step %(n)s.") % {"n": n})
     elif facts.category == "algebra":
         if n > 1:
             texts.append(_("Check how step %(n)s follows from step %(prev)s.") % {"n": n, "prev": n - 1})
@@ -124,11 +128,21 @@ def error_kind(facts: StepFacts, operand_names: Sequence[str]) -> list[str]:
             _("Step %(n)s works out an amount the question does not need. Which amount comes next?") % {"n": n}
         )
     elif facts.category == "carried" and facts.claimed:
-        source_step = facts.operands[0].step if facts.operands else None
-        where = _("step %(k)s") % {"k": source_step + 1} if source_step is not None else _("the problem")
+        operand = facts.operands[0] if facts.operands else None
+        if operand is not None and operand.step is not None:
+            where = _("step %(k)s") % {"k": operand.step + 1}
+        elif operand is not None and operand.source == "problem":
+            where = _("the problem")
+        else:
+            where = _("the step before")
         texts.append(
             _("Step %(n)s uses %(used)s, but that is not the number %(where)s gives.")
             % {"n": n, "used": facts.claimed, "where": where}
+        )
+    elif facts.category == "units" and facts.claimed:
+        texts.append(
+            _("Step %(n)s writes its result in %(unit)s. Which unit do these amounts give together?")
+            % {"n": n, "unit": facts.claimed}
         )
     elif facts.category == "algebra":
         texts.append(_("Step %(n)s does not keep the two sides equal. Do the same thing to both sides.") % {"n": n})
@@ -158,20 +172,19 @@ def socratic(n: int, move: NextMove | None) -> list[str]:
 
 def next_where(n: int) -> list[str]:
     return [
-        _("Your steps so far are right, but you haven't reached the answer yet. What does the question still ask for?")
+        _("Your steps so far are right, but you haven't reached the answer yet. What should step %(n)s work out?")
+        % {"n": n}
     ]
 
 
-def next_kind(last_value: str, last_step: int, question_text: str) -> list[str]:
+def next_kind(n: int, last_value: str, last_step: int, question_text: str) -> list[str]:
     texts: list[str] = []
+    values = {"value": last_value, "k": last_step, "question": question_text, "n": n}
     if question_text:
         texts.append(
-            _("You have worked out %(value)s in step %(k)s. The question asks: %(question)s")
-            % {"value": last_value, "k": last_step, "question": question_text}
+            _("Step %(k)s gives %(value)s. The question asks: %(question)s What does step %(n)s need?") % values
         )
-    texts.append(
-        _("You have worked out %(value)s in step %(k)s. What is still missing?") % {"value": last_value, "k": last_step}
-    )
+    texts.append(_("Step %(k)s gives %(value)s. What is still missing for step %(n)s?") % values)
     return texts
 
 

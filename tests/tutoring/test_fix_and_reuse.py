@@ -70,11 +70,24 @@ def test_a_changed_reference_is_a_new_version_and_a_regrade_checks_everything_ag
     assert first.pk != second.pk
 
 
-def test_symbolic_checks_are_not_reused_as_verdicts(bus):
-    # The symbolic checker's verdicts depend on the final answer, so it never reads the verdict cache
+def test_the_symbolic_checker_reuses_the_prefix_analysis_not_its_verdicts(bus):
+    from verifier_worker.checkers import analysis
+
+    analysis.MEMO.clear()
     first = submit(bus.problem, bus.student, BUS_SLIP)
-    services.fix_submit(student=bus.student, submission=first, start=2, text="3 × 6 = 18\n108 + 18 = 126")
+    second = grade(
+        services.fix_submit(student=bus.student, submission=first, start=2, text="3 × 6 = 18\n108 + 18 = 126")
+    )
+    # Its verdicts depend on the final answer, so it never reads the verdict cache...
     assert StepVerdictCache.objects.count() == 0
+    # ...but the kept step's analysis was not done again, and the run record says so with the time it saved
+    reused = run_of(second).parameters["reuse"]
+    assert reused["steps"] == [0]
+    assert reused["how"] == "analysis memo"
+    assert reused["saved_ms"] > 0
+    assert [s.reused for s in second.steps.order_by("index")] == [True, False, False]
+    # while step 1's verdict is judged again with the new, correct final answer (more confident than before)
+    assert second.steps.get(index=0).confidence > first.steps.get(index=0).confidence
 
 
 def test_fix_from_here_is_refused_from_another_step_by_another_student_or_with_nothing_new(fake):

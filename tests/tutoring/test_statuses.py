@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from grading.feedback import submission_feedback
 from grading.tutoring import hints as composing
+from grading.tutoring.findings import step_facts
 
 from .conftest import submit
 
@@ -30,11 +31,9 @@ def test_checker_v2_fields_are_stored_and_shown(bus, v2_backend, client):
     assert "In words: not checked" in html
 
 
-def test_an_unfinished_solution_is_told_so_not_flagged(bus, v2_backend, client):
-    bus.assignment.verifier_backend = v2_backend
-    bus.assignment.save()
-    # Given a solution whose steps are right but that stops before the answer
-    submission = submit(bus.problem, bus.student, "27 × 4 = 108\n3 × 6 = 18 UNFINISHED")
+def test_an_unfinished_solution_is_told_so_not_flagged(bus, client):
+    # Given a solution whose steps are right but that stops before the answer (graded by the symbolic checker)
+    submission = submit(bus.problem, bus.student, "27 × 4 = 108\n3 × 6 = 18")
     assert submission.unfinished
     assert submission.first_error_index is None
     client.force_login(bus.student)
@@ -49,12 +48,27 @@ def test_an_unfinished_solution_is_told_so_not_flagged(bus, v2_backend, client):
     assert "Continue from step 3" in html
 
 
-def test_without_v2_fields_the_route_falls_back_to_the_reference_values(bus):
-    # Given the v1 symbolic checker (no route reported) and a correct solution by another route
+def test_a_correct_solution_by_another_route_is_told_so(bus):
+    # Given a correct solution that takes another route than the reference (graded by the symbolic checker)
     submission = submit(bus.problem, bus.student, "27 + 3 = 30\n30 × 4 = 120\n3 × 2 = 6\n120 + 6 = 126")
     feedback = submission_feedback(submission=submission, viewer=bus.student)
     # Then the steps whose values the reference never computes are "another route", the last one on the path
     assert [s.route for s in feedback.steps] == ["other", "other", "other", "reference"]
+    assert feedback.steps[0].label == "Correct: another route"
+
+
+def test_rows_without_a_route_fall_back_to_the_reference_values():
+    # Given a correct step from a backend that reports no route (a language-model verifier)
+    def facts(text: str):
+        return step_facts(
+            index=0, text=text, verdict="correct", checker="thinkprm", explanation="", hint="", finding=None,
+            route="", reason_code="", by_teacher=False, statement="", reference_steps=["27 × 4 = 108", "3 × 6 = 18"],
+            earlier_steps=[],
+        )  # fmt: skip
+
+    # Then a step that arrives at a value the reference computes is on the path, any other is another route
+    assert facts("27 × 4 = 108").route == "reference"
+    assert facts("27 + 3 = 30").route == "other"
 
 
 def test_the_unreadable_example_goes_through_the_no_leak_filter(bus, v2_backend, client):
