@@ -39,7 +39,11 @@ def hint_panel(*, problem: Problem, submission: Submission | None, viewer: AnyUs
     )
     pending = [h for h in hints if h.status == Hint.Status.PENDING]
     patience = getattr(settings, "HINT_PATIENCE_SECONDS", 20)
+    # Nothing to show: no hints yet and none to ask for (a right attempt, hints off, still grading).
+    quiet = ("nothing_to_hint", "not_graded", "never", "not_yet")
+    show = bool(hints) or (decision is not None and decision.code not in quiet)
     return {
+        "show": show,
         "problem": problem,
         "submission": submission,
         "hints": hints,

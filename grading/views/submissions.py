@@ -273,5 +273,7 @@ def submission_audit(request: HttpRequest, pk: int) -> HttpResponse:
             "events": selectors.audit_events(submission=submission),
             "overrides": selectors.overrides(submission=submission),
             "steps": submission.steps.order_by("index"),
+            # Hints asked for on this attempt, each with its language-model runs (recorded like verification runs).
+            "hints": submission.hints.prefetch_related("runs").order_by("created_at", "id"),
         },
     )

@@ -124,3 +124,17 @@ def test_the_hint_prompt_parser_keeps_only_a_short_hint():
         "Look at step 2. Then more."
     )
     assert len(parse_hint("Hint: " + "word " * 200)) <= MAX_HINT_CHARS + 1
+
+
+def test_the_audit_page_shows_each_hint_with_its_model_run(bus, model_server, django_capture_on_commit_callbacks, client):
+    model_server["reply"] = "Hint: The answer is 126."
+    submission = submit(bus.problem, bus.student, BUS_SLIP)
+    ask(bus, submission, django_capture_on_commit_callbacks)
+    client.force_login(bus.teacher)
+    from django.urls import reverse
+
+    html = client.get(reverse("submission_audit", args=[submission.pk])).content.decode()
+    assert "asked level 1, shown level 1" in html
+    assert "Refused (level 1, llm)" in html
+    assert "prompt hint-v1" in html
+    assert "refused</h4>" in html
