@@ -130,7 +130,9 @@ def test_wrong_to_right_with_two_hints_and_one_fix_by_keyboard(page, screenshot)
     page.keyboard.press("Enter")
     live.locator(".hint").nth(1).wait_for()
     second_hint = live.locator(".hint-text").nth(1).inner_text()
-    assert second_hint == "Step 2 multiplies 3 teachers by $4 for a student. Is that the amount the question needs here?"
+    assert (
+        second_hint == "Step 2 multiplies 3 teachers by $4 for a student. Is that the amount the question needs here?"
+    )
     assert [h.level for h in Hint.objects.filter(submission=first).order_by("id")] == [1, 2]
     violations["hints"] = axe(page, "hints")
     screenshot(page, "feedback-two-hints")
@@ -160,7 +162,8 @@ def test_wrong_to_right_with_two_hints_and_one_fix_by_keyboard(page, screenshot)
     assert attempts.count() == 2
     assert "fixed from step 2" in attempts.nth(0).inner_text()
     assert "2 (levels 1, 2)" in attempts.nth(1).inner_text()
-    assert second.fixed_from_id == first.pk and second.score == Decimal(2)
+    assert second.fixed_from_id == first.pk
+    assert second.score == Decimal(2)
     violations["feedback-fixed"] = axe(page, "feedback-fixed")
     screenshot(page, "feedback-attempt-2")
 

@@ -24,7 +24,10 @@ def test_the_front_matter_sets_the_hint_policy():
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("hint_policy: sometimes", "Field 'hint_policy': 'sometimes' is not one of: never, after_first_attempt, always."),
+        (
+            "hint_policy: sometimes",
+            "Field 'hint_policy': 'sometimes' is not one of: never, after_first_attempt, always.",
+        ),
         ("hint_limit: 0", "Field 'hint_limit': write a whole number from 1 to 20 (got 0)."),
         ("hint_cost_percent: 150", "Field 'hint_cost_percent': write a whole number from 0 to 100 (got 150)."),
     ],

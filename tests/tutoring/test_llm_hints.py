@@ -126,7 +126,9 @@ def test_the_hint_prompt_parser_keeps_only_a_short_hint():
     assert len(parse_hint("Hint: " + "word " * 200)) <= MAX_HINT_CHARS + 1
 
 
-def test_the_audit_page_shows_each_hint_with_its_model_run(bus, model_server, django_capture_on_commit_callbacks, client):
+def test_the_audit_page_shows_each_hint_with_its_model_run(
+    bus, model_server, django_capture_on_commit_callbacks, client
+):
     model_server["reply"] = "Hint: The answer is 126."
     submission = submit(bus.problem, bus.student, BUS_SLIP)
     ask(bus, submission, django_capture_on_commit_callbacks)

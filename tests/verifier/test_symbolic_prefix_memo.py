@@ -5,6 +5,7 @@ those of a cold run."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -80,7 +81,7 @@ def test_warm_and_cold_runs_agree_on_processbench(shared_data):
     rows = json.loads((shared_data / "processbench" / "gsm8k.json").read_text())[:80]
     verifier = SymbolicVerifier()
     checked = 0
-    for first, second in zip(rows, rows[1:], strict=False):
+    for first, second in itertools.pairwise(rows):
         problem = Problem(first["problem"])
         keep = first["steps"][: max(1, len(first["steps"]) // 2)]
         fixed = request(problem, *keep, *second["steps"][len(second["steps"]) // 2 :])
