@@ -213,7 +213,6 @@ def _step_view(
     elif verdict == Step.Verdict.CORRECT:
         state, label, icon = "correct", _("Checked: correct"), "✓"
         if route == "other":
-            label = _("Correct: another route")
             note = _("A valid step on a different route than expected.")
         elif route == "reference":
             note = _("On the expected path.") if staff else ""

@@ -37,12 +37,22 @@ def grading_sweep_task() -> int:
     return len(services.grading_sweep())
 
 
-@app.task(name="grading.write_hint", acks_late=True, soft_time_limit=120, time_limit=150)
+# One model call bounded by HINT_LLM_TIMEOUT, and never longer than a grading (the visibility timeout covers it).
+HINT_SOFT_TIME_LIMIT = min(int(settings.HINT_LLM_TIMEOUT) + 10, settings.GRADING_SOFT_TIME_LIMIT)
+
+
+@app.task(
+    name="grading.write_hint",
+    acks_late=True,
+    soft_time_limit=HINT_SOFT_TIME_LIMIT,
+    time_limit=min(HINT_SOFT_TIME_LIMIT + 10, settings.GRADING_TIME_LIMIT),
+)
 def write_hint_task(hint_id: int) -> None:
     services.hint_write(hint_id=hint_id)
 
 
-# Hourly from beat: the verdict cache's bound (settings.VERDICT_CACHE_MAX_ENTRIES).
+# Hourly from beat: the verdict cache's bound (settings.VERDICT_CACHE_MAX_ENTRIES). Acked on receipt: the next
+# one comes within the hour.
 @app.task(name="grading.verdict_cache_prune", acks_late=False, soft_time_limit=120, time_limit=150)
 def verdict_cache_prune_task() -> int:
     return services.verdict_cache_prune()

@@ -113,6 +113,14 @@ ROUTES = [
     Route("submission_rubric_tick", "post", lambda w: [w["submission"].pk], STAFF, {"item": "0"}),
     Route("submission_regrade", "post", lambda w: [w["submission"].pk], STAFF, {"reason": "check"}),
     Route("submission_review_accept", "post", lambda w: [w["submission"].pk], STAFF),
+    # Tutoring: hints on an attempt (its owner asks, staff read), help to start (students), fix from here (owner)
+    Route("submission_hint", "post", lambda w: [w["submission"].pk], OWNER_AND_STAFF),
+    Route("submission_hints", "get", lambda w: [w["submission"].pk], OWNER_AND_STAFF),
+    Route("problem_hint", "post", lambda w: [w["problem"].pk], frozenset({"student", "classmate"})),
+    Route("problem_hints", "get", lambda w: [w["problem"].pk], MEMBERS),
+    Route("submission_fix", "get", lambda w: [w["submission"].pk], frozenset({"student"})),
+    Route("submission_fix_preview", "post", lambda w: [w["submission"].pk], frozenset({"student"}), {"text": "x"}),
+    Route("submission_fix_submit", "post", lambda w: [w["submission"].pk], frozenset({"student"}), {"text": "x"}),
 ]
 ROUTE_IDS = [route.name for route in ROUTES]
 

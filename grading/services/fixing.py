@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..errors import SubmissionError
 from ..models import Step, Submission
@@ -42,18 +43,19 @@ def locked_prefix(submission: Submission, steps: list[Step], start: int) -> str:
 def fix_submit(*, student: AbstractBaseUser, submission: Submission, start: int, text: str) -> Submission:
     """A new attempt: `submission`'s steps before `start` (locked) followed by `text`."""
     if submission.student_id != student.pk:
-        raise SubmissionError("You can only fix your own work.", code="not_yours")
+        raise SubmissionError(_("You can only fix your own work."), code="not_yours")
     steps = list(submission.steps.order_by("index"))
     expected = fix_start(submission, steps)
     if expected is None or start != expected:
         raise SubmissionError(
-            "This attempt has nothing to fix from that step: open its feedback page and start from there.",
+            _("This attempt has nothing to fix from that step: open its feedback page and start from there."),
             code="no_fix",
         )
     rest = text.replace("\r\n", "\n").strip("\n")
     if not rest.strip():
         raise SubmissionError(
-            f"Write your new step {start} (and what follows) below the kept steps, then submit.", code="empty"
+            _("Write your new step %(n)s (and what follows) below the kept steps, then submit.") % {"n": start},
+            code="empty",
         )
     return submission_create(
         student=student,

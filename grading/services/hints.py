@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tutor.audit.events import AuditEventType
 from tutor.audit.services import record
@@ -60,7 +61,7 @@ def hint_request(*, student: AbstractBaseUser, problem: Problem, submission: Sub
     """The next hint for this student on this attempt (or, with no attempt, on the problem). Raises HintError
     with the policy's reason when there is none to give."""
     if submission is not None and (submission.student_id != student.pk or submission.problem_id != problem.pk):
-        raise HintError("You can only ask for hints on your own work.", code="not_yours")
+        raise HintError(_("You can only ask for hints on your own work."), code="not_yours")
     # Locking the enrollment serializes one student's requests, so the limit cannot be overrun by a double click.
     enrollment = (
         Enrollment.objects.select_for_update()
@@ -68,7 +69,7 @@ def hint_request(*, student: AbstractBaseUser, problem: Problem, submission: Sub
         .first()
     )
     if enrollment is None:
-        raise HintError("You are not enrolled as a student in this class.", code="not_enrolled")
+        raise HintError(_("You are not enrolled as a student in this class."), code="not_enrolled")
     steps = _steps(submission)
     decision = hint_decision(problem=problem, student_id=int(student.pk), submission=submission, steps=steps)
     if not decision.allowed or decision.target is None:

@@ -153,8 +153,10 @@ def _fallback_reason(verdict: str, checker: str, explanation: str, text: str) ->
     return "undecidable" if explanation else ""
 
 
-def _fallback_route(verdict: str, text: str, reference_steps: Sequence[str]) -> str:
-    """A correct step is on the reference path when the value it arrives at is one the reference computes."""
+def _fallback_route(verdict: str, text: str, statement: str, reference_steps: Sequence[str]) -> str:
+    """A correct step is on the reference path when the value it arrives at is one the reference computes, on
+    another route when it calculates a value neither the reference nor the problem has; a step that restates
+    the problem's data, or writes no calculation, is not said to be either."""
     if verdict != "correct" or not reference_steps:
         return ""
     reached = result_of(text)
@@ -165,7 +167,11 @@ def _fallback_route(verdict: str, text: str, reference_steps: Sequence[str]) -> 
         value = result_of(step)
         if value is not None:
             reference_values.add(value)
-    return "reference" if reached in reference_values else "other"
+    if reached in reference_values:
+        return "reference"
+    if calculation_of(text) is None or reached in written_values(statement):
+        return ""
+    return "other"
 
 
 def step_facts(
@@ -226,7 +232,7 @@ def step_facts(
         claimed=str(data.get("claimed") or ""),
         expected=expected,
         expected_texts=expected_texts,
-        route=route or _fallback_route(verdict, text, reference_steps),
+        route=route or _fallback_route(verdict, text, statement, reference_steps),
         reason_code=reason_code or _fallback_reason(verdict, checker, explanation, text),
         by_teacher=by_teacher,
         structured=structured,

@@ -85,15 +85,28 @@ def problem_hints(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Fix from step k -----------------------------------------------------------------------------------------
 
 
+class NothingToFix(Exception):
+    def __init__(self, submission: Submission) -> None:
+        self.submission = submission
+
+
 def _own_fixable(request: HttpRequest, pk: int) -> tuple[Submission, list[Any], int]:
+    """The student's own attempt, its steps and where a fix starts; someone else's is a 404."""
     submission = selectors.submission_for_user(user=request.user, pk=pk)
     if submission.student_id != request.user.pk:
         raise Http404("No such page.")
     steps = list(submission.steps.order_by("index"))
     start = fix_start(submission, steps)
     if start is None:
-        raise Http404("Nothing to fix in this attempt.")
+        raise NothingToFix(submission)
     return submission, steps, start
+
+
+def _nothing_to_fix(request: HttpRequest, submission: Submission) -> HttpResponse:
+    messages.info(
+        request, _("This attempt has nothing to fix: every step is checked and right, or it is not graded yet.")
+    )
+    return redirect("submission_detail", pk=submission.pk)
 
 
 def _fix_context(
@@ -131,7 +144,10 @@ def _fix_form(submission: Submission, data: Any = None, initial: str = "") -> So
 @login_required
 @require_safe
 def submission_fix(request: HttpRequest, pk: int) -> HttpResponse:
-    submission, steps, start = _own_fixable(request, pk)
+    try:
+        submission, steps, start = _own_fixable(request, pk)
+    except NothingToFix as nothing:
+        return _nothing_to_fix(request, nothing.submission)
     rest = submission.text[steps[start - 1].char_start :] if start <= len(steps) else ""
     form = _fix_form(submission, initial=rest)
     context = _fix_context(request, submission, steps, start, form, rest)
@@ -141,7 +157,10 @@ def submission_fix(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def submission_fix_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    submission, steps, start = _own_fixable(request, pk)
+    try:
+        submission, steps, start = _own_fixable(request, pk)
+    except NothingToFix as nothing:
+        return _nothing_to_fix(request, nothing.submission)
     text = request.POST.get("text", "").replace("\r\n", "\n")
     context = _fix_context(request, submission, steps, start, _fix_form(submission, initial=text), text)
     if getattr(request, "htmx", False):
@@ -152,7 +171,10 @@ def submission_fix_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def submission_fix_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    submission, steps, start = _own_fixable(request, pk)
+    try:
+        submission, steps, start = _own_fixable(request, pk)
+    except NothingToFix as nothing:
+        return _nothing_to_fix(request, nothing.submission)
     form = _fix_form(submission, request.POST)
     if form.is_valid():
         try:

@@ -94,3 +94,18 @@ def test_an_expression_answer_and_written_out_reference_steps_are_refused():
     )
     assert not g.check("It factors as (x+2)(x+3).").ok
     assert g.check("Check which two numbers multiply to 6 and add to 5.").ok
+
+
+def test_hostile_inputs_are_bounded_and_still_refuse_what_they_hide():
+    # Given a reference with a huge number and a hint made of 20,000 digits and nested fractions
+    g = LeakGuard.build(
+        statement="x" * 50_000,
+        reference_answer="9" * 40,
+        reference_steps=("\\frac{\\frac{1}{2}}{3} = 1/6",) * 500,
+        student_steps=("1 " * 20_000,),
+    )
+    # Then checking is bounded (numbers longer than the bound are skipped, texts cut at MAX_CHARS) ...
+    assert g.check("7" * 20_000).ok
+    # ... and a plain hint with a reference-only number is still refused, as is the over-long answer written out
+    assert not g.check("Try 6 there.").ok
+    assert not g.check("It is " + "9" * 40 + ".").ok

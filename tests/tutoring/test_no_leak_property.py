@@ -73,7 +73,11 @@ def spell(n: int) -> str:
 
 def oracle_values(text: str, steps: int) -> set[Fraction]:
     """Every quantity a reader could see in `text`, by the oracle's own reading."""
-    text = re.sub(r"\bsteps? (\d+)\b", lambda m: " " if int(m.group(1)) <= steps else m.group(0), text.lower())
+    text = text.lower()
+    # A step named by its number ("step 2", "step two") is not a quantity, if that step exists.
+    text = re.sub(r"\bsteps? (\d+)(?![.,/]?\d)", lambda m: " " if int(m.group(1)) <= steps else m.group(0), text)
+    for n in range(1, steps + 1):
+        text = re.sub(rf"\bsteps? {spell(n)}\b(?![ -](?:{'|'.join(_ONES + _TENS[2:])}|hundred|thousand))", " ", text)
     flat = text.replace(",", "")
     found = {abs(Fraction(m)) for m in re.findall(r"\d+(?:\.\d+)?", flat)}
     for a, b in re.findall(r"(\d+)\s*/\s*(\d+)", flat):

@@ -30,7 +30,8 @@ _NUMBER = re.compile(
     r"(?<![\w.])(?P<sign>[-−])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
     r"(?:\s*/\s*(?P<den>\d+(?:\.\d+)?))?(?P<pct>\s*(?:%|\\%|percent\b))?"
 )
-_STEP_NUMBER = r"(?:\d+|[a-z]+(?:-[a-z]+)?)"
+# A step's number is a whole number on its own: "step 1.05" or "step 1,200" is a quantity after the word step.
+_STEP_NUMBER = r"(?:\d+(?![.,/]?\d)|[a-z]+(?:-[a-z]+)?)"
 _STEP_REFERENCE = re.compile(
     rf"\b(?:steps?|lines?)\s+{_STEP_NUMBER}(?:\s*(?:,|and|or|to|through|–|-)\s*{_STEP_NUMBER})*", re.IGNORECASE
 )
@@ -233,10 +234,17 @@ def word_values(text: str) -> set[Fraction]:
 
 
 def _read_run(run: list[str]) -> set[Fraction]:
-    """A run of number words as one number, and (in case it was two numbers side by side) its parts."""
+    """A run of number words as one number, and every number a reader could take from part of it ("five hundred
+    thirty two" is 532, and also 500, 32, 30 and 2...): the run is at most MAX_WORD_RUN words."""
     words = [w for w in run if w != "and"]
-    while words and words[-1] == "and":
-        words.pop()
+    out: set[Fraction] = set()
+    for start in range(len(words)):
+        for end in range(start + 1, len(words) + 1):
+            out |= _read_words(words[start:end])
+    return out
+
+
+def _read_words(words: list[str]) -> set[Fraction]:
     total, current = 0, 0
     seen_any = False
     out: set[Fraction] = set()
