@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from tutor.classroom import selectors as classroom
@@ -124,7 +125,8 @@ def _problem_context(
         "may_submit": access.is_student and decision.allowed,
         "segmentation": segmentation.split(text) if text.strip() and not too_long else None,
         "preview_error": (
-            f"Your solution has {len(text):,} characters; the limit is {settings.SOLUTION_MAX_CHARS:,}."
+            _("Your solution has %(count)s characters; the limit is %(limit)s.")
+            % {"count": f"{len(text):,}", "limit": f"{settings.SOLUTION_MAX_CHARS:,}"}
             if too_long
             else ""
         ),

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
@@ -89,7 +90,7 @@ def step_override(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_for_grader(user=request.user, pk=pk)
     form = StepOverrideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a verdict and give a reason.")
+        messages.error(request, _("Choose a verdict and give a reason."))
         return redirect("submission_detail", pk=pk)
     step = submission.steps.filter(index=form.cleaned_data["step_index"]).first()
     if step is None:
@@ -101,7 +102,10 @@ def step_override(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Step {step.index + 1} is now marked {form.cleaned_data['verdict']}.")
+        messages.success(
+            request,
+            _("Step %(n)s is now marked %(verdict)s.") % {"n": step.index + 1, "verdict": form.cleaned_data["verdict"]},
+        )
     return redirect("submission_detail", pk=pk)
 
 
@@ -111,7 +115,7 @@ def score_override(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_for_grader(user=request.user, pk=pk)
     form = ScoreOverrideForm(request.POST, points=submission.problem.points)
     if not form.is_valid():
-        messages.error(request, "Enter a score and a reason.")
+        messages.error(request, _("Enter a score and a reason."))
         return redirect("submission_detail", pk=pk)
     try:
         services.score_override(
@@ -123,7 +127,7 @@ def score_override(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Score changed.")
+        messages.success(request, _("Score changed."))
     return redirect("submission_detail", pk=pk)
 
 
@@ -133,7 +137,7 @@ def regrade(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_for_grader(user=request.user, pk=pk)
     form = RegradeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for e in form.non_field_errors()) or "Check the regrade options.")
+        messages.error(request, " ".join(str(e) for e in form.non_field_errors()) or _("Check the regrade options."))
         return redirect("submission_detail", pk=pk)
     try:
         services.submission_regrade(
@@ -145,8 +149,8 @@ def regrade(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
-        kept = "Your decisions are kept." if form.keep_overrides else "Your decisions were dropped."
-        messages.success(request, f"Regrading started. {kept}")
+        kept = _("Your decisions are kept.") if form.keep_overrides else _("Your decisions were dropped.")
+        messages.success(request, _("Regrading started. %(kept)s") % {"kept": kept})
     return redirect("submission_detail", pk=pk)
 
 
@@ -163,7 +167,7 @@ def step_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Step {step.index + 1} is back to the checker's verdict.")
+        messages.success(request, _("Step %(n)s is back to the checker's verdict.") % {"n": step.index + 1})
     return redirect("submission_detail", pk=pk)
 
 
@@ -173,7 +177,7 @@ def final_answer_override(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_for_grader(user=request.user, pk=pk)
     form = FinalAnswerOverrideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a verdict for the final answer and give a reason.")
+        messages.error(request, _("Choose a verdict for the final answer and give a reason."))
         return redirect("submission_detail", pk=pk)
     try:
         services.final_answer_override(
@@ -185,7 +189,7 @@ def final_answer_override(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Final-answer verdict changed.")
+        messages.success(request, _("Final-answer verdict changed."))
     return redirect("submission_detail", pk=pk)
 
 
@@ -198,7 +202,7 @@ def score_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "The score is computed from the verdicts again.")
+        messages.success(request, _("The score is computed from the verdicts again."))
     return redirect("submission_detail", pk=pk)
 
 
@@ -208,7 +212,7 @@ def rubric_tick(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_for_grader(user=request.user, pk=pk)
     form = RubricTickForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a rubric item.")
+        messages.error(request, _("Choose a rubric item."))
         return redirect("submission_detail", pk=pk)
     try:
         services.rubric_tick(
@@ -220,7 +224,7 @@ def rubric_tick(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Rubric updated.")
+        messages.success(request, _("Rubric updated."))
     return redirect("submission_detail", pk=pk)
 
 
@@ -233,7 +237,7 @@ def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GradingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Grade confirmed.")
+        messages.success(request, _("Grade confirmed."))
     return redirect("submission_detail", pk=pk)
 
 
