@@ -22,7 +22,8 @@ from tutor.classroom.models import Assignment, Enrollment, Problem
 from verifier_worker import segmentation
 
 from .. import policy, selectors, services
-from ..forms import SolutionForm
+from ..forms import SolutionForm, StudentExceptionForm
+from ..services.exceptions import describe as describe_exception
 
 
 class AuthedRequest(HttpRequest):
@@ -78,14 +79,25 @@ def assignment_page(
 ) -> HttpResponse:
     context: dict[str, Any] = {"assignment": assignment, "course": assignment.course, "access": access}
     if access.sees_staff_pages:
+        exceptions = selectors.exceptions_for(assignment=assignment)
         context |= {
-            "problems": assignment.problems.all(),
+            "problems": assignment.problems.active(),
+            "archived_problems": assignment.problems.archived(),
             "rows": selectors.submission_matrix(assignment=assignment),
             "problem_form": problem_form or ProblemForm(),
+            "exceptions": sorted(exceptions.values(), key=lambda e: e.student.username),
+            "regrade_runs": selectors.regrade_runs(assignment=assignment)[:3],
         }
+        if access.can_accommodate:
+            students = selectors.student_choices(course_id=assignment.course_id)
+            context["exception_form"] = StudentExceptionForm(students=students)
     else:
         assignments = assignment.course.assignments.filter(pk=assignment.pk)
         context["progress"] = selectors.student_progress(student=request.user, assignments=assignments)[0]
+        exception = policy.exception_for(student_id=request.user.pk, assignment=assignment)
+        if exception is not None:
+            context["my_exception"] = exception
+            context["my_exception_text"] = describe_exception(assignment, exception)
     return render(request, "classroom/assignment_detail.html", context, status=status)
 
 
@@ -122,7 +134,7 @@ def _problem_context(
             if too_long
             else ""
         ),
-        "siblings": list(assignment.problems.all()),
+        "siblings": list(assignment.problems.active()),
         "history": history,
         "counted": counted,
     }

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "tutor.audit",
+    "tutor.notifications",
     "tutor.classroom",
     "grading",
 ]
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "grading.context_processors.teaching",
+                "tutor.notifications.context_processors.notifications",
             ],
         },
     }
@@ -189,6 +191,32 @@ VERIFIER_EXTRA_BACKENDS: dict[str, BackendSpec | str] = {spec.name: spec for spe
 VERIFIER_OPTIONS: dict[str, object] = _verifier.grading_options
 # The same options for `evaluate_verifier`, which has no task to retry it: the client retries VERIFIER_MAX_RETRIES.
 VERIFIER_EVALUATION_OPTIONS: dict[str, object] = dict(_verifier.options)
+
+# --- Email and notifications --------------------------------------------------------------------------------
+# Password-reset links go by email. `make run` prints emails on the console; production sets SMTP from the
+# environment (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Stepwise Tutor <noreply@localhost>")
+# In-app notifications are always on; a copy by email is optional and off by default.
+NOTIFICATIONS_EMAIL = env_bool("NOTIFICATIONS_EMAIL", False)
+# The site's address, for links in emails (e.g. https://tutor.example.org).
+SITE_URL = os.environ.get("SITE_URL", "")
+# A bulk regrade (one problem or a whole assignment) regrades at most this many attempts at once.
+BULK_REGRADE_MAX_SUBMISSIONS = env_int("BULK_REGRADE_MAX_SUBMISSIONS", 2000)
+# A roster file: at most this many bytes and rows.
+ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 256 * 1024)
+ROSTER_MAX_ROWS = env_int("ROSTER_MAX_ROWS", 1000)
 
 LOGGING = {
     "version": 1,
