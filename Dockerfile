@@ -11,7 +11,12 @@ COPY pyproject.toml ./
 COPY tutor ./tutor
 COPY grading ./grading
 COPY verifier_worker ./verifier_worker
-RUN pip install --no-cache-dir .
+# EXTRAS=handwriting builds the ocr worker's image: torch's CPU-only wheels first (a few hundred MB instead of
+# the CUDA build's gigabytes), then mathnote-ocr.
+ARG EXTRAS=
+RUN case "$EXTRAS" in *handwriting*) pip install --no-cache-dir torch torchvision \
+        --index-url https://download.pytorch.org/whl/cpu ;; esac \
+ && pip install --no-cache-dir ".${EXTRAS:+[$EXTRAS]}"
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
 RUN SECRET_KEY=build-only-not-secret-build-only-not-secret-build-only ALLOWED_HOSTS=build \

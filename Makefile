@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install assets run test test-fast lint format bench bench-vllm test-vllm evaluate clean
+.PHONY: install assets run test test-fast lint format bench bench-vllm test-vllm test-ocr bench-ocr evaluate clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -58,6 +58,13 @@ test-vllm: install
 
 bench-vllm: install
 	bash scripts/test_vllm.sh --bench
+
+# The handwriting tier: mathnote-ocr and torch in .venv-ocr (docs/handwriting.md).
+test-ocr: install assets
+	bash scripts/test_ocr.sh
+
+bench-ocr: install
+	bash scripts/test_ocr.sh --bench
 
 clean:
 	rm -rf var staticfiles tests/artifacts .pytest_cache .mypy_cache .ruff_cache

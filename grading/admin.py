@@ -1,4 +1,6 @@
-"""Admin for grading. Verification runs and audit events are the record of how a grade was made: read-only."""
+"""Admin for grading: read-only. What a student submitted, the steps, the verifier's verdicts and runs, and the
+history of teachers' decisions are the record of how a grade was made; they change only through the audited
+grading services (the submission page), never here."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from django.http import HttpRequest
 from .models import Override, RegradeRequest, Step, Submission, VerificationRun
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+class ReadOnly:
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -21,57 +23,37 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
         return False
 
 
-class StepInline(admin.TabularInline[Step, Submission]):
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin[Any]):
+    pass
+
+
+class StepInline(ReadOnly, admin.TabularInline[Step, Submission]):
     model = Step
     extra = 0
-    fields = ("index", "text", "verdict", "confidence", "checker", "explanation", "hint")
+    fields = ("index", "text", "verdict", "confidence", "checker", "teacher_verdict", "teacher_reason")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class RunInline(admin.TabularInline[VerificationRun, Submission]):
+class RunInline(ReadOnly, admin.TabularInline[VerificationRun, Submission]):
     model = VerificationRun
     extra = 0
     fields = ("grading_version", "backend", "model_id", "prompt_version", "latency_ms", "error")
     readonly_fields = fields
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin[Submission]):
+class SubmissionAdmin(ReadOnlyAdmin):
     list_display = ("id", "student", "problem", "attempt_number", "status", "score", "is_late", "submitted_at")
     list_filter = ("status", "is_late", "backend")
     search_fields = ("student__username", "problem__title", "text")
-    raw_id_fields = ("problem", "student")
-    # Status changes go through grading.services so they are audited; the admin shows them only.
-    readonly_fields = (
-        "status",
-        "status_reason",
-        "status_changed_at",
-        "grading_version",
-        "retries",
-        "first_error_index",
-        "final_answer_verdict",
-        "confidence",
-        "score",
-        "graded_at",
-        "submitted_at",
-    )
     inlines = (StepInline, RunInline)
 
 
 @admin.register(Step)
-class StepAdmin(admin.ModelAdmin[Step]):
-    list_display = ("submission", "index", "verdict", "confidence", "checker")
+class StepAdmin(ReadOnlyAdmin):
+    list_display = ("submission", "index", "verdict", "teacher_verdict", "confidence", "checker")
     list_filter = ("verdict", "checker")
-    raw_id_fields = ("submission",)
 
 
 @admin.register(VerificationRun)
@@ -92,10 +74,12 @@ class VerificationRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Override)
-class OverrideAdmin(admin.ModelAdmin[Override]):
+class OverrideAdmin(ReadOnlyAdmin):
     list_display = (
         "submission",
-        "step",
+        "kind",
+        "action",
+        "step_index",
         "teacher",
         "old_verdict",
         "new_verdict",
@@ -103,11 +87,10 @@ class OverrideAdmin(admin.ModelAdmin[Override]):
         "new_score",
         "created_at",
     )
-    raw_id_fields = ("submission", "step", "teacher")
+    list_filter = ("kind", "action")
 
 
 @admin.register(RegradeRequest)
-class RegradeRequestAdmin(admin.ModelAdmin[RegradeRequest]):
+class RegradeRequestAdmin(ReadOnlyAdmin):
     list_display = ("submission", "student", "status", "created_at", "resolved_at")
     list_filter = ("status",)
-    raw_id_fields = ("submission", "student")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +17,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from tutor.classroom import timezones
 from tutor.classroom.models import Assignment, Course
 
 from . import selectors
@@ -164,7 +164,7 @@ def _overridden_by(submissions: Sequence[Submission]) -> dict[int, list[str]]:
 def submissions_csv(*, assignments: Iterable[Assignment], course: Course) -> CsvFile:
     """One row per submission (every attempt, students removed from the class included), in the class's time."""
     assignment_list = list(assignments)
-    zone = zoneinfo.ZoneInfo(course.time_zone)
+    zone = timezones.zone_of(course)
     submissions = list(
         Submission.objects.filter(problem__assignment__in=assignment_list)
         .select_related("problem__assignment", "student")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from tutor.classroom import access
@@ -106,6 +108,8 @@ class Feedback:
     # Teachers' decisions in force, each with whether the latest verdicts agree (shown to teachers).
     decisions: tuple[Decision, ...] = ()
     waiting_for_teacher: bool = False
+    # Grading is taking longer than it should (no worker, a busy model server): the page says the work is saved.
+    slow: bool = False
 
     @property
     def unchecked_count(self) -> int:
@@ -271,4 +275,6 @@ def submission_feedback(*, submission: Submission, viewer: AnyUser) -> Feedback:
         score_reason=submission.teacher_score_reason,
         decisions=_decisions(submission, steps) if staff else (),
         waiting_for_teacher=waiting,
+        slow=not submission.is_final
+        and (timezone.now() - submission.submitted_at).total_seconds() > settings.GRADING_PATIENCE_SECONDS,
     )

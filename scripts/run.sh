@@ -15,7 +15,17 @@ $BIN/python manage.py load_demo
 $BIN/celery -A tutor worker -B --schedule "$VAR_DIR/celerybeat-schedule" -Q cpu,gpu --concurrency 2 --loglevel INFO \
     --hostname "demo@%h" >"$VAR_DIR/worker.log" 2>&1 &
 WORKER_PID=$!
-trap 'kill $WORKER_PID 2>/dev/null || true' EXIT INT TERM
+PIDS=$WORKER_PID
 echo "Celery worker started (pid $WORKER_PID, log: $VAR_DIR/worker.log)"
+# The Write mode's recogniser runs only where the `handwriting` extra is installed (docs/handwriting.md).
+if $BIN/python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('mathnote_ocr') is None)"; then
+  $BIN/celery -A tutor worker -Q ocr --concurrency 1 --loglevel INFO --hostname "ocr@%h" \
+      >"$VAR_DIR/worker-ocr.log" 2>&1 &
+  PIDS="$PIDS $!"
+  echo "Handwriting (ocr) worker started (pid $!, log: $VAR_DIR/worker-ocr.log)"
+else
+  echo "Handwriting recognition is not installed (pip install -e .[handwriting]); the Write mode says so."
+fi
+trap 'kill $PIDS 2>/dev/null || true' EXIT INT TERM
 echo "Open http://127.0.0.1:$PORT/ — demo logins are listed in README.md"
 $BIN/python manage.py runserver "127.0.0.1:$PORT" --noreload

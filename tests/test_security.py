@@ -91,7 +91,7 @@ ROUTES = [
     Route("course_join", "post", lambda w: [], EVERYONE, {"join_code": "NOPE"}),
     Route("problem_set_format", "get", lambda w: [], EVERYONE),
     Route("problem_set_example", "get", lambda w: ["json"], EVERYONE),
-    Route("review_queue", "get", lambda w: [], EVERYONE),
+    Route("review_queue", "get", lambda w: [], frozenset({"ta", "teacher", "outsider_teacher", "site_admin"})),
     Route("course_detail", "get", lambda w: [w["course"].pk], MEMBERS),
     Route("assignment_detail", "get", lambda w: [w["assignment"].pk], MEMBERS),
     Route("problem_detail", "get", lambda w: [w["problem"].pk], MEMBERS),

@@ -1,8 +1,9 @@
-"""The Celery app (`celery -A tutor worker`): JSON only, late acks, two queues, a periodic sweep.
+"""The Celery app (`celery -A tutor worker`): JSON only, late acks, three queues, a periodic sweep.
 
 Its knobs are settings (`CELERY_*` and `GRADING_*` in tutor/settings/base.py, read from the environment); tasks
 are found in the installed apps (`grading/tasks.py`). `cpu` runs segmentation and the symbolic checker; `gpu`
-runs model-backed verification with prefetch 1, so one worker never hoards long inference tasks. Grading tasks
+runs model-backed verification with prefetch 1, so one worker never hoards long inference tasks; `ocr` reads
+handwritten lines (tutor/handwriting/tasks.py, the `handwriting` extra), also with prefetch 1. Grading tasks
 are routed per submission by the backend's queue in `verifier_worker.registry`, at enqueue time.
 
 Time limits are the worker's: a task message never carries them (`Task`), and a worker whose broker visibility
@@ -61,7 +62,7 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     # Each queue gets its own exchange and routing key; a bare Queue("gpu") would inherit the default
     # exchange and key, and gpu tasks would land on the cpu queue.
-    task_queues=tuple(Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("cpu", "gpu")),
+    task_queues=tuple(Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("cpu", "gpu", "ocr")),
     task_default_exchange="cpu",
     task_default_routing_key="cpu",
     task_default_queue="cpu",
@@ -106,11 +107,11 @@ app.steps["worker"].add(CheckTimeLimits)
 
 @celeryd_init.connect
 def _gpu_workers_prefetch_one(sender: Any = None, conf: Any = None, options: Any = None, **_: Any) -> None:
-    """A worker that consumes the gpu queue takes one task at a time, whatever the cpu workers are tuned to."""
+    """A worker that consumes the gpu or ocr queue takes one task at a time, whatever the cpu workers are tuned to."""
     queues = (options or {}).get("queues") or ()
     if isinstance(queues, str):
         queues = queues.split(",")
-    if "gpu" in queues and conf is not None:
+    if {"gpu", "ocr"} & set(queues) and conf is not None:
         conf.worker_prefetch_multiplier = 1
 
 

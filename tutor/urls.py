@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("tutor.notifications.urls")),
     path("", include("tutor.classroom.urls")),
     path("", include("grading.urls")),
+    path("handwriting/", include("tutor.handwriting.urls")),
 ]

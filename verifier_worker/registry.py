@@ -198,7 +198,7 @@ def not_configured_reason(name: str, options: Mapping[str, Any]) -> str:
     """Why `name` cannot run with these backend options ("" when it can). Unknown names say so."""
     found = _table.get(name)
     if found is None:
-        return f"{name!r} is not a known verifier backend"
+        return f"Unknown verifier backend {name!r}"
     return found.requirement(options)
 
 

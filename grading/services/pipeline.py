@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tutor.audit import selectors as audit
 from tutor.audit.events import AuditEventType
+from tutor.classroom import backends
 from verifier_worker import registry, segmentation
 from verifier_worker.types import (
     Budget,
@@ -190,7 +191,7 @@ def submission_grade(*, submission_id: int, grading_version: int, final_attempt:
             grading_version,
             exc,
             to=Status.FAILED,
-            reason=f"The verifier is misconfigured: {exc}. Ask the teacher to check it.",
+            reason=_misconfigured_reason(claim.backend),
         )
     except VerifierUnavailable as exc:
         if not final_attempt:
@@ -284,6 +285,15 @@ def _finish_with_error(
             details={"run_id": run.pk, "counts_as_attempt": False},
             also_save=("counts_as_attempt",),
         )
+
+
+def _misconfigured_reason(backend: str) -> str:
+    """For the teacher, in a teacher's words; the technical detail is on the run record (the audit page)."""
+    return backends.not_available_reason(backend) or (
+        f"The checker for this assignment ({backends.label(backend)}) could not run: it is misconfigured on this "
+        "server. Ask your site administrator to check it (the details are on this submission's audit page), then "
+        "regrade it; the student's attempt is not used up."
+    )
 
 
 def _review_reason(result: VerificationResult, threshold: float, score: ScoreResult) -> str:

@@ -4,7 +4,6 @@ through the selectors (404) and the services (their error, shown as a message)."
 
 from __future__ import annotations
 
-import zoneinfo
 from decimal import Decimal
 
 from django.contrib import messages
@@ -19,8 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import HttpResponseStopPolling
 
 from tutor.classroom import selectors as classroom
+from tutor.classroom import timezones
 from tutor.classroom.access import Capability
-from tutor.classroom.models import Assignment, Course
+from tutor.classroom.models import Assignment
 
 from .. import exports, selectors, services
 from ..forms import BulkRegradeForm, RegradeAnswerForm, RegradeRequestForm, StudentExceptionForm
@@ -29,13 +29,6 @@ from ..models import RegradeRequest, RegradeRun, StudentException
 
 class AuthedRequest(HttpRequest):
     user: User
-
-
-def zone_of(course: Course) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(course.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -53,7 +46,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 def exception_save(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment, _ = classroom.assignment_get(user=request.user, assignment_id=pk, capability=Capability.ACCOMMODATE)
     back = reverse("assignment_detail", args=[pk]) + "#exceptions"
-    with timezone.override(zone_of(assignment.course)):
+    with timezone.override(timezones.zone_of(assignment.course)):
         form = StudentExceptionForm(request.POST, students=selectors.student_choices(course_id=assignment.course_id))
         if not form.is_valid():
             errors = "; ".join(
@@ -183,6 +176,7 @@ def _problem_choices(assignment: Assignment) -> list[tuple[int, str]]:
 @require_http_methods(["GET", "HEAD", "POST"])
 def regrade_run_new(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment, access = classroom.assignment_get(user=request.user, assignment_id=pk, capability=Capability.GRADE)
+    timezones.use_class_time_zone(assignment.course)
     choices = _problem_choices(assignment)
     problem_ids = {problem_id for problem_id, _ in choices}
     requested = request.GET.get("problem", "")
@@ -224,6 +218,7 @@ def regrade_run_new(request: AuthedRequest, pk: int) -> HttpResponse:
 def regrade_run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(RegradeRun.objects.select_related("assignment__course", "problem", "requested_by"), pk=pk)
     classroom.assignment_get(user=request.user, assignment_id=run.assignment_id, capability=Capability.VIEW_STAFF)
+    timezones.use_class_time_zone(run.assignment.course)
     progress = selectors.regrade_run_progress(run=run)
     context = {"run": run, "progress": progress, "assignment": run.assignment, "course": run.assignment.course}
     if request.htmx:  # type: ignore[attr-defined]
@@ -243,6 +238,7 @@ def regrade_run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_safe
 def class_gradebook(request: AuthedRequest, pk: int) -> HttpResponse:
     course, access = classroom.course_get(user=request.user, course_id=pk, capability=Capability.VIEW_STAFF)
+    timezones.use_class_time_zone(course)
     assignments, rows = selectors.class_gradebook(course=course)
     context = {"course": course, "access": access, "assignments": assignments, "rows": rows}
     return render(request, "grading/class_gradebook.html", context)

@@ -19,6 +19,7 @@ from tutor.classroom import selectors as classroom
 from tutor.classroom.access import CourseAccess
 from tutor.classroom.forms import AddMemberForm, CourseForm, JoinForm, ProblemForm, ProblemSetUploadForm
 from tutor.classroom.models import Assignment, Enrollment, Problem
+from tutor.classroom.timezones import use_class_time_zone
 from verifier_worker import segmentation
 
 from .. import policy, selectors, services
@@ -52,6 +53,7 @@ def home(request: AuthedRequest) -> HttpResponse:
 @require_safe
 def course_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     course, access = classroom.course_get(user=request.user, course_id=pk)
+    use_class_time_zone(course)
     assignments = classroom.assignments_visible(course=course, course_access=access)
     context: dict[str, Any] = {"course": course, "access": access}
     if access.sees_staff_pages:
@@ -77,6 +79,7 @@ def assignment_page(
     problem_form: ProblemForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    use_class_time_zone(assignment.course)
     context: dict[str, Any] = {"assignment": assignment, "course": assignment.course, "access": access}
     if access.sees_staff_pages:
         exceptions = selectors.exceptions_for(assignment=assignment)
@@ -112,6 +115,7 @@ def _problem_context(
     request: AuthedRequest, problem: Problem, access: CourseAccess, form: SolutionForm, text: str = ""
 ) -> dict[str, Any]:
     assignment = problem.assignment
+    use_class_time_zone(assignment.course)
     attempts = list(selectors.attempts(student=request.user, problem=problem))
     history, counted = selectors.attempt_history(student_id=request.user.pk, problem=problem)
     decision = policy.submit_decision(

@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseStopPolling
 from tutor.classroom import access
 from tutor.classroom import selectors as classroom
 from tutor.classroom.access import Capability
+from tutor.classroom.timezones import use_class_time_zone
 
 from .. import feedback as feedback_views
 from .. import policy, selectors, services
@@ -35,6 +36,7 @@ TEMPLATE = "grading/submission_detail.html"
 def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any) -> dict[str, Any]:
     feedback = feedback_views.submission_feedback(submission=submission, viewer=request.user)
     problem = submission.problem
+    use_class_time_zone(problem.assignment.course)
     context: dict[str, Any] = {
         "submission": submission,
         "feedback": feedback,
@@ -234,6 +236,8 @@ def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
+    if not access.teaches_anywhere(request.user):
+        raise Http404("No such page.")  # students have no review queue
     return render(request, "grading/review_queue.html", {"submissions": selectors.review_queue(user=request.user)})
 
 
@@ -241,6 +245,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @require_safe
 def gradebook(request: HttpRequest, pk: int) -> HttpResponse:
     assignment, _ = classroom.assignment_get(user=request.user, assignment_id=pk, capability=Capability.VIEW_STAFF)
+    use_class_time_zone(assignment.course)
     problems, rows = selectors.gradebook(assignment=assignment)
     return render(
         request,

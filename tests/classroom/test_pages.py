@@ -149,6 +149,13 @@ def test_create_class_from_home(client, teacher):
 
 
 def test_create_assignment_by_form_offers_teacher_backends(client, teacher, course, settings):
+    # Given a server with a model server configured, so the cascade's LLM stage can run
+    settings.VERIFIER_OPTIONS = {
+        **settings.VERIFIER_OPTIONS,
+        "base_url": "http://127.0.0.1:8001/v1",
+        "model": "tiny",
+        "llm_backend": "openai",
+    }
     client.force_login(teacher)
     page = client.get(reverse("assignment_create", args=[course.pk])).content.decode()
     assert 'value="symbolic"' in page

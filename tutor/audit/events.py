@@ -24,6 +24,7 @@ class AuditEventType(models.TextChoices):
     ASSIGNMENT_CREATED = "assignment.created", "Assignment created"
     PROBLEM_CREATED = "problem.created", "Problem created"
     PROBLEM_SET_IMPORTED = "problem_set.imported", "Problem set imported"
+    PROBLEM_SET_REPLACED = "problem_set.replaced", "Problem set re-uploaded over an unstarted assignment"
     ASSIGNMENT_UPDATED = "assignment.updated", "Assignment settings changed"
     ASSIGNMENT_MOVED = "assignment.moved", "Assignment moved"
     ASSIGNMENT_DUPLICATED = "assignment.duplicated", "Assignment duplicated"
@@ -50,6 +51,7 @@ class AuditEventType(models.TextChoices):
     SUBMISSION_SEGMENTATION_NOTES = "submission.segmentation_notes", "Notes from splitting into steps"
     SUBMISSION_RETRY = "submission.retry", "Verifier busy; retrying"
     SUBMISSION_SWEPT = "submission.swept", "Re-sent to a worker by the sweep"
+    SUBMISSION_HANDWRITING_ATTACHED = "submission.handwriting_attached", "Handwritten lines attached"
     # Teachers' actions on grades
     OVERRIDE_STEP = "override.step", "Step verdict changed"
     OVERRIDE_SCORE = "override.score", "Score changed"

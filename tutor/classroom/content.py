@@ -9,7 +9,6 @@ job (grading.services.bulk), offered by the page.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,7 +23,7 @@ from django.utils import timezone
 from tutor.audit.events import AuditEventType
 from tutor.audit.services import record
 
-from . import access, services
+from . import access, services, timezones
 from .access import Capability
 from .errors import ClassroomError
 from .models import Assignment, Course, Problem
@@ -122,7 +121,7 @@ def course_update(*, actor: User, course: Course, fields: Mapping[str, Any]) -> 
         cleaned["description"] = str(cleaned["description"]).strip()
     if "time_zone" in cleaned:
         cleaned["time_zone"] = str(cleaned["time_zone"] or settings.TIME_ZONE)
-        if cleaned["time_zone"] not in zoneinfo.available_timezones():
+        if not timezones.is_valid(cleaned["time_zone"]):
             raise ClassroomError(f"{cleaned['time_zone']!r} is not a time zone.", code="bad_time_zone")
     changed = _changes(course, cleaned)
     if not changed:

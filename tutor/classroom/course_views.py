@@ -5,7 +5,6 @@ may do what is the access module's (refusals are 404s from the selectors, or the
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import access as access_rules
-from . import content, roster, selectors
+from . import content, roster, selectors, timezones
 from .access import Capability
 from .course_forms import (
     CarriedFileForm,
@@ -42,14 +41,6 @@ class AuthedRequest(HttpRequest):
     user: User
 
 
-def zone_of(course: Course) -> zoneinfo.ZoneInfo:
-    """The class's time zone, in which its dates are shown and read."""
-    try:
-        return zoneinfo.ZoneInfo(course.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def _error(request: HttpRequest, exc: ClassroomError) -> None:
     messages.error(request, exc.message)
 
@@ -61,6 +52,7 @@ def _error(request: HttpRequest, exc: ClassroomError) -> None:
 @require_http_methods(["GET", "HEAD", "POST"])
 def course_settings(request: AuthedRequest, pk: int) -> HttpResponse:
     course, access = selectors.course_get(user=request.user, course_id=pk, capability=Capability.MANAGE)
+    timezones.use_class_time_zone(course)
     initial = {name: getattr(course, name) for name in content.COURSE_FIELDS}
     form = CourseSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -101,7 +93,7 @@ def course_archive(request: AuthedRequest, pk: int) -> HttpResponse:
 def assignment_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment, access = selectors.assignment_get(user=request.user, assignment_id=pk, capability=Capability.AUTHOR)
     course = assignment.course
-    with timezone.override(zone_of(course)):
+    with timezone.override(timezones.zone_of(course)):
         form = AssignmentForm(request.POST or None, instance=assignment)
         if request.method == "POST" and form.is_valid():
             fields = {name: form.cleaned_data[name] for name in assignment.SETTINGS_FIELDS if name in form.cleaned_data}
@@ -195,6 +187,7 @@ def assignment_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def problem_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     problem, access = selectors.problem_get(user=request.user, problem_id=pk, capability=Capability.AUTHOR)
+    timezones.use_class_time_zone(problem.assignment.course)
     form = ProblemEditForm.for_problem(problem, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -293,6 +286,7 @@ def problem_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 def moodle_import(request: AuthedRequest, pk: int) -> HttpResponse:
     """Upload → preview (what will be imported, what is skipped and why) → confirm (all or nothing)."""
     course, access = selectors.course_get(user=request.user, course_id=pk, capability=Capability.AUTHOR)
+    timezones.use_class_time_zone(course)
     context: dict[str, Any] = {"course": course, "access": access, "upload_form": MoodleUploadForm()}
     status = 200
     if request.method == "POST":
@@ -347,6 +341,7 @@ def moodle_import(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def roster_import(request: AuthedRequest, pk: int) -> HttpResponse:
     course, access = selectors.course_get(user=request.user, course_id=pk, capability=Capability.MANAGE)
+    timezones.use_class_time_zone(course)
     context: dict[str, Any] = {"course": course, "access": access, "upload_form": RosterUploadForm()}
     status = 200
     if request.method == "POST":

@@ -33,6 +33,14 @@ class ClassroomError(Exception):
         return cls(messages, code="invalid")
 
 
+class DuplicateProblemSet(ClassroomError):
+    """A problem set whose title is already an assignment in the class: the teacher chooses what to do."""
+
+    def __init__(self, *, title: str, assignment_id: int, started: bool) -> None:
+        self.title, self.assignment_id, self.started = title, assignment_id, started
+        super().__init__(f"This class already has an assignment called “{title}”.", code="duplicate")
+
+
 class ProblemSetError(ClassroomError):
     """A problem-set file that cannot be imported; `errors` lists every problem found, each naming its place."""
 

@@ -5,16 +5,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from verifier_worker.registry import TEACHER_CHOICES
-
+from . import timezones
+from .backends import backend_choices
 from .models import Assignment, Enrollment, field_bounds
-
-
-def backend_choices() -> list[tuple[str, str]]:
-    choices = list(TEACHER_CHOICES)
-    if settings.VERIFIER_DEFAULT_BACKEND not in dict(choices):
-        choices.append((settings.VERIFIER_DEFAULT_BACKEND, f"{settings.VERIFIER_DEFAULT_BACKEND} (site default)"))
-    return choices
 
 
 class CourseForm(forms.Form):
@@ -22,6 +15,18 @@ class CourseForm(forms.Form):
         max_length=200, label="Class name", widget=forms.TextInput(attrs={"placeholder": "Algebra 1, period 3"})
     )
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Due dates are shown, and the dates you type are read, in this time zone.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = timezones.choices()
+        field.initial = settings.TIME_ZONE
 
 
 class JoinForm(forms.Form):
@@ -71,13 +76,28 @@ class AssignmentForm(forms.ModelForm[Assignment]):
             "opens_at": "Opens at (students see it from then; empty = now)",
             "due_at": "Due at",
             "verifier_backend": "How steps are checked",
-            "verification_parallel": "Parallel verifications (K)",
+            "verification_parallel": "Independent checks per solution (AI verifier only)",
+            "verification_rounds": "Second looks per check (AI verifier only)",
+            "review_threshold": "Send to my review queue when the checker's confidence is below",
+            "attempt_rule": "Which attempt counts",
+        }
+        help_texts = {
+            "verification_parallel": (
+                "How many times the AI verifier checks each solution independently; they vote on the first error. "
+                "More checks are steadier and slower. 1 gives the same grade every time."
+            ),
+            "verification_rounds": "How many times the AI verifier re-reads its own check before it decides.",
+            "review_threshold": "From 0 to 1. At 0.5, grades the checker is unsure about wait for you.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        current = self.instance.verifier_backend if self.instance.pk else ""
         self.fields["verifier_backend"] = forms.ChoiceField(
-            choices=backend_choices(), initial=settings.VERIFIER_DEFAULT_BACKEND, label="How steps are checked"
+            choices=backend_choices(current),
+            initial=settings.VERIFIER_DEFAULT_BACKEND,
+            label="How steps are checked",
+            help_text="Only checkers set up on this server are listed.",
         )
         for name, field in self.fields.items():
             if isinstance(field, forms.IntegerField | forms.FloatField):
@@ -116,7 +136,10 @@ class AssignmentForm(forms.ModelForm[Assignment]):
 
 class ProblemForm(forms.Form):
     title = forms.CharField(max_length=200, required=False)
-    statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), help_text="Markdown; LaTeX in $...$.")
+    statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Markdown; write math in LaTeX between dollar signs, like $\\frac{3}{4}x = 6$.",
+    )
     reference_answer = forms.CharField(max_length=500, label="Reference answer")
     reference_solution = forms.CharField(
         required=False,

@@ -20,8 +20,7 @@ import yaml
 from django.conf import settings
 from django.utils import timezone
 
-from verifier_worker.registry import TEACHER_CHOICES
-
+from .backends import backend_choices
 from .errors import ProblemSetError
 from .models import Assignment, field_bounds, model_field
 
@@ -96,10 +95,8 @@ PARSER_LIMIT_ERRORS = (RecursionError, ValueError, OverflowError)
 
 
 def allowed_backends() -> list[str]:
-    names = [name for name, _ in TEACHER_CHOICES]
-    if settings.VERIFIER_DEFAULT_BACKEND not in names:
-        names.append(settings.VERIFIER_DEFAULT_BACKEND)
-    return names
+    """The checkers a teacher may pick here (the same list as the assignment form)."""
+    return [name for name, _ in backend_choices()]
 
 
 # --- entry point ---------------------------------------------------------------------------------

@@ -6,18 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from tutor.audit.events import AuditEventType
 from tutor.audit.services import record
 
-from . import access
+from . import access, timezones
 from .access import Capability
-from .errors import ClassroomError
+from .errors import ClassroomError, DuplicateProblemSet
 from .importers import ProblemSetData, parse_problem_set
 from .models import Assignment, Course, Enrollment, Problem
 
@@ -42,18 +44,21 @@ def _full_clean(instance: Assignment | Problem, *, exclude: list[str]) -> None:
 
 
 @transaction.atomic
-def course_create(*, teacher: User, name: str, description: str = "") -> Course:
+def course_create(*, teacher: User, name: str, description: str = "", time_zone: str = "") -> Course:
     name = name.strip()
     if not name:
         raise ClassroomError("Give the class a name.", code="name_required")
-    course = Course.objects.create(name=name, description=description.strip(), created_by=teacher)
+    time_zone = time_zone or settings.TIME_ZONE
+    if not timezones.is_valid(time_zone):
+        raise ClassroomError(f"{time_zone!r} is not a time zone; pick one from the list.", code="bad_time_zone")
+    course = Course.objects.create(name=name, description=description.strip(), created_by=teacher, time_zone=time_zone)
     Enrollment.objects.create(course=course, user=teacher, role=Enrollment.Role.TEACHER)
     record(
         event_type=AuditEventType.COURSE_CREATED,
         target=course,
         actor=teacher,
         course_id=course.pk,
-        details={"name": course.name},
+        details={"name": course.name, "time_zone": course.time_zone},
     )
     return course
 
@@ -181,14 +186,38 @@ def _problem_insert(*, assignment: Assignment, position: int, problem: ProblemIn
     return created
 
 
+OnDuplicate = Literal["ask", "replace", "copy"]
+
+
+def assignment_started(assignment: Assignment) -> bool:
+    """Whether any student has submitted work on the assignment (then its problems are kept as they are)."""
+    return Problem.objects.filter(assignment=assignment, submissions__isnull=False).exists()
+
+
+def _copy_title(course: Course, title: str) -> str:
+    taken = set(course.assignments.values_list("title", flat=True))
+    for n in range(1, 1000):
+        candidate = f"{title} (copy)" if n == 1 else f"{title} (copy {n})"
+        if candidate not in taken and len(candidate) <= 200:
+            return candidate
+    raise ClassroomError("Too many copies of this assignment already; rename the file's title.", code="too_many")
+
+
 @transaction.atomic
-def problem_set_import(*, actor: User, course: Course, content: bytes, filename: str) -> Assignment:
+def problem_set_import(
+    *, actor: User, course: Course, content: bytes, filename: str, on_duplicate: OnDuplicate = "ask"
+) -> Assignment:
     """Create one assignment from a problem-set file. All or nothing: any error imports nothing.
 
+    When the class already has an assignment with the file's title, `on_duplicate` decides: "ask" raises
+    `DuplicateProblemSet` (the page asks the teacher), "replace" swaps in the file's settings and problems (only
+    while no student has submitted), "copy" creates a new assignment with "(copy)" in its title.
     Raises `ProblemSetError` (a ClassroomError listing every problem found) or `ClassroomError`.
     """
     _authorize(actor, course, Capability.AUTHOR)
-    data: ProblemSetData = parse_problem_set(content, filename)
+    # Dates written without a time zone are the class's local time.
+    with timezone.override(timezones.zone_of(course)):
+        data: ProblemSetData = parse_problem_set(content, filename)
     problems = [
         ProblemInput(
             title=item.title,
@@ -199,12 +228,54 @@ def problem_set_import(*, actor: User, course: Course, content: bytes, filename:
         )
         for item in data.problems
     ]
-    assignment = assignment_create(actor=actor, course=course, fields=dict(data.fields), problems=problems)
+    fields = dict(data.fields)
+    existing = Assignment.objects.select_for_update().filter(course=course, title=fields["title"]).first()
+    details: dict[str, Any] = {"filename": filename, "bytes": len(content), "problems": len(problems)}
+    if existing is not None and on_duplicate == "ask":
+        raise DuplicateProblemSet(title=existing.title, assignment_id=existing.pk, started=assignment_started(existing))
+    if existing is not None and on_duplicate == "replace":
+        return _replace_problem_set(actor=actor, assignment=existing, fields=fields, problems=problems, details=details)
+    if existing is not None:
+        fields["title"] = _copy_title(course, fields["title"])
+        details["copy_of"] = existing.pk
+    assignment = assignment_create(actor=actor, course=course, fields=fields, problems=problems)
     record(
         event_type=AuditEventType.PROBLEM_SET_IMPORTED,
         target=assignment,
         actor=actor,
         course_id=course.pk,
-        details={"filename": filename, "bytes": len(content), "problems": len(problems)},
+        details=details,
+    )
+    return assignment
+
+
+def _replace_problem_set(
+    *,
+    actor: User,
+    assignment: Assignment,
+    fields: dict[str, Any],
+    problems: Sequence[ProblemInput],
+    details: dict[str, Any],
+) -> Assignment:
+    if assignment_started(assignment):
+        raise ClassroomError(
+            f"Students have already submitted work on “{assignment.title}”, so its problems stay as they are. "
+            "Import the file as a copy instead.",
+            code="started",
+        )
+    for key, value in fields.items():
+        setattr(assignment, key, value)
+    _full_clean(assignment, exclude=["course"])
+    assignment.save()
+    removed = assignment.problems.count()
+    assignment.problems.all().delete()
+    for position, problem in enumerate(problems, start=1):
+        _problem_insert(assignment=assignment, position=position, problem=problem)
+    record(
+        event_type=AuditEventType.PROBLEM_SET_REPLACED,
+        target=assignment,
+        actor=actor,
+        course_id=assignment.course_id,
+        details={**details, "problems_removed": removed},
     )
     return assignment

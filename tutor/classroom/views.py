@@ -4,6 +4,7 @@ show students' work (home, class, assignment and problem pages) are grading's (g
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 from django.conf import settings
@@ -15,9 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import selectors, services
+from . import selectors, services, timezones
 from .access import Capability
-from .errors import ClassroomError, ProblemSetError
+from .errors import ClassroomError, DuplicateProblemSet, ProblemSetError
 from .forms import AddMemberForm, AssignmentForm, CourseForm, JoinForm, ProblemForm, ProblemSetUploadForm
 from .models import Enrollment
 
@@ -91,6 +92,8 @@ def member_remove(request: AuthedRequest, pk: int, enrollment_pk: int) -> HttpRe
 @require_http_methods(["GET", "HEAD", "POST"])
 def assignment_create(request: AuthedRequest, pk: int) -> HttpResponse:
     course, _ = selectors.course_get(user=request.user, course_id=pk, capability=Capability.AUTHOR)
+    # The dates the teacher types are the class's local time.
+    timezones.use_class_time_zone(course)
     form = AssignmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -110,22 +113,43 @@ def problem_set_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     course, _ = selectors.course_get(user=request.user, course_id=pk, capability=Capability.AUTHOR)
     form = ProblemSetUploadForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+    duplicate: DuplicateProblemSet | None = None
+    pending_key = f"pending-problem-set:{course.pk}"
+    upload: tuple[bytes, str] | None = None
+    choice: services.OnDuplicate = "ask"
+    if request.method == "POST" and request.POST.get("on_duplicate") in ("replace", "copy"):
+        # The teacher's answer to "this class already has an assignment with this title".
+        pending = request.session.get(pending_key)
+        if not pending:
+            errors = ["That upload has expired. Upload the file again."]
+        else:
+            upload = (base64.b64decode(pending["content"]), str(pending["filename"]))
+            choice = "replace" if request.POST["on_duplicate"] == "replace" else "copy"
+    elif request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        upload = (file.read(), file.name)
+    if upload is not None:
+        content, filename = upload
         try:
             assignment = services.problem_set_import(
-                actor=request.user, course=course, content=upload.read(), filename=upload.name
+                actor=request.user, course=course, content=content, filename=filename, on_duplicate=choice
             )
+        except DuplicateProblemSet as exc:
+            duplicate = exc
+            # Kept for the answer (at most PROBLEM_SET_MAX_BYTES, checked by the form); nothing is imported yet.
+            request.session[pending_key] = {"content": base64.b64encode(content).decode(), "filename": filename}
         except ProblemSetError as exc:
             errors = exc.errors
         except ClassroomError as exc:
             errors = exc.messages
         else:
+            request.session.pop(pending_key, None)
             count = assignment.problems.count()
-            messages.success(request, f"Imported “{assignment.title}” with {count} problem{'s' if count != 1 else ''}.")
+            done = "Replaced the problems of" if choice == "replace" else "Imported"
+            messages.success(request, f"{done} “{assignment.title}” with {count} problem{'s' if count != 1 else ''}.")
             return redirect("assignment_detail", pk=assignment.pk)
-    status = 400 if request.method == "POST" else 200
-    context = {"course": course, "upload_form": form, "import_errors": errors}
+    status = 400 if request.method == "POST" and (errors or form.errors) else 200
+    context = {"course": course, "upload_form": form, "import_errors": errors, "duplicate": duplicate}
     return render(request, "classroom/problem_set_upload.html", context, status=status)
 
 

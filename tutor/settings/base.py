@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tutor.notifications",
     "tutor.classroom",
     "grading",
+    "tutor.handwriting",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tutor.middleware.ResetTimeZoneMiddleware",
+    "tutor.middleware.FriendlyNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "tutor.urls"
@@ -150,6 +153,8 @@ else:
         # Broadcast/control messages; kombu's default is a `control` folder in the current directory.
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu polls the folder once a second by default; a handwritten line is read in well under that.
+        "polling_interval": float(os.environ.get("CELERY_FILESYSTEM_POLLING_INTERVAL", 0.1)),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Time limits of a grading task. They are the worker's own: each worker reads them from its environment, and
@@ -171,6 +176,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER",
 # How often beat runs the sweep, and after how long a submission in a non-final state counts as stuck.
 GRADING_SWEEP_EVERY_SECONDS = float(os.environ.get("GRADING_SWEEP_EVERY_SECONDS", 60))
 GRADING_STUCK_AFTER_SECONDS = env_int("GRADING_STUCK_AFTER_SECONDS", 600)
+# After this many seconds without a grade, the feedback page tells the student their work is saved and will be
+# graded (a worker may be down or the model server busy).
+GRADING_PATIENCE_SECONDS = env_int("GRADING_PATIENCE_SECONDS", 45)
 CELERY_BEAT_SCHEDULE = {
     # Re-enqueue submissions stuck in a non-final state (broker down at submit time, lost tasks).
     "grading-sweep": {"task": "grading.sweep", "schedule": GRADING_SWEEP_EVERY_SECONDS, "options": {"queue": "cpu"}},
@@ -191,6 +199,20 @@ VERIFIER_EXTRA_BACKENDS: dict[str, BackendSpec | str] = {spec.name: spec for spe
 VERIFIER_OPTIONS: dict[str, object] = _verifier.grading_options
 # The same options for `evaluate_verifier`, which has no task to retry it: the client retries VERIFIER_MAX_RETRIES.
 VERIFIER_EVALUATION_OPTIONS: dict[str, object] = dict(_verifier.options)
+
+# --- Handwriting (docs/handwriting.md) -----------------------------------------------------------------
+# The Write mode needs an ocr worker with the `handwriting` extra. "auto": on when mathnote-ocr is installed in
+# this environment (make run's single venv); "on": an ocr worker runs elsewhere (docker compose); "off": hidden.
+HANDWRITING_RECOGNITION = os.environ.get("HANDWRITING_RECOGNITION", "auto")
+HANDWRITING_RECOGNISER = os.environ.get("HANDWRITING_RECOGNISER", "mathnote")
+# A line not read within this many seconds is given up on: the student is asked to type it.
+HANDWRITING_DEADLINE_SECONDS = float(os.environ.get("HANDWRITING_DEADLINE_SECONDS", 3))
+# Bounds: lines per handwritten solution, lines one student may have waiting, unsubmitted drafts kept per student.
+HANDWRITING_MAX_LINES = env_int("HANDWRITING_MAX_LINES", 30)
+HANDWRITING_MAX_PENDING = env_int("HANDWRITING_MAX_PENDING", 6)
+HANDWRITING_MAX_DRAFTS = env_int("HANDWRITING_MAX_DRAFTS", 300)
+# Below this confidence the page offers the alternative readings first.
+HANDWRITING_CONFIRM_BELOW = float(os.environ.get("HANDWRITING_CONFIRM_BELOW", 0.8))
 
 # --- Email and notifications --------------------------------------------------------------------------------
 # Password-reset links go by email. `make run` prints emails on the console; production sets SMTP from the

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from ..forms import backend_choices
+from .. import backends
 from ..models import Problem
 from ..rendering import render_markdown, render_text_with_math
 
@@ -30,4 +30,4 @@ def problem_label(problem: Problem) -> str:
 
 @register.filter
 def backend_label(name: str) -> str:
-    return dict(backend_choices()).get(name, name)
+    return backends.label(name)

@@ -26,6 +26,15 @@ LOGINS = (
     ("teacher", "teacher-demo-1", "Ms. Rivera", False),
     ("alice", "alice-demo-1", "Alice", False),
     ("bob", "bob-demo-1", "Bob", False),
+    ("carol", "carol-demo-1", "Carol", False),
+)
+# Graded work already in the class, so every grading feature has something in it (graded in-process with the
+# symbolic checker): (student, problem position, attempts' texts).
+GRADED_WORK = (
+    ("alice", 1, ("27 × 4 = 108\n3 × 6 = 24\n108 + 24 = 132", "27 × 4 = 108\n3 × 6 = 18\n108 + 18 = 126")),
+    ("alice", 2, ("5x - 10 = 2x + 8\n3x = 18\nx = 6",)),
+    ("carol", 1, ("I don't know how to do this one, sorry.",)),
+    ("carol", 2, ("5x - 2 = 2x + 8\n3x = 10\nx = 10/3",)),
 )
 PROBLEMS = (
     services.ProblemInput(
@@ -67,8 +76,10 @@ class Command(BaseCommand):
                 username: self._user(username, password, name, staff) for username, password, name, staff in LOGINS
             }
             course = self._course(users["teacher"])
-            Enrollment.objects.get_or_create(course=course, user=users["alice"], defaults={"role": "student"})
-            self._assignment(course, users["teacher"])
+            for student in ("alice", "carol"):
+                Enrollment.objects.get_or_create(course=course, user=users[student], defaults={"role": "student"})
+            assignment = self._assignment(course, users["teacher"])
+            self._graded_work(assignment, users)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /login/ with:"))
         for username, password, _, staff in LOGINS:
             role = (
@@ -76,7 +87,8 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"  {username:<8} {password:<16} {role}")
         self.stdout.write(
-            f"Class “{course.name}” has the join code {course.join_code}; alice is in it, bob can join with the code."
+            f"Class “{course.name}” has the join code {course.join_code}; alice and carol are in it, bob can join "
+            "with the code."
         )
 
     def _user(self, username: str, password: str, first_name: str, staff: bool) -> User:
@@ -108,3 +120,37 @@ class Command(BaseCommand):
             "verifier_backend": settings.VERIFIER_DEFAULT_BACKEND,
         }
         return services.assignment_create(actor=teacher, course=course, fields=fields, problems=PROBLEMS)
+
+    def _graded_work(self, assignment: Assignment, users: dict[str, User]) -> None:
+        """Attempts graded in this process (a worker may not be running yet), then one teacher decision: an
+        attempt history where the better attempt counts, a non-answer waiting in the review queue, and a step the
+        teacher marked with a reason the student can read."""
+        from grading import services as grading
+        from grading.models import Submission
+
+        problems = {problem.position: problem for problem in assignment.problems.all()}
+        for username, position, texts in GRADED_WORK:
+            problem = problems[position]
+            student = users[username]
+            for text in texts[Submission.objects.filter(problem=problem, student=student).count() :]:
+                submission = grading.submission_create(student=student, problem=problem, text=text)
+                grading.submission_grade(submission_id=submission.pk, grading_version=submission.grading_version)
+        # The teacher accepts Carol's route on problem 2, step 1 (her slip is in step 1: 5x - 10, not 5x - 2).
+        carol = Submission.objects.filter(problem=problems[2], student=users["carol"]).first()
+        step = carol.steps.filter(index=0).first() if carol else None
+        if carol and step and not step.teacher_verdict and carol.is_final:
+            grading.step_override(
+                step=step,
+                actor=users["teacher"],
+                verdict="incorrect",
+                reason="5(x - 2) is 5x - 10: multiply both terms in the brackets by 5.",
+            )
+        # And gives Alice's first bus-ticket attempt a point for the right method (her best attempt still counts).
+        first = Submission.objects.filter(problem=problems[1], student=users["alice"], attempt_number=1).first()
+        if first and first.is_final and first.teacher_score is None:
+            grading.score_override(
+                submission=first,
+                actor=users["teacher"],
+                score=Decimal(1),
+                reason="Right method; only 3 × 6 slipped. One point for the plan.",
+            )
