@@ -388,6 +388,7 @@ def open_regrade_requests(*, user: AnyUser) -> QuerySet[RegradeRequest]:
         RegradeRequest.objects.filter(status=RegradeRequest.Status.OPEN)
         .filter(access.course_filter(user, Capability.GRADE, "submission__" + COURSE_OF_SUBMISSION))
         .select_related("submission__problem__assignment__course", "student")
+        .prefetch_related("submission__steps")
         .order_by("created_at", "id")
     )
 

@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from tutor.classroom import course_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup/", course_views.signup, name="signup"),
     # A teacher sends a student a password-reset link (tutor.classroom.roster); these pages finish it.
     path(
         "reset/<uidb64>/<token>/",

@@ -28,6 +28,7 @@ from .overrides import (
     submission_regrade,
 )
 from .pipeline import MAX_GRADING_RESTARTS, Claim, submission_claim, submission_grade
+from .requests import may_request as may_request_regrade
 from .requests import regrade_request_answer, regrade_request_create
 from .state import ALLOWED_TRANSITIONS, submission_transition
 from .submitting import grading_enqueue, submission_create
@@ -46,6 +47,7 @@ __all__ = [
     "final_answer_override",
     "grading_enqueue",
     "grading_sweep",
+    "may_request_regrade",
     "regrade_request_answer",
     "regrade_request_create",
     "regrade_run_create",

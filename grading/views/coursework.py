@@ -24,7 +24,7 @@ from tutor.classroom.models import Assignment
 
 from .. import exports, selectors, services
 from ..forms import BulkRegradeForm, RegradeAnswerForm, RegradeRequestForm, StudentExceptionForm
-from ..models import RegradeRequest, RegradeRun, StudentException
+from ..models import RegradeRequest, RegradeRun, StudentException, Submission
 
 
 class AuthedRequest(HttpRequest):
@@ -148,6 +148,25 @@ def regrade_request_answer(request: AuthedRequest, pk: int) -> HttpResponse:
         name = submission.student.get_full_name() or submission.student.username
         messages.success(request, f"Answered {name}'s regrade request ({'accepted' if form.accepted else 'declined'}).")
     return _back(request, default)
+
+
+def regrade_context(request: HttpRequest, submission: Submission, *, viewer_can_grade: bool) -> dict[str, object]:
+    """What the submission page needs for regrade requests: the requests, the student's form (when they may ask
+    now) or why not, and the answer forms for a grader."""
+    if not submission.is_final:
+        return {}
+    requests = selectors.regrade_requests(submission=submission)
+    context: dict[str, object] = {"regrade_requests": requests}
+    if submission.student_id == request.user.pk:
+        refusal = services.may_request_regrade(submission)
+        if refusal:
+            context["regrade_refusal"] = refusal
+        else:
+            steps = list(submission.steps.order_by("index").values_list("index", "text"))
+            context["regrade_form"] = RegradeRequestForm(steps=steps)
+    if viewer_can_grade:
+        context["answer_forms"] = answer_forms([r for r in requests if r.is_open])
+    return context
 
 
 def answer_forms(requests: list[RegradeRequest]) -> dict[int, RegradeAnswerForm]:

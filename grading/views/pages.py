@@ -59,7 +59,8 @@ def course_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if access.sees_staff_pages:
         roster = list(classroom.roster(course=course))
         context |= {
-            "assignments": assignments,
+            "assignments": [a for a in assignments if a.archived_at is None],
+            "archived_assignments": [a for a in assignments if a.archived_at is not None],
             "roster": roster,
             "student_count": sum(1 for member in roster if member.role == Enrollment.Role.STUDENT),
             "upload_form": ProblemSetUploadForm(),
@@ -98,9 +99,11 @@ def assignment_page(
         assignments = assignment.course.assignments.filter(pk=assignment.pk)
         context["progress"] = selectors.student_progress(student=request.user, assignments=assignments)[0]
         exception = policy.exception_for(student_id=request.user.pk, assignment=assignment)
+        context["my_max_attempts"] = assignment.max_attempts
         if exception is not None:
             context["my_exception"] = exception
             context["my_exception_text"] = describe_exception(assignment, exception)
+            context["my_max_attempts"] = assignment.max_attempts + exception.extra_attempts
     return render(request, "classroom/assignment_detail.html", context, status=status)
 
 

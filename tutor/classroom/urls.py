@@ -36,5 +36,4 @@ urlpatterns = [
     path("problems/<int:pk>/duplicate/", course_views.problem_duplicate, name="problem_duplicate"),
     path("problems/<int:pk>/archive/", course_views.problem_archive, name="problem_archive"),
     path("problems/<int:pk>/delete/", course_views.problem_delete, name="problem_delete"),
-    path("signup/", course_views.signup, name="signup"),
 ]
