@@ -180,7 +180,9 @@ def student_progress(*, student: User, assignments: QuerySet[Assignment]) -> lis
 
 def student_assignments(*, student: User) -> list[AssignmentProgress]:
     """Every open assignment in every class the user studies in, soonest due first."""
-    course_ids = Enrollment.objects.filter(user_id=student.pk, role=Enrollment.Role.STUDENT).values("course_id")
+    course_ids = Enrollment.objects.filter(
+        user_id=student.pk, role=Enrollment.Role.STUDENT, course__archived_at__isnull=True
+    ).values("course_id")
     assignments = (
         Assignment.objects.filter(course_id__in=course_ids)
         .filter(open_for_students())
