@@ -116,7 +116,7 @@ def _rows(content: bytes) -> list[tuple[int, dict[str, str]]]:
     first_line = text.split("\n", 1)[0]
     # Spreadsheets in many countries save CSV with semicolons.
     delimiter = ";" if ";" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
