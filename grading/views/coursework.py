@@ -160,10 +160,15 @@ def regrade_context(request: HttpRequest, submission: Submission, *, viewer_can_
     if submission.student_id == request.user.pk:
         refusal = services.may_request_regrade(submission)
         if refusal:
-            context["regrade_refusal"] = refusal
+            # An open request already says it is waiting; other refusals (the limit, a pending grade) are news.
+            if not any(r.is_open for r in requests):
+                context["regrade_refusal"] = refusal
         else:
             steps = list(submission.steps.order_by("index").values_list("index", "text"))
-            context["regrade_form"] = RegradeRequestForm(steps=steps)
+            # Most requests are about the step marked wrong: start there.
+            first = submission.first_error_index
+            initial = {"step": str(first)} if first is not None else {}
+            context["regrade_form"] = RegradeRequestForm(steps=steps, initial=initial)
     if viewer_can_grade:
         context["answer_forms"] = answer_forms([r for r in requests if r.is_open])
     return context
@@ -175,7 +180,6 @@ def answer_forms(requests: list[RegradeRequest]) -> dict[int, RegradeAnswerForm]
             request_id=r.pk,
             points=Decimal(r.submission.problem.points),
             has_step=r.step_index is not None,
-            initial={"verdict": "correct" if r.step_index is not None else ""},
         )
         for r in requests
     }

@@ -202,6 +202,7 @@ def test_the_student_asks_from_the_submission_page(world, wrong, client):
     client.force_login(world.student)
     page = client.get(reverse("submission_detail", args=[wrong.pk])).content.decode()
     assert "Think the grade is wrong? Ask your teacher to look again" in page
+    assert '<option value="1" selected>Step 2: x = 5 WRONG</option>' in page  # the step marked wrong
     response = client.post(
         reverse("regrade_request_create", args=[wrong.pk]), {"step": "1", "message": "Please check step 2."}
     )

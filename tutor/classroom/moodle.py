@@ -372,9 +372,10 @@ def _question(question: Element, qtype: str, number: int, name: str) -> _Problem
     statement = _field(question, "questiontext")
     feedback = _field(question, "generalfeedback")
     notes.extend(statement.notes)
-    if question.findall("questiontext/file"):
-        count = len(question.findall("questiontext/file"))
-        notes.append(f"{count} attached file{'s' if count != 1 else ''} left out")
+    # Attached files are what @@PLUGINFILE@@ images and links point at; only those nothing mentioned are news.
+    unmentioned = len(question.findall("questiontext/file")) - sum(1 for note in statement.notes if "left out" in note)
+    if unmentioned > 0:
+        notes.append(f"{unmentioned} attached file{'s' if unmentioned != 1 else ''} left out")
     if qtype == "description":
         return statement.text
     if _child_text(question, "hidden").strip() == "1":
