@@ -127,6 +127,7 @@ ROUTES = [
     Route("course_settings", "both", lambda w: [w["course"].pk], TEACHER, {"name": ""}),
     Route("course_archive", "post", lambda w: [w["course"].pk], TEACHER, {"action": "restore"}),
     Route("moodle_import", "both", lambda w: [w["course"].pk], AUTHORS, {}),
+    Route("moodle_example", "get", lambda w: ["stack"], EVERYONE),
     Route("roster_import", "both", lambda w: [w["course"].pk], TEACHER, {}),
     Route("member_password", "both", lambda w: [w["course"].pk, w["spare"].pk], TEACHER, {"password": "x"}),
     Route("member_reset_link", "post", lambda w: [w["course"].pk, w["spare"].pk], TEACHER),

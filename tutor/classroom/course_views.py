@@ -5,17 +5,19 @@ may do what is the access module's (refusals are 404s from the selectors, or the
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import access as access_rules
 from . import content, roster, selectors, timezones
@@ -332,6 +334,21 @@ def moodle_import(request: AuthedRequest, pk: int) -> HttpResponse:
                         "filename": upload.name,
                     }
     return render(request, "classroom/moodle_import.html", context, status=status)
+
+
+MOODLE_EXAMPLES = ("questions", "stack")
+
+
+@login_required
+@require_safe
+def moodle_example(request: AuthedRequest, name: str) -> HttpResponse:
+    """The example question banks of docs/problem_sets.md, as downloads."""
+    if name not in MOODLE_EXAMPLES:
+        raise Http404("No such example.")
+    path = Path(settings.BASE_DIR) / "examples" / "moodle" / f"{name}.xml"
+    response = HttpResponse(path.read_bytes(), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="moodle-{name}.xml"'
+    return response
 
 
 # --- People -----------------------------------------------------------------------------------------------------

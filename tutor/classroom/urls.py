@@ -17,6 +17,7 @@ urlpatterns = [
     path("classes/<int:pk>/settings/", course_views.course_settings, name="course_settings"),
     path("classes/<int:pk>/archive/", course_views.course_archive, name="course_archive"),
     path("classes/<int:pk>/import/moodle/", course_views.moodle_import, name="moodle_import"),
+    path("problem-sets/moodle-<str:name>.xml", course_views.moodle_example, name="moodle_example"),
     path("classes/<int:pk>/roster/import/", course_views.roster_import, name="roster_import"),
     path(
         "classes/<int:pk>/members/<int:enrollment_pk>/password/", course_views.member_password, name="member_password"
