@@ -190,6 +190,9 @@ class RegradeRequest(models.Model):
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
 
+    # A teacher answered it (either way).
+    ANSWERED = (Status.ACCEPTED, Status.DECLINED)
+
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="regrade_requests")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # The step the student means (0-based, as Step.index); empty for the grade as a whole.

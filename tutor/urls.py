@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("tutor.classroom.urls")),
     path("", include("grading.urls")),
     path("handwriting/", include("tutor.handwriting.urls")),
+    path("insight/", include("tutor.insight.urls")),
 ]

@@ -9,6 +9,7 @@ reason, never stuck at `verifying`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -97,7 +98,8 @@ def _segment(submission: Submission) -> list[Step]:
     return sorted(kept + fresh, key=lambda step: step.index)
 
 
-def _verification_request(submission: Submission, steps: list[Step]) -> VerificationRequest:
+def verification_request(submission: Submission, steps: Sequence[Step]) -> VerificationRequest:
+    """What the verifier is given for these steps of this submission (also what a replay runs again)."""
     problem = submission.problem
     assignment = problem.assignment
     reference = problem.reference_solution if isinstance(problem.reference_solution, list) else []
@@ -167,7 +169,7 @@ def submission_claim(submission_id: int, grading_version: int) -> Claim | None:
         )
         return Claim(
             submission_id=submission.pk,
-            request=_verification_request(submission, steps),
+            request=verification_request(submission, steps),
             backend=submission.backend,
             started_at=timezone.now(),
         )

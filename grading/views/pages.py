@@ -154,7 +154,9 @@ def problem_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     preview_url = reverse("problem_preview", args=[problem.pk])
     context = _problem_context(request, problem, access, SolutionForm(preview_url=preview_url))
     latest = context["attempts"][0] if context["attempts"] else None  # newest first
-    if latest is not None and context["may_submit"]:
+    full_marks = context["counted"].score is not None and context["counted"].score >= problem.points
+    context["full_marks"] = full_marks
+    if latest is not None and context["may_submit"] and not full_marks:
         # Trying again usually means fixing one step: start from the last attempt instead of a blank box.
         text = latest.text
         form = SolutionForm(initial={"text": text}, preview_url=preview_url)

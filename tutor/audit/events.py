@@ -67,6 +67,10 @@ class AuditEventType(models.TextChoices):
     BULK_REGRADE_STARTED = "regrade_run.started", "Bulk regrade started"
     # Changes made in the Django admin
     ADMIN_CHANGE = "admin.change", "Changed in the admin"
+    # Site staff checking the verifier and taking data out (tutor.insight)
+    REPLAY_REQUESTED = "replay.requested", "Verifier replay requested (the grade is not changed)"
+    AUDIT_LOG_EXPORTED = "audit_log.exported", "Audit log exported"
+    TRAINING_DATA_EXPORTED = "training_data.exported", "Step-label training data exported"
 
     @classmethod
     def entering(cls, status: str) -> AuditEventType:

@@ -52,6 +52,13 @@ def is_site_staff(user: AnyUser | None) -> bool:
     return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
 
 
+def site_staff_or_404(user: AnyUser | None) -> None:
+    """For the site-wide pages (the audit log, verifier agreement, training data, run detail and replay): site
+    staff only; anyone else gets the same 404 as for a page that does not exist."""
+    if not is_site_staff(user):
+        raise Http404("Not found.")
+
+
 @dataclass(frozen=True)
 class CourseAccess:
     """One user's standing in one class."""

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "tutor.classroom",
     "grading",
     "tutor.handwriting",
+    "tutor.insight",
+    "tutor.demo",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "grading.context_processors.teaching",
                 "tutor.notifications.context_processors.notifications",
+                "tutor.insight.context_processors.site_staff",
             ],
         },
     }

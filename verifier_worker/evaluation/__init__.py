@@ -4,7 +4,8 @@ A record is a problem, its steps and a label: the index of the first wrong step,
 The package is split by concern:
 
 - `records`: the values (EvalRecord, Outcome, EvaluationError);
-- `datasets`: ProcessBench and StepVerify loading, the GSM8K reference join, the even sample;
+- `datasets`: ProcessBench, StepVerify and step-label (export_step_labels) loading, the GSM8K reference join,
+  the even sample;
 - `runner`: the backend in worker processes with a per-solution time limit;
 - `metrics`: ProcessBench's metrics, precision per confidence band, the calibration error, per-record rows;
 - `cli`: the command `python -m verifier_worker.evaluation` and `manage.py evaluate_verifier` share.
@@ -18,11 +19,13 @@ from .datasets import (
     last_number,
     load_dataset,
     load_gsm8k,
+    load_records,
     normalise_problem,
     plain_number,
     processbench_record,
     read_json_records,
     spread_sample,
+    steplabels_record,
     stepverify_records,
     strip_calculator_annotations,
 )
@@ -60,6 +63,7 @@ __all__ = [
     "last_number",
     "load_dataset",
     "load_gsm8k",
+    "load_records",
     "main",
     "normalise_problem",
     "percentile",
@@ -69,6 +73,7 @@ __all__ = [
     "record_outcomes",
     "run_verifier",
     "spread_sample",
+    "steplabels_record",
     "stepverify_records",
     "strip_calculator_annotations",
     "verify_one",

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from .. import config, registry
 from ..types import VerifierMisconfigured
-from .datasets import FORMATS, join_gsm8k, load_dataset, spread_sample
+from .datasets import FORMATS, join_gsm8k, load_records, spread_sample
 from .metrics import compute_metrics, record_outcomes
 from .records import EvaluationError
 from .runner import DEFAULT_TIMEOUT_S, Extra, run_verifier
@@ -34,7 +34,11 @@ class _Writable(Protocol):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", required=True, help="ProcessBench-format JSON/JSONL, or StepVerify JSON")
+    parser.add_argument(
+        "--dataset",
+        required=True,
+        help="ProcessBench-format JSON/JSONL, StepVerify JSON, or an export_step_labels file (either format)",
+    )
     parser.add_argument("--backend", default="symbolic", help="verifier backend name (default: symbolic)")
     parser.add_argument(
         "--limit", type=int, default=None, help="evaluate N records, spread evenly over the file (deterministic)"
@@ -100,8 +104,10 @@ def evaluate(
             f"backend {backend!r} cannot be evaluated here: {reason}. Set the VERIFIER_* variables the workers use, "
             "or pass the options with --backend-options."
         )
-    records = load_dataset(dataset, format=format)
+    records, skipped = load_records(dataset, format=format)
     report: dict[str, Any] = {"dataset": str(dataset), "backend": backend}
+    if skipped:
+        report["skipped_unlabelled"] = skipped
     if join_gsm8k_path:
         records, matched = join_gsm8k(records, join_gsm8k_path)
         report["gsm8k_joined"] = matched
@@ -167,9 +173,10 @@ def format_report(report: Mapping[str, Any]) -> str:
 
     lines = [f"{report['dataset']} with backend {report['backend']!r}"]
     keys = [
-        "records", "erroneous", "correct", "gsm8k_joined", "reference_solution", "acc_erroneous", "acc_correct",
-        "f1", "flags", "flagged_precision", "confident_flags", "high_confidence_precision", "high_confidence_share",
-        "ece", "unverified_rate", "undecided_rate", "median_ms", "p95_ms", "errors", "timeouts", "wall_s",
+        "records", "skipped_unlabelled", "erroneous", "correct", "gsm8k_joined", "reference_solution",
+        "acc_erroneous", "acc_correct", "f1", "flags", "flagged_precision", "confident_flags",
+        "high_confidence_precision", "high_confidence_share", "ece", "unverified_rate", "undecided_rate",
+        "median_ms", "p95_ms", "errors", "timeouts", "wall_s",
     ]  # fmt: skip
     lines += [f"  {key:<27}{shown(report[key])}" for key in keys if key in report]
     for band, figures in report.get("confidence_bands", {}).items():

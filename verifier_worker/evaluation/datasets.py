@@ -5,6 +5,10 @@
 - StepVerify (`stepverify/dataset.json`): each record gives two: the annotated incorrect solution (label =
   incorrect_index, category = error_category) and the student's correct response split into steps with
   `segmentation.split` (label -1). The reference answer is the last number of the reference solution.
+- Step labels (`manage.py export_step_labels --format steps`, one JSON object per line with `step_labels`): each
+  record's solution-level `label` is the first wrong step as a person labelled it (a teacher's review), or null
+  when no person made it; null records cannot be scored and are skipped (`load_records` counts them). The
+  ProcessBench-format export (`--format processbench`) is read by the ProcessBench loader as is.
 - GSM8K join: `join_gsm8k` adds the GSM8K reference answer (after ####) and solution (its lines before ####, with
   the <<...>> calculator annotations removed) to records whose problem text matches a GSM8K question (whitespace
   normalised).
@@ -22,7 +26,7 @@ from typing import Any
 from .. import segmentation
 from .records import EvalRecord, EvaluationError
 
-FORMATS = ("processbench", "stepverify")
+FORMATS = ("processbench", "stepverify", "steplabels")
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
@@ -78,7 +82,9 @@ def processbench_record(item: Mapping[str, Any], position: int) -> EvalRecord:
         problem = str(item["problem"])
     except (KeyError, TypeError, ValueError) as exc:
         raise EvaluationError(f"record {position} lacks a usable problem, steps or label: {exc!r}") from exc
-    if not isinstance(steps, list) or not (-1 <= label < len(steps)):
+    if not isinstance(steps, list):
+        raise EvaluationError(f"record {position}: steps must be a list, not {type(steps).__name__}")
+    if not -1 <= label < len(steps):
         raise EvaluationError(f"record {position}: steps must be a list and label in -1..{len(steps) - 1}")
     return EvalRecord(
         id=str(item.get("id", position)),
@@ -123,20 +129,42 @@ def stepverify_records(item: Mapping[str, Any], position: int) -> list[EvalRecor
     return records
 
 
+def steplabels_record(item: Mapping[str, Any], position: int) -> EvalRecord | None:
+    """A per-step-label record, scored on its solution-level `label`; None when no person made that label."""
+    if not isinstance(item.get("step_labels"), list):
+        raise EvaluationError(f"record {position} has no step_labels list; is this a step-label export?")
+    if item.get("label") is None:
+        return None
+    return processbench_record(item, position)
+
+
 def detect_format(items: Sequence[Mapping[str, Any]]) -> str:
     if items and "student_incorrect_solution" in items[0]:
         return "stepverify"
+    if items and "step_labels" in items[0]:
+        return "steplabels"
     return "processbench"
 
 
-def load_dataset(path: Path | str, *, format: str | None = None) -> list[EvalRecord]:
+def load_records(path: Path | str, *, format: str | None = None) -> tuple[list[EvalRecord], int]:
+    """The records to evaluate on, and how many were skipped because they carry no label to score against."""
     items = read_json_records(Path(path))
     chosen = format or detect_format(items)
     if chosen == "stepverify":
-        return [record for i, item in enumerate(items) for record in stepverify_records(item, i)]
+        return [record for i, item in enumerate(items) for record in stepverify_records(item, i)], 0
     if chosen == "processbench":
-        return [processbench_record(item, i) for i, item in enumerate(items)]
+        return [processbench_record(item, i) for i, item in enumerate(items)], 0
+    if chosen == "steplabels":
+        loaded = [steplabels_record(item, i) for i, item in enumerate(items)]
+        records = [record for record in loaded if record is not None]
+        if items and not records:
+            raise EvaluationError(f"{path}: none of its {len(items)} records has a label a person made")
+        return records, len(loaded) - len(records)
     raise EvaluationError(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}")
+
+
+def load_dataset(path: Path | str, *, format: str | None = None) -> list[EvalRecord]:
+    return load_records(path, format=format)[0]
 
 
 def spread_sample(records: Sequence[EvalRecord], limit: int) -> list[EvalRecord]:

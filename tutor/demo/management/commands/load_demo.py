@@ -1,4 +1,5 @@
-"""Demo data for `make run`: one class, a teacher, two students and an assignment with three problems.
+"""Demo data for `make run`: one class, a teacher, students and an assignment with three problems, with graded
+work in it and a reviewed grading history (tutor/demo/reviewed_history.py).
 
 Idempotent: a second run finds everything in place and adds nothing.
 """
@@ -15,8 +16,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from grading import services as grading
+from grading.models import StudentException, Submission
 from tutor.classroom import services
 from tutor.classroom.models import Assignment, Course, Enrollment
+
+from ...reviewed_history import seed_reviewed_history
 
 COURSE_NAME = "Algebra 1 (demo)"
 ASSIGNMENT_TITLE = "Warm-up: word problems, equations and percents"
@@ -81,6 +86,8 @@ class Command(BaseCommand):
             assignment = self._assignment(course, users["teacher"])
             self._graded_work(assignment, users)
             self._running_the_course(assignment, users)
+        # A reviewed grading history for the insight pages (analytics, agreement, training data).
+        seed_reviewed_history(course=course, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /login/ with:"))
         for username, password, _, staff in LOGINS:
             role = (
@@ -117,6 +124,8 @@ class Command(BaseCommand):
             "title": ASSIGNMENT_TITLE,
             "instructions": "Write one step per line and finish with the answer.",
             "max_attempts": 3,
+            # "Check this step" grades (confidence under 0.75) wait for the teacher.
+            "review_threshold": 0.75,
             "due_at": timezone.now() + timedelta(days=7),
             "verifier_backend": settings.VERIFIER_DEFAULT_BACKEND,
         }
@@ -126,9 +135,6 @@ class Command(BaseCommand):
         """Attempts graded in this process (a worker may not be running yet), then one teacher decision: an
         attempt history where the better attempt counts, a non-answer waiting in the review queue, and a step the
         teacher marked with a reason the student can read."""
-        from grading import services as grading
-        from grading.models import Submission
-
         problems = {problem.position: problem for problem in assignment.problems.all()}
         for username, position, texts in GRADED_WORK:
             problem = problems[position]
@@ -157,11 +163,8 @@ class Command(BaseCommand):
             )
 
     def _running_the_course(self, assignment: Assignment, users: dict[str, User]) -> None:
-        """Issue 13's parts of a term: an extension, a regrade request answered and one waiting in the review
-        queue (the students' notifications come with them)."""
-        from grading import services as grading
-        from grading.models import RegradeRequest, StudentException, Submission
-
+        """Issue 13's parts of a term: an extension and a regrade request with the teacher's answer (the students'
+        notifications come with them; the reviewed history leaves another request waiting in the review queue)."""
         teacher = users["teacher"]
         if assignment.due_at and not StudentException.objects.filter(assignment=assignment, student=users["carol"]):
             grading.student_exception_set(
@@ -186,13 +189,4 @@ class Command(BaseCommand):
                 actor=teacher,
                 accept=False,
                 reply="5 times -2 is -10, not -2: step 1 should be 5x - 10 = 2x + 8. Try again with that.",
-            )
-        # Alice asks for more on her first bus-ticket attempt: it waits in the review queue.
-        alice = Submission.objects.filter(problem=problems[1], student=users["alice"], attempt_number=1).first()
-        if alice and alice.status == Submission.Status.GRADED and not RegradeRequest.objects.filter(submission=alice):
-            grading.regrade_request_create(
-                student=users["alice"],
-                submission=alice,
-                step_index=1,
-                message="I only copied 3 × 6 wrong from my paper. Can I have the points for step 3?",
             )
