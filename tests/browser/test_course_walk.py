@@ -106,7 +106,7 @@ def test_a_teacher_runs_an_assignment_from_import_to_export(page, screenshot, tm
     screenshot(page, "assignment-edit")
     page.get_by_role("button", name="Save changes").click()
     page.get_by_text("Assignment saved.").wait_for()
-    page.get_by_role("link", name="Edit 1. Cycling speed").click()
+    page.locator("article.problem-summary", has_text="1. Cycling speed").get_by_role("link", name="Edit").click()
     statement = page.get_by_label("Statement")
     statement.fill(statement.input_value() + "\n\n(Round to a whole number.)")
     page.get_by_role("button", name="Save problem").click()

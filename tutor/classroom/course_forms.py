@@ -52,7 +52,15 @@ class ProblemEditForm(ProblemForm):
             "scoring": problem.scoring,
             "final_answer_percent": problem.final_answer_percent,
         }
-        return cls(data, initial=initial)
+        form = cls(data, initial=initial)
+        if not problem.rubric:
+            # No page writes rubric items yet; a rubric rule without items would score by the steps rule.
+            field = form.fields["scoring"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [
+                (value, label) for value, label in Problem.Scoring.choices if value != Problem.Scoring.RUBRIC
+            ]
+        return form
 
     def clean_final_answer_percent(self) -> int:
         value = int(self.cleaned_data["final_answer_percent"])
