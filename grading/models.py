@@ -34,6 +34,14 @@ class Submission(models.Model):
     grading_version = models.PositiveIntegerField(default=1)
     # Transient-failure retries used by the current grading version.
     retries = models.PositiveSmallIntegerField(default=0)
+    # Handing the work to a worker (grading.services.sweep explains the rules). `enqueued_at` is when the current
+    # queued period's task was last handed to the broker (None: never, e.g. the broker was down), `enqueue_count`
+    # how many times; a claimed submission is leased to one task (`lease_owner`, its Celery task id) until
+    # `lease_expires_at`, which that worker keeps renewing while it grades. An expired lease means a dead worker.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    enqueue_count = models.PositiveSmallIntegerField(default=0)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     backend = models.CharField(max_length=40, blank=True)
     # What counts: the verifier's verdicts with any teacher override applied, scored by grading.scoring.
     first_error_index = models.IntegerField(null=True, blank=True)

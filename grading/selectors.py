@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,8 +19,9 @@ from tutor.classroom.access import AnyUser, Capability
 from tutor.classroom.models import Assignment, Course, Enrollment, Problem
 from tutor.classroom.selectors import active_problems, open_for_students
 
-from . import policy
-from .models import Override, RegradeRequest, RegradeRun, StudentException, Submission, VerificationRun
+from . import policy, progress
+from .models import Override, RegradeRequest, RegradeRun, Step, StudentException, Submission, VerificationRun
+from .progress import PollState
 from .scoring import Counted, counted_score
 
 COURSE_OF_SUBMISSION = "problem__assignment__course_id"
@@ -40,6 +41,37 @@ def submission_for_user(*, user: AnyUser, pk: int) -> Submission:
     if submission is None:
         raise Http404("No such submission.")
     return submission
+
+
+__all__ = ["PollState"]
+
+
+def submission_poll_state(*, user: AnyUser, pk: int) -> PollState | None:
+    """The submission's progress if this user may see it (None otherwise, or if it does not exist)."""
+    checked = Count("steps", filter=~Q(steps__verdict=Step.Verdict.UNVERIFIED))
+    row = (
+        submissions_visible_to(user)
+        .filter(pk=pk)
+        .annotate(checked=checked)
+        .values_list(
+            "status", "grading_version", "retries", "status_changed_at", "checked", "student_id", "submitted_at"
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    state = PollState(*row)
+    progress.add(pk, state)
+    return state
+
+
+def submission_poll_state_cached(*, viewer_id: int, pk: int) -> PollState | None:
+    """The progress from the cache alone, when the viewer is the submission's own student (anyone else, or a
+    cache miss, is None: the caller falls back to `submission_poll_state`, which checks access in the database)."""
+    state = progress.cached(pk)
+    if state is None or state.student_id != viewer_id:
+        return None
+    return state
 
 
 def submission_for_grader(*, user: AnyUser, pk: int) -> Submission:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from grading import services as grading
 from grading.models import Submission
-from tests.factories import UserFactory
+from tests.factories import UserFactory, grant_create_classes, invite_and_accept
 from tutor.classroom import services
 from tutor.classroom.models import Assignment, Course, Problem
 
@@ -36,9 +36,11 @@ class World:
 def make_world(*, due_in: timedelta | None = timedelta(days=2)) -> World:
     names = ("teacher", "ta", "student", "other_student", "teacher_b", "student_b")
     users = {name: UserFactory(username=name, first_name=name.replace("_", " ").title()) for name in names}
+    grant_create_classes(users["teacher"])
+    grant_create_classes(users["teacher_b"])
     course = services.course_create(teacher=users["teacher"], name="Class A")
     course_b = services.course_create(teacher=users["teacher_b"], name="Class B")
-    services.enrollment_add(actor=users["teacher"], course=course, username="ta", role="ta")
+    invite_and_accept(actor=users["teacher"], course=course, username="ta", role="ta")
     services.course_join(student=users["student"], join_code=course.join_code)
     services.course_join(student=users["other_student"], join_code=course.join_code)
     services.course_join(student=users["student_b"], join_code=course_b.join_code)

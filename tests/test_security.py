@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from grading import services as grading_services
 from grading.models import RegradeRequest, RegradeRun, Step, StudentException, Submission, VerificationRun
-from tests.factories import UserFactory
+from tests.factories import UserFactory, grant_create_classes, invite_and_accept
 from tests.skipping import skip_unless_ci
 from tutor.audit.models import AuditEvent
 from tutor.classroom import services
@@ -50,9 +50,11 @@ def world() -> dict[str, Any]:
     }
     # Site staff, enrolled nowhere: reads every class and grades through the services, authors nothing.
     users["site_admin"] = UserFactory(username="site_admin_user", is_staff=True, is_superuser=True)
+    for name in ("teacher", "outsider_teacher"):
+        grant_create_classes(users[name])
     course = services.course_create(teacher=users["teacher"], name="Class A")
     other = services.course_create(teacher=users["outsider_teacher"], name="Class B")
-    services.enrollment_add(actor=users["teacher"], course=course, username="ta", role="ta")
+    invite_and_accept(actor=users["teacher"], course=course, username="ta", role="ta")
     for name in ("student", "classmate"):
         services.course_join(student=users[name], join_code=course.join_code)
     spare = services.course_join(student=users["spare"], join_code=course.join_code)
@@ -72,8 +74,11 @@ def world() -> dict[str, Any]:
     )
     regrade_request = RegradeRequest.objects.create(submission=submission, student=users["student"], message="Step 1?")
     run = RegradeRun.objects.create(assignment=assignment, requested_by=users["teacher"], backend="fake")
+    # A pending invitation to class A, for the one person who may answer it
+    services.invitation_create(actor=users["teacher"], course=course, username="outsider_student", role="student")
+    invitation = course.invitations.get(user__username="outsider_student")
     return {"users": users, "course": course, "assignment": assignment, "problem": problem,
-            "submission": submission, "spare": spare, "exception": exception,
+            "submission": submission, "spare": spare, "invitation": invitation, "exception": exception,
             "regrade_request": regrade_request, "run": run}  # fmt: skip
 
 
@@ -107,6 +112,8 @@ ROUTES = [
     Route("problem_submit", "post", lambda w: [w["problem"].pk], MEMBERS, {"text": ""}),
     Route("member_add", "post", lambda w: [w["course"].pk], STAFF, {"username": "nobody-such", "role": "student"}),
     Route("member_remove", "post", lambda w: [w["course"].pk, w["spare"].pk], STAFF),
+    Route("invitation_accept", "post", lambda w: [w["invitation"].pk], frozenset({"outsider_student"})),
+    Route("invitation_decline", "post", lambda w: [w["invitation"].pk], frozenset({"outsider_student"})),
     Route("assignment_create", "both", lambda w: [w["course"].pk], AUTHORS, {"title": ""}),
     Route("problem_set_upload", "both", lambda w: [w["course"].pk], AUTHORS, {}),
     Route("problem_create", "post", lambda w: [w["assignment"].pk], AUTHORS, {"statement": ""}),

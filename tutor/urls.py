@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tutor.classroom import course_views
+from tutor.views import csp_report
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -21,6 +22,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("", include("tutor.notifications.urls")),
+    path("csp-report/", csp_report, name="csp_report"),
     path("", include("tutor.classroom.urls")),
     path("", include("grading.urls")),
     path("handwriting/", include("tutor.handwriting.urls")),

@@ -1,11 +1,11 @@
 """Safe, bounded parsing of the arithmetic and algebra a student writes.
 
 Nothing here calls `eval`. Text (plain or LaTeX) is normalized, split into tokens, and parsed by a small Pratt
-parser into an AST of plain tuples. The AST is then either evaluated exactly (Fractions) or turned into sympy
-objects by constructing them directly. Before anything is evaluated, guards bound the input length, the
-nesting depth, the digit count of each number, exponents and factorials, so sympy never sees an expression that
-can blow up. A cheap `Deadline` is checked between claims; it works in any thread and inside Celery's prefork
-workers because it never uses signals.
+parser into a tree of frozen node classes (`Node`). The tree is then either evaluated exactly (Fractions) or
+turned into sympy objects by constructing them directly. Before anything is evaluated, guards bound the input
+length, the nesting depth, the digit count of each number, exponents and factorials, so sympy never sees an
+expression that can blow up. A cheap `Deadline` is checked between claims; it works in any thread and inside
+Celery's prefork workers because it never uses signals.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal, assert_never
 
 MAX_TEXT_CHARS = 20_000
 MAX_DEPTH = 40
@@ -24,6 +24,7 @@ MAX_DIGITS = 30
 MAX_EXPONENT = 400
 MAX_RESULT_DIGITS = 400
 MAX_FACTORIAL = 170
+MAX_BINOMIAL = 1000
 MAX_TOKENS_PER_EXPRESSION = 200
 
 
@@ -81,12 +82,32 @@ _TEXT_COMMANDS = re.compile(r"\\(?:text|mathrm|textbf|textit|mbox|operatorname|m
 _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _FRAC_DIGITS = re.compile(r"\\[dt]?frac\s*(\d)\s*(\d)")
 _LATEX_MIXED = re.compile(r"(?<![\d.])(\d+)\s*\\[dt]?frac\s*\{(\d+)\}\s*\{(\d+)\}")
-_SUBSCRIPT = re.compile(r"_\{[^{}]*\}|_[A-Za-z0-9]")
+_SUBSCRIPT = re.compile(r"_\{[^{}]*\}|_[A-Za-z0-9]{1,3}(?![A-Za-z0-9])|_[A-Za-z0-9]")
 _SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_OVERLINE = re.compile(r"(?<![\d.])(\d*)\.(\d*)\\overline\s*\{(\d{1,6})\}")
+_DOTTED_RESULT = re.compile(r"(?:=|\\approx|≈)\s*(-?\d*\.\d{2,})(?:\.\.\.|…)")
+_BINOMIAL = re.compile(
+    r"\\[dt]?binom\s*\{\s*(\d{1,4})\s*\}\s*\{\s*(\d{1,4})\s*\}"
+    r"|(?<![A-Za-z])C\(\s*(\d{1,4})\s*,\s*(\d{1,4})\s*\)"
+    r"|(?<![\w])\{?\}?_?\{?(\d{1,4})\}?C_?\{?(\d{1,4})\}?(?![\w])"
+)
+_UNICODE_SUBSCRIPT = re.compile(r"(?<=[A-Za-z])[₀-₉]+")
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_NAMED_SUBSCRIPT = re.compile(
+    r"(?<![A-Za-z\\])([A-Za-z])_(?:\{([A-Za-z0-9]{1,3})\}|([A-Za-z0-9]{1,3}))(?![A-Za-z0-9{(])"
+)
+_DERIVATIVE = re.compile(r"([A-Za-z])\s*(?:'|′|\\prime|\^\s*\{?\s*\\prime\s*\}?)+\s*\(")
+_INVERSE = re.compile(r"([A-Za-z])\s*\^\s*\{?\s*-\s*1\s*\}?(?=\s*\()")
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree\b")
+# "|x - 3|", "|-4|": bars around an expression (no words inside: "P(A|B)" and "3 | 12" are not absolute values).
+_ABSOLUTE = re.compile(r"\|((?:[^|A-Za-z]|(?<![A-Za-z])[A-Za-z](?![A-Za-z])){1,120})\|")
 _SIMPLE_REPLACEMENTS: tuple[tuple[str, str], ...] = (
     ("\\left", ""),
     ("\\right", ""),
+    ("\\lvert", "|"),
+    ("\\rvert", "|"),
+    ("\\vert", "|"),
     ("\\times", " * "),
     ("\\cdot", " * "),
     ("\\ast", " * "),
@@ -134,6 +155,26 @@ _SIMPLE_REPLACEMENTS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _unread_subscript(found: re.Match[str]) -> str:
+    before = found.string[max(0, found.start() - 2) : found.start()]
+    is_name = before[-1:].isalpha() and not (len(before) == 2 and (before[0].isalpha() or before[0] in "\\_"))
+    if is_name and re.fullmatch(r"_[A-Za-z0-9]{1,3}", found.group()):
+        return found.group()  # "x_1" from _NAMED_SUBSCRIPT: keep the name
+    return " @ "
+
+
+def _binomial(found: re.Match[str]) -> str:
+    n, k = [g for g in found.groups() if g is not None]
+    return f" binom({n},{k}) "
+
+
+def _repeating_decimal(found: re.Match[str]) -> str:
+    """ "0.1\\overline{6}" is exactly 1/6."""
+    whole, fixed, repeat = found.group(1) or "0", found.group(2), found.group(3)
+    value = Fraction(int(whole + fixed + repeat) - int(whole + fixed), 10 ** len(fixed) * (10 ** len(repeat) - 1))
+    return f"({value.numerator}/{value.denominator})"
+
+
 @lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """LaTeX and typographic notation to one plain notation the tokenizer reads. Cached per process."""
@@ -144,9 +185,16 @@ def normalize(text: str) -> str:
     # In LaTeX, "2\sqrt{10}", "25\pi", "3\frac{x}{2}" are products: glue them so they read as one term.
     out = re.sub(r"(?<=[\d)}])\s*(?=\\(?:sqrt|pi|frac|dfrac)(?![A-Za-z]))", "", out)
     # "1.2342...": a repeating decimal is not the number written; "7:50 + 30 minutes = 8:20": nor is a clock time.
+    out = _OVERLINE.sub(_repeating_decimal, out)
+    out = _DOTTED_RESULT.sub(r" ≈ \1", out)  # "1/3 = 0.333...": a rounded value of the repeating decimal
     out = re.sub(r"\.\.\.|…", " @ ", out)
     out = re.sub(r"\b\d{1,2}:\d{2}\b", " @ ", out)
-    out = _SUBSCRIPT.sub(" @ ", out)
+    out = _BINOMIAL.sub(_binomial, out)
+    out = _UNICODE_SUBSCRIPT.sub(lambda m: "_" + m.group().translate(_SUBSCRIPT_DIGITS), out)
+    out = _NAMED_SUBSCRIPT.sub(lambda m: f"{m.group(1)}_{m.group(2) or m.group(3)}", out)  # "x_1": one name
+    out = _SUBSCRIPT.sub(_unread_subscript, out)  # "324_8", "a_{n+1}": a base or an index we do not read
+    out = _DERIVATIVE.sub(r"\1 @ (", out)  # "f'(x)": a derivative we do not evaluate
+    out = _INVERSE.sub(r"\1 @ ", out)  # "f^{-1}(5)": an inverse function, not a power
     # "7995 (total cookies) - 2595 (rainbow cookies)": a note in brackets is not part of the calculation.
     out = re.sub(r"\(\s*[A-Za-z][A-Za-z\s'’-]+\)", " ", out)
     for _ in range(MAX_DEPTH):
@@ -158,6 +206,8 @@ def normalize(text: str) -> str:
         out = replaced
     for old, new in _SIMPLE_REPLACEMENTS:
         out = out.replace(old, new)
+    out = _DEGREES.sub(" degrees ", out)
+    out = _ABSOLUTE.sub(lambda m: f" abs({m.group(1)}) ", out)
     # Any other command (\log, \sin, \lfloor, \Join) is a function or relation we do not evaluate: "@" marks it,
     # and the expression right after it is not read as a plain calculation.
     out = re.sub(r"\\[A-Za-z]+", " @ ", out)
@@ -166,6 +216,36 @@ def normalize(text: str) -> str:
     out = re.sub(r"(?<=\d)(?:\s{1,3}[xX]\s{1,3}|[xX])(?=\(?\d)", " * ", out)
     out = re.sub(r"(\)|\bpi)\s+\(", r"\1(", out)  # "\frac{1}{3} (x - 30)": a product, as the LaTeX means
     return out
+
+
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_READ_COMMANDS = frozenset(
+    [
+        "text", "mathrm", "textbf", "textit", "mbox", "operatorname", "mathbf", "emph", "frac", "dfrac", "tfrac",
+        "sqrt", "boxed", "fbox", "left", "right", "times", "cdot", "ast", "div", "approx", "neq", "ne", "geq", "leq",
+        "ge", "le", "pi", "quad", "qquad", "implies", "Rightarrow", "rightarrow", "to", "binom", "dbinom", "tbinom",
+        "overline", "circ", "degree", "lvert", "rvert", "vert",
+    ]
+)  # fmt: skip
+_CALL = re.compile(
+    r"(?<![A-Za-z\\])([A-Za-z](?:'|′)*|sin|cos|tan|log|ln|exp|gcd|lcm|max|min|mod|floor|ceil)\((?=[^()]*[A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def unread_notation(text: str) -> str:
+    """The notation in `text` that the parser drops rather than reads (a LaTeX command it does not know, a
+    function applied to an argument, a base subscript), for the reason a step is left unverified; "" if none."""
+    sample = text[:MAX_TEXT_CHARS]
+    for found in _COMMAND.finditer(sample):
+        if found.group(1) not in _READ_COMMANDS:
+            return "\\" + found.group(1)
+    call = _CALL.search(sample)
+    if call is not None and call.group(1) not in ("x", "X"):
+        return f"{call.group(1)}(…)"
+    if re.search(r"(?<=[\d)}])_\{?\w", sample):
+        return "a subscript (a number base or index)"
+    return ""
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -183,7 +263,8 @@ _TOKEN = re.compile(
   | (?P<approx>≈|~)
   | (?P<pct>%)
   | (?P<fact>!)
-  | (?P<word>[A-Za-z]+)
+  | (?P<binom>binom\(\d+,\d+\))
+  | (?P<word>[A-Za-z]_[A-Za-z0-9]{1,3}(?![A-Za-z0-9])|[A-Za-z]+)
   | (?P<space>\s+)
   | (?P<other>.)
     """,
@@ -192,7 +273,7 @@ _TOKEN = re.compile(
 
 APPROX_WORDS = frozenset({"about", "approximately", "roughly", "around", "nearly", "almost", "approx"})
 SOFT_EQ_WORDS = frozenset({"is", "equals", "gives", "makes", "are"})
-FUNCTIONS = frozenset({"sqrt"})
+FUNCTIONS = frozenset({"sqrt", "abs"})
 CONSTANTS = frozenset({"pi"})
 
 
@@ -229,15 +310,97 @@ def tokenize(text: str) -> list[Token]:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# AST: ("num", Fraction) | ("var", name) | ("neg", a) | ("add"|"sub"|"mul"|"div"|"pow", a, b)
-#      | ("pct", a) | ("fact", a) | ("sqrt", a) | ("pi",)
+# AST: frozen node classes. Every function that walks the tree matches on `Node` and ends in `assert_never`, so
+# mypy reports any node kind a function forgets.
 # --------------------------------------------------------------------------------------------------------------
 
-Node = tuple[Any, ...]
+BinaryOperator = Literal["add", "sub", "mul", "div", "pow"]
+BINARY_OPERATORS: tuple[BinaryOperator, ...] = ("add", "sub", "mul", "div", "pow")
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pi:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Percent:
+    """ "20%": the number divided by 100."""
+
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Factorial:
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Sqrt:
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Abs:
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Binom:
+    """ "C(5, 2)", "\\binom{5}{2}", "5C2": the number of ways to choose k of n."""
+
+    n: Node
+    k: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: BinaryOperator
+    left: Node
+    right: Node
+
+
+Node = Num | Var | Pi | Neg | Percent | Factorial | Sqrt | Abs | Binom | Binary
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    match node:
+        case Num() | Var() | Pi():
+            return ()
+        case Neg(operand) | Percent(operand) | Factorial(operand) | Sqrt(operand) | Abs(operand):
+            return (operand,)
+        case Binom(n, k):
+            return (n, k)
+        case Binary(_, left, right):
+            return (left, right)
+        case _:
+            assert_never(node)
+
+
+def is_binary(node: Node, *ops: BinaryOperator) -> bool:
+    """A binary operation, of one of `ops` when given."""
+    return isinstance(node, Binary) and (not ops or node.op in ops)
+
 
 _BINARY_POWER = {"+": 10, "-": 10, "*": 20, "/": 20, "of": 20, "^": 40, "**": 40}
 
 
+@lru_cache(maxsize=8192)
 def number_value(text: str) -> Fraction:
     return Fraction(text.replace(",", ""))
 
@@ -276,24 +439,24 @@ class _Parser:
                 if power < min_power or (power == min_power and token.text not in ("^", "**")):
                     return left
                 self.take()
-                op = {"+": "add", "-": "sub", "*": "mul", "/": "div", "of": "mul", "^": "pow", "**": "pow"}
                 right_power = power if token.text in ("^", "**") else power + 1
                 right = self.expression(right_power, depth + 1)
-                left = (op[token.text], left, right)
+                left = Binary(_OPERATOR_OF[token.text], left, right)
             elif token.kind == "pct":
                 self.take()
-                left = ("pct", left)
+                left = Percent(left)
             elif token.kind == "fact":
                 self.take()
-                left = ("fact", left)
-            elif token.kind in ("lp", "num", "word") and token.glued and min_power <= 20:
-                # Implicit multiplication: 2x, 3(x + 1), (a)(b), 2 pi.
-                if token.kind == "num" and left[0] != "num" and left[0] != "pct":
-                    pass
-                elif token.kind == "num":
+                left = Factorial(left)
+            elif token.kind in ("lp", "num", "word") and token.glued:
+                # Implicit multiplication: 2x, 3(x + 1), (a)(b), 2 pi. Inside a tighter operator ("-5x", "2^3x")
+                # it binds outside that operator.
+                if min_power > 20:
+                    return left
+                if token.kind == "num" and isinstance(left, Num | Percent):
                     raise ParseFailure("two numbers in a row")
                 right = self.expression(21, depth + 1)
-                left = ("mul", left, right)
+                left = Binary("mul", left, right)
             else:
                 raise ParseFailure(f"unexpected {token.text!r}")
 
@@ -303,14 +466,14 @@ class _Parser:
             raise ParseFailure("expression ends early")
         self.take()
         if token.kind == "num":
-            return ("num", number_value(token.text))
+            return Num(number_value(token.text))
         if token.kind == "mixed":
             whole, frac = token.text.split()
             numerator, denominator = frac.split("/")
-            return ("num", Fraction(int(whole)) + Fraction(int(numerator), int(denominator)))
+            return Num(Fraction(int(whole)) + Fraction(int(numerator), int(denominator)))
         if token.kind == "op" and token.text in "-+":
             operand = self.expression(30, depth + 1)
-            return ("neg", operand) if token.text == "-" else operand
+            return Neg(operand) if token.text == "-" else operand
         if token.kind == "lp":
             inner = self.expression(0, depth + 1)
             closing = self.peek()
@@ -318,15 +481,30 @@ class _Parser:
                 raise ParseFailure("unclosed parenthesis")
             self.take()
             return inner
+        if token.kind == "binom":
+            n, k = token.text[len("binom(") : -1].split(",")
+            return Binom(Num(Fraction(int(n))), Num(Fraction(int(k))))
         if token.kind == "word":
-            if token.text in FUNCTIONS:
-                argument = self.expression(40, depth + 1)
-                return ("sqrt", argument)
+            if token.text == "sqrt":
+                return Sqrt(self.expression(40, depth + 1))
+            if token.text == "abs":
+                return Abs(self.expression(40, depth + 1))
             if token.text in CONSTANTS:
-                return ("pi",)
-            if len(token.text) == 1:
-                return ("var", token.text)
+                return Pi()
+            if len(token.text) == 1 or "_" in token.text:
+                return Var(token.text)
         raise ParseFailure(f"unexpected {token.text!r}")
+
+
+_OPERATOR_OF: dict[str, BinaryOperator] = {
+    "+": "add",
+    "-": "sub",
+    "*": "mul",
+    "/": "div",
+    "of": "mul",
+    "^": "pow",
+    "**": "pow",
+}
 
 
 def parse_tokens(tokens: list[Token]) -> Node:
@@ -334,17 +512,23 @@ def parse_tokens(tokens: list[Token]) -> Node:
 
 
 def variables(node: Node) -> frozenset[str]:
-    if node[0] == "var":
-        return frozenset({node[1]})
+    if isinstance(node, Var):
+        return frozenset({node.name})
     found: frozenset[str] = frozenset()
-    for child in node[1:]:
-        if isinstance(child, tuple):
-            found |= variables(child)
+    for child in children(node):
+        found |= variables(child)
     return found
 
 
+def leaves(node: Node) -> list[Fraction]:
+    """The numbers written in the expression, left to right."""
+    if isinstance(node, Num):
+        return [node.value]
+    return [value for child in children(node) for value in leaves(child)]
+
+
 def has_operator(node: Node) -> bool:
-    return node[0] not in ("num", "var", "neg", "pi")
+    return not isinstance(node, Num | Var | Neg | Pi)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -361,50 +545,70 @@ def _digits(value: Number) -> float:
 
 def evaluate(node: Node) -> Number:
     """Value of a variable-free AST, exact where possible. Raises HostileInput or ParseFailure."""
-    kind = node[0]
-    if kind == "num":
-        number: Fraction = node[1]
-        return number
-    if kind == "pi":
-        return math.pi
-    if kind == "var":
-        raise ParseFailure(f"the expression has a variable {node[1]!r}")
-    if kind == "neg":
-        return -evaluate(node[1])
-    if kind == "pct":
-        return evaluate(node[1]) / 100
-    if kind == "sqrt":
-        value = evaluate(node[1])
-        if value < 0:
-            raise ParseFailure("square root of a negative number")
-        if isinstance(value, Fraction):
-            num, den = math.isqrt(value.numerator), math.isqrt(value.denominator)
-            if num * num == value.numerator and den * den == value.denominator:
-                return Fraction(num, den)
-        return math.sqrt(value)
-    if kind == "fact":
-        value = evaluate(node[1])
-        if value != int(value) or value < 0:
-            raise ParseFailure("factorial of a non-integer")
-        if value > MAX_FACTORIAL:
-            raise HostileInput(f"{int(value)}! is too large to check")
-        return Fraction(math.factorial(int(value)))
-    left, right = evaluate(node[1]), evaluate(node[2])
-    if kind == "add":
-        return left + right
-    if kind == "sub":
-        return left - right
-    if kind == "mul":
-        if _digits(left) + _digits(right) > MAX_RESULT_DIGITS:
-            raise HostileInput("the product is too large to check")
-        return left * right
-    if kind == "div":
-        if right == 0:
-            raise ParseFailure("division by zero")
-        return left / right
-    if kind == "pow":
-        return _power(left, right)
-    raise ParseFailure(f"unknown node {kind}")
+    match node:
+        case Num(value):
+            return value
+        case Pi():
+            return math.pi
+        case Var(name):
+            raise ParseFailure(f"the expression has a variable {name!r}")
+        case Neg(operand):
+            return -evaluate(operand)
+        case Percent(operand):
+            return evaluate(operand) / 100
+        case Sqrt(operand):
+            return _square_root(evaluate(operand))
+        case Abs(operand):
+            inner = evaluate(operand)
+            return -inner if inner < 0 else inner
+        case Binom(n_node, k_node):
+            n, k = evaluate(n_node), evaluate(k_node)
+            if n != int(n) or k != int(k) or n < 0 or k < 0:
+                raise ParseFailure("a binomial coefficient of non-integers")
+            if n > MAX_BINOMIAL:
+                raise HostileInput(f"C({int(n)}, {int(k)}) is too large to check")
+            return Fraction(math.comb(int(n), int(k)))
+        case Factorial(operand):
+            argument = evaluate(operand)
+            if argument != int(argument) or argument < 0:
+                raise ParseFailure("factorial of a non-integer")
+            if argument > MAX_FACTORIAL:
+                raise HostileInput(f"{int(argument)}! is too large to check")
+            return Fraction(math.factorial(int(argument)))
+        case Binary(op, left_node, right_node):
+            return _binary(op, evaluate(left_node), evaluate(right_node))
+        case _:
+            assert_never(node)
+
+
+def _square_root(value: Number) -> Number:
+    if value < 0:
+        raise ParseFailure("square root of a negative number")
+    if isinstance(value, Fraction):
+        num, den = math.isqrt(value.numerator), math.isqrt(value.denominator)
+        if num * num == value.numerator and den * den == value.denominator:
+            return Fraction(num, den)
+    return math.sqrt(value)
+
+
+def _binary(op: BinaryOperator, left: Number, right: Number) -> Number:
+    match op:
+        case "add":
+            return left + right
+        case "sub":
+            return left - right
+        case "mul":
+            if _digits(left) + _digits(right) > MAX_RESULT_DIGITS:
+                raise HostileInput("the product is too large to check")
+            return left * right
+        case "div":
+            if right == 0:
+                raise ParseFailure("division by zero")
+            return left / right
+        case "pow":
+            return _power(left, right)
+        case _:
+            assert_never(op)
 
 
 def _power(base: Number, exponent: Number) -> Number:
@@ -428,41 +632,50 @@ def _power(base: Number, exponent: Number) -> Number:
 def to_sympy(node: Node) -> Any:
     import sympy
 
-    kind = node[0]
-    if kind == "num":
-        value: Fraction = node[1]
-        return sympy.Rational(value.numerator, value.denominator)
-    if kind == "var":
-        return sympy.Symbol(node[1])
-    if kind == "pi":
-        return sympy.pi
-    if kind == "neg":
-        return -to_sympy(node[1])
-    if kind == "pct":
-        return to_sympy(node[1]) / 100
-    if kind == "sqrt":
-        return sympy.sqrt(to_sympy(node[1]))
-    if kind == "fact":
-        inner = node[1]
-        if inner[0] != "num" or inner[1] > MAX_FACTORIAL:
-            raise HostileInput("only factorials of small numbers are checked")
-        return sympy.factorial(to_sympy(inner))
-    left, right = to_sympy(node[1]), to_sympy(node[2])
-    if kind == "add":
-        return left + right
-    if kind == "sub":
-        return left - right
-    if kind == "mul":
-        return left * right
-    if kind == "div":
-        if right == 0:
-            raise ParseFailure("division by zero")
-        return left / right
-    if kind == "pow":
-        if not right.is_Number or abs(right) > 12:
-            raise HostileInput("only small numeric exponents are checked in algebra")
-        return left**right
-    raise ParseFailure(f"unknown node {kind}")
+    match node:
+        case Num(value):
+            return sympy.Rational(value.numerator, value.denominator)
+        case Var(name):
+            return sympy.Symbol(name)
+        case Pi():
+            return sympy.pi
+        case Neg(operand):
+            return -to_sympy(operand)
+        case Percent(operand):
+            return to_sympy(operand) / 100
+        case Sqrt(operand):
+            return sympy.sqrt(to_sympy(operand))
+        case Abs(operand):
+            return sympy.Abs(to_sympy(operand))
+        case Binom(n_node, k_node):
+            if not isinstance(n_node, Num) or n_node.value > MAX_BINOMIAL:
+                raise HostileInput("only binomial coefficients of small numbers are checked")
+            return sympy.binomial(to_sympy(n_node), to_sympy(k_node))
+        case Factorial(operand):
+            if not isinstance(operand, Num) or operand.value > MAX_FACTORIAL:
+                raise HostileInput("only factorials of small numbers are checked")
+            return sympy.factorial(to_sympy(operand))
+        case Binary(op, left_node, right_node):
+            left, right = to_sympy(left_node), to_sympy(right_node)
+            match op:
+                case "add":
+                    return left + right
+                case "sub":
+                    return left - right
+                case "mul":
+                    return left * right
+                case "div":
+                    if right == 0:
+                        raise ParseFailure("division by zero")
+                    return left / right
+                case "pow":
+                    if not right.is_Number or abs(right) > 12:
+                        raise HostileInput("only small numeric exponents are checked in algebra")
+                    return left**right
+                case _:
+                    assert_never(op)
+        case _:
+            assert_never(node)
 
 
 def sympy_version() -> str:
@@ -475,39 +688,61 @@ def sympy_version() -> str:
 # Rendering for explanations: "12 × 7", "3/4 × 8"
 # --------------------------------------------------------------------------------------------------------------
 
-_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
-_SYMBOL = {"add": " + ", "sub": " - ", "mul": " × ", "div": " ÷ ", "pow": "^"}
+_PRECEDENCE: dict[BinaryOperator, int] = {"add": 1, "sub": 1, "mul": 2, "div": 2, "pow": 4}
+_NEG_PRECEDENCE = 3
+_ATOM_PRECEDENCE = 5
+_SYMBOL: dict[BinaryOperator, str] = {"add": " + ", "sub": " - ", "mul": " × ", "div": " ÷ ", "pow": "^"}
 
 
 def render(node: Node) -> str:
-    kind = node[0]
-    if kind == "num":
-        value: Fraction = node[1]
-        return f"{value.numerator:,}" if value.denominator == 1 and value >= 10_000 else _plain(value)
-    if kind == "var":
-        return str(node[1])
-    if kind == "pi":
-        return "π"
-    if kind == "neg":
-        return "-" + _wrapped(node[1], 3)
-    if kind == "pct":
-        return _wrapped(node[1], 4) + "%"
-    if kind == "fact":
-        return _wrapped(node[1], 4) + "!"
-    if kind == "sqrt":
-        return f"√({render(node[1])})"
-    power = _PRECEDENCE[kind]
-    left = _wrapped(node[1], power)
-    right = _wrapped(node[2], power + (0 if kind in ("add", "mul") else 1))
-    if kind == "mul" and node[1][0] == "num" and node[2][0] == "var":
-        return left + right
-    if kind == "mul" and node[1][0] == "num" and node[2][0] in ("add", "sub") and variables(node[2]):
-        return f"{left}({render(node[2])})"
-    if kind == "mul" and node[1][0] == "pct":
+    match node:
+        case Num(value):
+            return f"{value.numerator:,}" if value.denominator == 1 and value >= 10_000 else _plain(value)
+        case Var(name):
+            return name
+        case Pi():
+            return "π"
+        case Neg(operand):
+            return "-" + _wrapped(operand, _NEG_PRECEDENCE)
+        case Percent(operand):
+            return _wrapped(operand, 4) + "%"
+        case Factorial(operand):
+            return _wrapped(operand, 4) + "!"
+        case Sqrt(operand):
+            return f"√({render(operand)})"
+        case Abs(operand):
+            return f"|{render(operand)}|"
+        case Binom(n, k):
+            return f"C({render(n)}, {render(k)})"
+        case Binary(op, left_node, right_node):
+            return _render_binary(op, left_node, right_node)
+        case _:
+            assert_never(node)
+
+
+def _render_binary(op: BinaryOperator, left_node: Node, right_node: Node) -> str:
+    power = _PRECEDENCE[op]
+    left = _wrapped(left_node, power)
+    right = _wrapped(right_node, power + (0 if op in ("add", "mul") else 1))
+    if op == "mul" and isinstance(left_node, Num | Neg) and _number(left_node) and isinstance(right_node, Var):
+        return left + right  # "3x", "-5x"
+    if op == "mul" and isinstance(left_node, Num) and is_binary(right_node, "add", "sub") and variables(right_node):
+        return f"{left}({render(right_node)})"
+    if op == "mul" and isinstance(left_node, Percent):
         return f"{left} of {right}"
-    if kind == "div" and node[1][0] == "num" and node[2][0] == "num":
+    if op == "div" and isinstance(left_node, Num) and isinstance(right_node, Num):
         return f"{left}/{right}"
-    return left + _SYMBOL[kind] + right
+    return left + _SYMBOL[op] + right
+
+
+def _number(node: Node) -> bool:
+    return isinstance(node, Num) or (isinstance(node, Neg) and isinstance(node.operand, Num))
+
+
+def _precedence(node: Node) -> int:
+    if isinstance(node, Binary):
+        return _PRECEDENCE[node.op]
+    return _NEG_PRECEDENCE if isinstance(node, Neg) else _ATOM_PRECEDENCE
 
 
 def _plain(value: Fraction) -> str:
@@ -520,5 +755,4 @@ def _plain(value: Fraction) -> str:
 
 def _wrapped(node: Node, outer: int) -> str:
     text = render(node)
-    inner = _PRECEDENCE.get(node[0], 5)
-    return f"({text})" if inner < outer else text
+    return f"({text})" if _precedence(node) < outer else text

@@ -60,6 +60,59 @@ class VerificationRequest:
     reveal_corrections: bool = True
 
 
+FindingCategory = Literal["arithmetic", "algebra", "final_answer", "grounding", "carried", "units", "unreadable", ""]
+OperandSource = Literal["problem", "step", "constant", "unknown"]
+# Why a step is `unverified`: it is words with no math in them ("no_math"); it has math that could not be read as
+# a calculation ("unreadable": notation the checker drops, numbers with no equality); it was read but nothing in it
+# could be decided ("undecidable": variables, rounding, a unit conversion); it follows the first error
+# ("after_error"); or it was refused ("hostile": too large or deep to check safely, "budget": out of time).
+ReasonCode = Literal["", "no_math", "unreadable", "undecidable", "after_error", "hostile", "budget"]
+# How a correct step relates to the teacher's reference solution: it computes a value the reference computes
+# ("reference"), or only values the reference never uses ("other": a valid step on another route).
+Route = Literal["", "reference", "other"]
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A number a checked calculation uses, as written, with where it came from (JSON-friendly: values are
+    strings such as "25" or "3/4")."""
+
+    text: str
+    value: str
+    source: OperandSource = "unknown"
+    step: int | None = None  # index of the earlier step it came from, when source == "step"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "value": self.value, "source": self.source, "step": self.step}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a checker found on a step, structured so a hint can name the quantities without the verdict's words.
+
+    `claimed` is what the step states and `expected` what the check computes: a hint that must not reveal the
+    corrected value uses `operation` and `operands`, never `expected`."""
+
+    category: FindingCategory
+    operation: str = ""  # "add", "subtract", "multiply", "divide", "percent", "power", "root", "equation", ...
+    operands: tuple[Operand, ...] = ()
+    claimed: str = ""
+    expected: str = ""
+    expression: str = ""  # the calculation as the checker read it: "12 × 7"
+    rule: str = ""  # the judging rule that decided, e.g. "arithmetic.plain", "grounding.departure"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "operation": self.operation,
+            "operands": [operand.to_dict() for operand in self.operands],
+            "claimed": self.claimed,
+            "expected": self.expected,
+            "expression": self.expression,
+            "rule": self.rule,
+        }
+
+
 @dataclass(frozen=True)
 class StepVerdict:
     index: int
@@ -71,6 +124,12 @@ class StepVerdict:
     hint: str = ""
     # Which checker decided this verdict, e.g. "arithmetic", "algebra", "final_answer", "grounding", "thinkprm".
     checker: str = ""
+    # Structured evidence for tutoring and analytics (backends that have it: the symbolic checker).
+    finding: Finding | None = None
+    # For an `unverified` step: why (see ReasonCode). For a `correct` step: "" .
+    reason_code: ReasonCode = ""
+    # For a `correct` step, with a reference solution: on the reference path or another route.
+    route: Route = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +172,9 @@ class VerificationResult:
     solution_score: float | None = None
     # Set when the backend could not decide; the grading service routes such results to a teacher.
     undecided_reason: str = ""
+    # No final answer yet and the last step is right: "your steps so far are right; you haven't reached the
+    # answer yet", not a wrong final answer (final_answer_verdict is then "unverified").
+    unfinished: bool = False
 
     @property
     def first_error(self) -> StepVerdict | None:

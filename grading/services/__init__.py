@@ -31,7 +31,7 @@ from .pipeline import MAX_GRADING_RESTARTS, Claim, submission_claim, submission_
 from .requests import may_request as may_request_regrade
 from .requests import regrade_request_answer, regrade_request_create
 from .state import ALLOWED_TRANSITIONS, submission_transition
-from .submitting import grading_enqueue, submission_create
+from .submitting import grading_enqueue, submission_create, too_many_steps_message
 from .sweep import grading_sweep
 
 __all__ = [
@@ -65,4 +65,5 @@ __all__ = [
     "submission_grade",
     "submission_regrade",
     "submission_transition",
+    "too_many_steps_message",
 ]

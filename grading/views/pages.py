@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from tutor import limits
+from tutor.classroom import access
 from tutor.classroom import selectors as classroom
 from tutor.classroom.access import CourseAccess
 from tutor.classroom.forms import AddMemberForm, CourseForm, JoinForm, ProblemForm, ProblemSetUploadForm
@@ -43,6 +45,8 @@ def home(request: AuthedRequest) -> HttpResponse:
         "studying": [e for e in enrollments if e.role not in staff_roles],
         "assignments": selectors.student_assignments(student=request.user),
         "course_form": CourseForm(),
+        "may_create_courses": access.may_create_courses(request.user),
+        "invitations": list(classroom.invitations_pending(user=request.user)),
         "join_form": JoinForm(),
         "now": timezone.now(),
     }
@@ -126,6 +130,7 @@ def _problem_context(
     )
     # The preview runs on every pause in typing, so only text within the length limit is split.
     too_long = len(text) > settings.SOLUTION_MAX_CHARS
+    split = segmentation.split(text) if text.strip() and not too_long else None
     return {
         "problem": problem,
         "assignment": assignment,
@@ -135,7 +140,9 @@ def _problem_context(
         "attempts": attempts,
         "decision": decision,
         "may_submit": access.is_student and decision.allowed,
-        "segmentation": segmentation.split(text) if text.strip() and not too_long else None,
+        "segmentation": split,
+        # The submit service refuses a solution past the step cap; the preview says so before the student submits.
+        "step_limit_error": services.too_many_steps_message() if split is not None and split.truncated else "",
         "preview_error": (
             f"Your solution has {len(text):,} characters; the limit is {settings.SOLUTION_MAX_CHARS:,}."
             if too_long
@@ -172,7 +179,11 @@ def problem_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     problem, access = classroom.problem_get(user=request.user, problem_id=pk)
     text = request.POST.get("text", "").replace("\r\n", "\n")
     form = SolutionForm(initial={"text": text}, preview_url=reverse("problem_preview", args=[problem.pk]))
-    context = _problem_context(request, problem, access, form, text)
+    refusal = limits.rate_limit(action="preview", user=request.user, rate=settings.RATE_LIMIT_PREVIEW)
+    # Over the limit the preview only says so (no splitting), and the page keeps working.
+    context = _problem_context(request, problem, access, form, "" if refusal else text)
+    if refusal is not None:
+        context["preview_error"] = f"The preview is paused: too many updates. It resumes in {refusal.wait}."
     if getattr(request, "htmx", False):
         return render(request, "classroom/problem_detail.html#step-preview", context)
     return render(request, "classroom/problem_detail.html", context)
@@ -183,7 +194,13 @@ def problem_preview(request: AuthedRequest, pk: int) -> HttpResponse:
 def problem_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     problem, access = classroom.problem_get(user=request.user, problem_id=pk)
     form = SolutionForm(request.POST, preview_url=reverse("problem_preview", args=[problem.pk]))
-    if form.is_valid():
+    refusal = limits.rate_limit(action="submit", user=request.user, rate=settings.RATE_LIMIT_SUBMIT)
+    status = 400
+    if refusal is not None:
+        form.is_valid()  # the text goes back in the box
+        form.add_error(None, f"You are submitting too fast. Wait {refusal.wait} and submit again.")
+        status = 429
+    elif form.is_valid():
         try:
             submission = services.submission_create(
                 student=request.user, problem=problem, text=form.cleaned_data["text"]
@@ -194,4 +211,4 @@ def problem_submit(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("submission_detail", pk=submission.pk)
     text = request.POST.get("text", "").replace("\r\n", "\n")
     context = _problem_context(request, problem, access, form, text)
-    return render(request, "classroom/problem_detail.html", context, status=400)
+    return render(request, "classroom/problem_detail.html", context, status=status)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
@@ -18,7 +19,7 @@ from tutor.classroom.access import Capability
 from tutor.classroom.timezones import use_class_time_zone
 
 from .. import feedback as feedback_views
-from .. import policy, selectors, services
+from .. import policy, progress, selectors, services
 from ..forms import (
     FinalAnswerOverrideForm,
     RegradeForm,
@@ -28,6 +29,7 @@ from ..forms import (
     StepOverrideForm,
 )
 from ..models import Submission
+from ..progress import poll_delay_ms, poll_etag
 from ..services import grades
 from . import coursework
 
@@ -45,6 +47,11 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
         "assignment": problem.assignment,
         "course": problem.assignment.course,
         "poll_url": request.path,
+        "poll_delay_ms": poll_delay_ms(
+            selectors.PollState(
+                submission.status, submission.grading_version, submission.retries, submission.status_changed_at, 0
+            )
+        ),
     }
     if feedback.viewer_can_grade:
         context.setdefault("score_form", ScoreOverrideForm(points=problem.points, initial={"score": submission.score}))
@@ -64,10 +71,38 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
     return context
 
 
-@login_required
 @require_safe
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One URL for the full page and the polled fragment; polling stops (HTTP 286) once grading is final."""
+    """One URL for the full page and the polled fragment; polling stops (HTTP 286) once grading is final.
+
+    While grading runs, the fragment carries an ETag made of the submission's progress: the browser revalidates
+    each poll (Cache-Control: no-cache) and, when nothing changed, gets a 304 with no page render. For the
+    submission's own student that 304 is decided from the session and the progress cache alone (grading.progress),
+    without a database query; a 304 tells nothing the ETag the browser sent did not already say. Anyone else, a
+    cache miss, and every answer with content go through the full login and access checks.
+    """
+    if request.htmx:  # type: ignore[attr-defined]
+        etag = progress.not_modified_etag(
+            submission_id=pk,
+            session_key=request.COOKIES.get(settings.SESSION_COOKIE_NAME, ""),
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
+        if etag is not None:
+            return _poll_headers(HttpResponseNotModified(), etag)
+    return _submission_detail(request, pk)
+
+
+@login_required
+def _submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    etag = ""
+    if request.htmx:  # type: ignore[attr-defined]
+        state = selectors.submission_poll_state(user=request.user, pk=pk)
+        if state is None:
+            raise Http404("No such submission.")
+        if not state.is_final:
+            etag = poll_etag(state, request.user.pk)
+            if etag in request.headers.get("If-None-Match", ""):
+                return _poll_headers(HttpResponseNotModified(), etag)
     submission = selectors.submission_for_user(user=request.user, pk=pk)
     context = _feedback_context(request, submission)
     if request.htmx:  # type: ignore[attr-defined]
@@ -77,8 +112,16 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             stop = HttpResponseStopPolling(response.content)
             stop["Content-Type"] = response["Content-Type"]
             return stop
-        return response
+        return _poll_headers(response, etag) if etag else response
     return render(request, TEMPLATE, context)
+
+
+def _poll_headers(response: HttpResponse, etag: str) -> HttpResponse:
+    response["ETag"] = etag
+    # Revalidate on every poll; the fragment and the full page share the URL, so they are cached apart.
+    response["Cache-Control"] = "private, no-cache"
+    response["Vary"] = "HX-Request, Cookie"
+    return response
 
 
 @login_required

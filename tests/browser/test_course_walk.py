@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from grading.models import RegradeRequest, StudentException, Submission
-from tests.factories import UserFactory
+from tests.factories import UserFactory, grant_create_classes
 from tutor.classroom import services
 from tutor.classroom.models import Assignment
 
@@ -55,7 +55,7 @@ def on_phone(page, screenshot, name: str) -> None:
 
 
 def test_a_teacher_runs_an_assignment_from_import_to_export(page, screenshot, tmp_path):
-    teacher = UserFactory(username="teacher", first_name="Ms. Rivera", last_name="")
+    teacher = grant_create_classes(UserFactory(username="teacher", first_name="Ms. Rivera", last_name=""))
     course = services.course_create(teacher=teacher, name="Algebra 1")
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER)

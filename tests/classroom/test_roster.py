@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.coursework import make_world
-from tests.factories import UserFactory
+from tests.factories import UserFactory, invite_and_accept
 from tutor.audit.models import AuditEvent
 from tutor.classroom import access, content, roster, services
 from tutor.classroom.errors import ClassroomError
@@ -40,7 +40,7 @@ def test_preview_says_what_each_row_will_do_and_changes_nothing(world):
     assert not User.objects.filter(username="amara.o").exists()
 
 
-def test_import_creates_accounts_with_temporary_passwords_and_enrolls_everyone(world):
+def test_import_creates_accounts_with_temporary_passwords_and_invites_existing_ones(world):
     UserFactory(username="lee.j", first_name="Jun")
     result = roster.roster_import(actor=world.teacher, course=world.course, content=GOOD)
     # The new account: named, with its email, a temporary password that works, owned by this class's roster
@@ -49,15 +49,18 @@ def test_import_creates_accounts_with_temporary_passwords_and_enrolls_everyone(w
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", password)
     assert User.objects.get(username="amara.o").check_password(password)
     assert ManagedAccount.objects.get(user=amara).course == world.course
-    # The existing account joins as it is; the member stays a member
-    assert [user.username for user in result.enrolled] == ["lee.j"]
+    # The existing account is invited, left as it is, and joins only when its owner accepts; the member stays
+    assert [user.username for user in result.invited] == ["lee.j"]
     assert User.objects.get(username="lee.j").first_name == "Jun"
     assert result.already == ["student"]
     roles = dict(Enrollment.objects.filter(course=world.course).values_list("user__username", "role"))
-    assert roles["amara.o"] == roles["lee.j"] == "student"
-    # One audit event names who was created and who joined, never a password
+    assert roles["amara.o"] == "student"
+    assert "lee.j" not in roles
+    invitation = world.course.invitations.get(user__username="lee.j")
+    assert (invitation.status, invitation.role) == ("pending", "student")
+    # One audit event names who was created and who was invited, never a password
     [event] = AuditEvent.objects.filter(event_type="roster.imported")
-    assert event.details == {"created": ["amara.o"], "enrolled": ["lee.j"], "already": ["student"]}
+    assert event.details == {"created": ["amara.o"], "invited": ["lee.j"], "already": ["student"]}
     assert password not in str(event.details)
 
 
@@ -164,9 +167,9 @@ def test_a_weak_temporary_password_is_refused(world):
 def test_no_teacher_can_take_over_an_account_the_class_did_not_create(world):
     # Given a student who made their own account, a colleague enrolled as a student, and a site admin
     colleague = world.teacher_b
-    services.enrollment_add(actor=world.teacher, course=world.course, username="teacher_b", role="student")
+    invite_and_accept(actor=world.teacher, course=world.course, username="teacher_b", role="student")
     admin = UserFactory(username="root", is_staff=True, is_superuser=True)
-    services.enrollment_add(actor=world.teacher, course=world.course, username="root", role="student")
+    invite_and_accept(actor=world.teacher, course=world.course, username="root", role="student")
     # Then the teacher may set none of their passwords
     for victim in (world.student, colleague, admin):
         assert not access.may_set_password(world.teacher, world.course.pk, victim)
@@ -180,14 +183,14 @@ def test_no_teacher_can_take_over_an_account_the_class_did_not_create(world):
 def test_roster_accounts_are_only_their_own_class_teachers_to_manage(world):
     amara = roster.roster_import(actor=world.teacher, course=world.course, content=GOOD).created[0][0]
     # Teacher B enrolls Amara in class B as a student: B did not create the account
-    services.enrollment_add(actor=world.teacher_b, course=world.course_b, username="amara.o", role="student")
+    invite_and_accept(actor=world.teacher_b, course=world.course_b, username="amara.o", role="student")
     assert not access.may_set_password(world.teacher_b, world.course_b.pk, amara)
     # A TA of the class that created it cannot either (setting passwords is the roster's, the teacher's)
     assert not access.may_set_password(world.ta, world.course.pk, amara)
     with pytest.raises(ClassroomError, match="Only a teacher"):
         roster.student_password_set(actor=world.ta, course=world.course, student=amara)
     # Once the account holds a staff role somewhere, nobody's roster manages it
-    services.enrollment_add(
+    invite_and_accept(
         actor=world.teacher_b,
         course=services.course_create(teacher=world.teacher_b, name="C"),
         username="amara.o",

@@ -20,6 +20,9 @@ class AuditEventType(models.TextChoices):
     SIGNED_UP = "account.signed_up", "Student signed up with the class code"
     PASSWORD_SET = "account.password_set", "Temporary password set by a teacher"
     PASSWORD_RESET_SENT = "account.password_reset_sent", "Password-reset link sent"
+    INVITATION_CREATED = "invitation.created", "Invited to a class"
+    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+    INVITATION_DECLINED = "invitation.declined", "Invitation declined"
     # Content
     ASSIGNMENT_CREATED = "assignment.created", "Assignment created"
     PROBLEM_CREATED = "problem.created", "Problem created"
@@ -65,6 +68,9 @@ class AuditEventType(models.TextChoices):
     REGRADE_REQUEST_ACCEPTED = "regrade_request.accepted", "Regrade request accepted"
     REGRADE_REQUEST_DECLINED = "regrade_request.declined", "Regrade request declined"
     BULK_REGRADE_STARTED = "regrade_run.started", "Bulk regrade started"
+    # Abuse limits (tutor.limits)
+    LOGIN_LOCKED_OUT = "login.locked_out", "Login locked out after repeated wrong passwords"
+    LIMIT_EXCEEDED = "limit.exceeded", "Rate limit reached"
     # Changes made in the Django admin
     ADMIN_CHANGE = "admin.change", "Changed in the admin"
     # Site staff checking the verifier and taking data out (tutor.insight)

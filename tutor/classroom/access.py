@@ -17,6 +17,10 @@ site-wide rule:
   They never edit anything. An **archived class** is hidden from its students and takes no submissions; its
   staff keep every capability to read it (and to restore it).
 
+Outside any class, one rule: **creating classes** needs the teacher permission (`classroom.create_course`),
+which a site admin grants (superusers have it). Being added to a class by someone else takes the person's
+consent: an invitation they accept on their home page.
+
 Views turn a refusal into a 404 (ids never leak); services turn it into their app's error. Both ask here.
 """
 
@@ -184,3 +188,14 @@ def may_set_password(actor: AnyUser | None, course_id: int, student: AbstractBas
     roles = set(Enrollment.objects.filter(user_id=student.pk).values_list("role", flat=True))
     enrolled_here = Enrollment.objects.filter(user_id=student.pk, course_id=course_id, role=Role.STUDENT).exists()
     return enrolled_here and not roles & STAFF_ROLES
+
+
+CREATE_COURSE_PERMISSION = "classroom.create_course"
+
+
+def may_create_courses(user: AnyUser | None) -> bool:
+    """Whether this user may create classes: the teacher permission a site admin grants (superusers have it)."""
+    if user is None or not user.is_authenticated or not getattr(user, "is_active", False):
+        return False
+    has_perm = getattr(user, "has_perm", None)  # PermissionsMixin's, on every real user model
+    return bool(has_perm is not None and has_perm(CREATE_COURSE_PERMISSION))

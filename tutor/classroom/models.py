@@ -6,6 +6,9 @@ from typing import Any, Self, TypeVar
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+
+from .schedule import EARLIEST, LATEST, RANGE_TEXT, validate_schedule_date
 
 MAX_ATTEMPTS = 100
 
@@ -85,6 +88,8 @@ class Course(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        # Granted by a site admin (Django admin, or `manage.py teacher_grant USERNAME`): who may create classes.
+        permissions = [("create_course", "Can create classes (teacher)")]
 
     def __str__(self) -> str:
         return self.name
@@ -111,6 +116,34 @@ class Enrollment(models.Model):
     @property
     def is_staff_role(self) -> bool:
         return self.role in (self.Role.TEACHER, self.Role.TA)
+
+
+class Invitation(models.Model):
+    """A teacher asked an existing account to join their class; it joins only if that person accepts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=10, choices=Enrollment.Role.choices)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "user"], condition=Q(status="pending"), name="one_pending_invitation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} invited to {self.course} as {self.role}"
 
 
 class Assignment(models.Model):
@@ -144,8 +177,8 @@ class Assignment(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
     title = models.CharField(max_length=200)
     instructions = models.TextField(blank=True)
-    opens_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
+    opens_at = models.DateTimeField(null=True, blank=True, validators=[validate_schedule_date])
+    due_at = models.DateTimeField(null=True, blank=True, validators=[validate_schedule_date])
     late_policy = models.CharField(max_length=10, choices=LatePolicy.choices, default=LatePolicy.ACCEPT_WITH_PENALTY)
     late_penalty_percent = models.PositiveSmallIntegerField(
         default=10,
@@ -190,6 +223,16 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["position", "due_at", "id"]
+        # The database refuses what the validators refuse: a date outside the range cannot be read back on some
+        # pages (year 10000 in UTC), so it must never be stored, whatever path writes it.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": EARLIEST, f"{name}__lte": LATEST}),
+                name=f"assignment_{name}_in_range",
+                violation_error_message=f"Dates must fall {RANGE_TEXT}.",
+            )
+            for name in ("opens_at", "due_at")
+        ]
 
     def __str__(self) -> str:
         return self.title

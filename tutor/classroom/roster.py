@@ -2,7 +2,8 @@
 temporary passwords and password-reset links set by the teacher, and signing up with the class code.
 
 A roster import creates accounts for usernames that do not exist yet (each with a temporary password the teacher
-hands out, shown once) and adds existing accounts as students, leaving their name, email and password alone.
+hands out, shown once) and invites existing accounts as students (they join once they accept, as with any
+invitation: nobody is put in a class without their consent), leaving their name, email and password alone.
 Only accounts a class's roster created are that class's teachers' to set passwords for
 (`access.may_set_password`). All or nothing: a file with any bad row imports nobody.
 """
@@ -32,7 +33,7 @@ from django.utils.http import urlsafe_base64_encode
 from tutor.audit.events import AuditEventType
 from tutor.audit.services import record
 
-from . import access
+from . import access, services
 from .access import Capability
 from .errors import ClassroomError
 from .models import JOIN_CODE_ALPHABET, Course, Enrollment, ManagedAccount
@@ -56,7 +57,7 @@ class RosterRow:
     username: str
     name: str
     email: str
-    # "new" (an account will be created), "existing" (an account that exists joins as a student), "member"
+    # "new" (an account will be created), "existing" (an account that exists is invited as a student), "member"
     # (already in the class: nothing to do), or "error".
     outcome: str
     error: str = ""
@@ -65,7 +66,7 @@ class RosterRow:
     def outcome_label(self) -> str:
         return {
             "new": "New account",
-            "existing": "Existing account joins the class",
+            "existing": "Existing account: invited (joins once they accept)",
             "member": "Already in the class",
             "error": "Error",
         }[self.outcome]
@@ -87,7 +88,7 @@ class RosterPreview:
 class RosterResult:
     # (account, its temporary password): shown to the teacher once, never stored in the clear.
     created: list[tuple[User, str]] = field(default_factory=list)
-    enrolled: list[User] = field(default_factory=list)
+    invited: list[User] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
 
 
@@ -216,7 +217,8 @@ def _authorize(actor: User, course: Course) -> None:
 
 @transaction.atomic
 def roster_import(*, actor: User, course: Course, content: bytes) -> RosterResult:
-    """Create the accounts and enrollments the file lists. All or nothing: any bad row and nothing changes."""
+    """Create the new accounts the file lists (in the class) and invite the existing ones. All or nothing: any bad
+    row and nothing changes."""
     _authorize(actor, course)
     course = Course.objects.select_for_update().get(pk=course.pk)
     preview = roster_preview(course=course, content=content)
@@ -240,13 +242,14 @@ def roster_import(*, actor: User, course: Course, content: bytes) -> RosterResul
                 ) from exc
             ManagedAccount.objects.create(user=user, course=course, created_by=actor)
             result.created.append((user, password))
+            Enrollment.objects.create(course=course, user=user, role=Enrollment.Role.STUDENT)
         else:
             user = User.objects.get(username=row.username)
             if Enrollment.objects.filter(course=course, user=user).exists():  # joined since the preview
                 result.already.append(user.username)
                 continue
-            result.enrolled.append(user)
-        Enrollment.objects.create(course=course, user=user, role=Enrollment.Role.STUDENT)
+            services.invitation_create(actor=actor, course=course, username=user.username, role=Enrollment.Role.STUDENT)
+            result.invited.append(user)
     record(
         event_type=AuditEventType.ROSTER_IMPORTED,
         target=course,
@@ -254,7 +257,7 @@ def roster_import(*, actor: User, course: Course, content: bytes) -> RosterResul
         course_id=course.pk,
         details={
             "created": [user.username for user, _ in result.created],
-            "enrolled": [user.username for user in result.enrolled],
+            "invited": [user.username for user in result.invited],
             "already": result.already,
         },
     )

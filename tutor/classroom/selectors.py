@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from . import access
 from .access import AnyUser, Capability, CourseAccess
-from .models import Assignment, Course, Enrollment, Problem
+from .models import Assignment, Course, Enrollment, Invitation, Problem
 
 
 def enrollments_for_user(*, user: User) -> QuerySet[Enrollment]:
@@ -72,10 +72,19 @@ def assignment_get(
     assignment = Assignment.objects.select_related("course").filter(pk=assignment_id).first()
     if assignment is None:
         raise Http404("No such assignment.")
+    return assignment, _assignment_access(user, assignment, capability)
+
+
+def _assignment_access(user: AnyUser, assignment: Assignment, capability: Capability) -> CourseAccess:
+    """The user's access to an assignment already loaded: the capability in its class, and, for those who do not
+    see staff pages, an assignment that has opened and is not archived (the rule of `assignments_visible`, without a
+    query)."""
     course_access = access.access_or_404(user, assignment.course_id, capability)
-    if not assignments_visible(course=assignment.course, course_access=course_access).filter(pk=assignment.pk).exists():
+    if not course_access.sees_staff_pages and (
+        assignment.archived_at is not None or (assignment.opens_at is not None and assignment.opens_at > timezone.now())
+    ):
         raise Http404("No such assignment.")
-    return assignment, course_access
+    return course_access
 
 
 def problem_get(
@@ -84,7 +93,7 @@ def problem_get(
     problem = Problem.objects.select_related("assignment__course").filter(pk=problem_id).first()
     if problem is None:
         raise Http404("No such problem.")
-    _, course_access = assignment_get(user=user, assignment_id=problem.assignment_id, capability=capability)
+    course_access = _assignment_access(user, problem.assignment, capability)
     if problem.archived_at is not None and not course_access.sees_staff_pages:
         raise Http404("No such problem.")
     return problem, course_access
@@ -98,3 +107,18 @@ def student_ids(*, course_id: int) -> QuerySet[Enrollment, int]:
     return Enrollment.objects.filter(course_id=course_id, role=Enrollment.Role.STUDENT).values_list(
         "user_id", flat=True
     )
+
+
+def invitations_pending(*, user: User) -> QuerySet[Invitation]:
+    """Invitations waiting for this user's answer, newest first."""
+    return Invitation.objects.filter(user_id=user.pk, status=Invitation.Status.PENDING).select_related(
+        "course", "invited_by"
+    )
+
+
+def invitation_get(*, user: User, invitation_id: int) -> Invitation:
+    """One of this user's own invitations (answered or not), else 404."""
+    invitation = Invitation.objects.filter(pk=invitation_id, user_id=user.pk).select_related("course").first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation

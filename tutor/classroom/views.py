@@ -16,6 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from tutor import limits
+
 from . import course_views, selectors, services, timezones
 from .access import Capability
 from .errors import ClassroomError, DuplicateProblemSet, ProblemSetError
@@ -33,17 +35,25 @@ class AuthedRequest(HttpRequest):
 @require_POST
 def course_create(request: AuthedRequest) -> HttpResponse:
     form = CourseForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, "Give the class a name (at most 200 characters).")
+        return redirect("home")
+    try:
         course = services.course_create(teacher=request.user, **form.cleaned_data)
-        messages.success(request, f"Class “{course.name}” created. Give students the code {course.join_code}.")
-        return redirect("course_detail", pk=course.pk)
-    messages.error(request, "Give the class a name (at most 200 characters).")
-    return redirect("home")
+    except ClassroomError as exc:
+        messages.error(request, exc.message)
+        return redirect("home")
+    messages.success(request, f"Class “{course.name}” created. Give students the code {course.join_code}.")
+    return redirect("course_detail", pk=course.pk)
 
 
 @login_required
 @require_POST
 def course_join(request: AuthedRequest) -> HttpResponse:
+    refusal = limits.rate_limit(action="join", user=request.user, rate=settings.RATE_LIMIT_JOIN)
+    if refusal is not None:
+        messages.error(request, f"Too many attempts to join a class. Wait {refusal.wait} and try again.")
+        return redirect("home")
     form = JoinForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Type the class code your teacher gave you.")
@@ -63,15 +73,41 @@ def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
     course, _ = selectors.course_get(user=request.user, course_id=pk, capability=Capability.VIEW_STAFF)
     form = AddMemberForm(request.POST)
     if form.is_valid():
+        username, role = form.cleaned_data["username"].strip(), form.cleaned_data["role"]
         try:
-            added = services.enrollment_add(actor=request.user, course=course, **form.cleaned_data)
+            services.invitation_create(actor=request.user, course=course, username=username, role=role)
         except services.ClassroomError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Added {added.user.get_username()} as {added.get_role_display().lower()}.")
+            # The same words whether or not the account exists.
+            label = Enrollment.Role(role).label.lower()
+            messages.success(
+                request,
+                f"If “{username}” is an account here, it has been invited as {label}: "
+                "they join the class when they accept the invitation on their home page.",
+            )
     else:
         messages.error(request, "Type the username of an existing account.")
     return redirect("course_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def invitation_answer(request: AuthedRequest, pk: int, answer: str) -> HttpResponse:
+    selectors.invitation_get(user=request.user, invitation_id=pk)  # someone else's invitation is a 404
+    try:
+        if answer == "accept":
+            enrollment = services.invitation_accept(user=request.user, invitation_id=pk)
+        else:
+            services.invitation_decline(user=request.user, invitation_id=pk)
+    except ClassroomError as exc:
+        messages.error(request, exc.message)
+        return redirect("home")
+    if answer == "accept":
+        messages.success(request, f"You joined {enrollment.course.name}.")
+        return redirect("course_detail", pk=enrollment.course_id)
+    messages.success(request, "Invitation declined.")
+    return redirect("home")
 
 
 @login_required

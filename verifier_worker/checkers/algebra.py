@@ -61,12 +61,19 @@ class AlgebraFinding:
     detail: str = ""
 
 
+def _has_abs(node: cas.Node) -> bool:
+    return isinstance(node, cas.Abs) or any(_has_abs(child) for child in cas.children(node))
+
+
 def check_rewrite(claim: Claim) -> AlgebraFinding:
     """Both sides of a rewrite must be the same expression: their difference expands to zero."""
     import sympy
 
     names = sorted(cas.variables(claim.left.node) | cas.variables(claim.right.node))
     placeholder = Equation(claim, names[0] if names else "", 0, None)
+    if claim.approximate or _has_abs(claim.left.node) or _has_abs(claim.right.node):
+        # "|x - 1| = -(x - 1)" holds where x < 1: an identity on part of the line, which we cannot see.
+        return AlgebraFinding(placeholder, None, "unclear", "holds only under a condition")
     try:
         left, right = cas.to_sympy(claim.left.node), cas.to_sympy(claim.right.node)
         if sympy.count_ops(left) + sympy.count_ops(right) > 2 * MAX_OPS:
@@ -112,8 +119,8 @@ def _solve(expression: Any, variable: Any) -> frozenset[Any] | None:
 def equation_of(claim: Claim, cache: dict[str, Equation | None]) -> Equation | None:
     """The claim as an equation in one variable, or None when it is not one."""
     names = cas.variables(claim.left.node) | cas.variables(claim.right.node)
-    if len(names) != 1:
-        return None
+    if len(names) != 1 or claim.approximate or _has_abs(claim.left.node) or _has_abs(claim.right.node):
+        return None  # "100x ≈ 5.757", "|x - 1| = 1 - x" (true only on part of the line): not exact equations
     key = f"{claim.left.text}={claim.right.text}"
     if key in cache:
         return cache[key]
@@ -139,7 +146,9 @@ def is_assignment(equation: Equation) -> bool:
     """ "x = 5", "N = 100/17": a value, not a relation the next line must follow (it may be one case of several,
     or a rounded value)."""
     left, right = equation.claim.left.node, equation.claim.right.node
-    return (left[0] == "var" and not cas.variables(right)) or (right[0] == "var" and not cas.variables(left))
+    return (isinstance(left, cas.Var) and not cas.variables(right)) or (
+        isinstance(right, cas.Var) and not cas.variables(left)
+    )
 
 
 def compare(previous: Equation, current: Equation) -> AlgebraFinding:
@@ -147,6 +156,9 @@ def compare(previous: Equation, current: Equation) -> AlgebraFinding:
         return AlgebraFinding(current, previous, "unclear", "different variables")
     if current.expression == 0:
         return AlgebraFinding(current, previous, "holds", "identity")
+    side = _one_side_rewritten(previous, current)
+    if side is not None:
+        return side
     if previous.solutions is None or current.solutions is None:
         return AlgebraFinding(current, previous, "unclear", "not solvable within bounds")
     if previous.solutions == current.solutions:
@@ -154,6 +166,109 @@ def compare(previous: Equation, current: Equation) -> AlgebraFinding:
     if previous.solutions <= current.solutions or current.solutions <= previous.solutions:
         return AlgebraFinding(current, previous, "unclear", "solution sets nest (a root chosen or added)")
     return AlgebraFinding(current, previous, "fails")
+
+
+def _sides(equation: Equation) -> tuple[Any, Any] | None:
+    try:
+        return cas.to_sympy(equation.claim.left.node), cas.to_sympy(equation.claim.right.node)
+    except (cas.ParseFailure, cas.HostileInput):
+        return None
+
+
+def _one_side_rewritten(previous: Equation, current: Equation) -> AlgebraFinding | None:
+    """ "-2x + 4 = 4" then "5x + 4 = 4": the right side is kept, so the left must be the same expression rewritten,
+    whatever the two equations' roots. Only "0" may stay while the other side is scaled ("2(x - 3) = 0", "x - 3 =
+    0"). None when neither side is kept, or the kept side is 0 and the other side is a multiple."""
+    import sympy
+
+    before, after = _sides(previous), _sides(current)
+    if before is None or after is None:
+        return None
+    for kept_before, changed_before in ((before[1], before[0]), (before[0], before[1])):
+        for kept_after, changed_after in ((after[1], after[0]), (after[0], after[1])):
+            if sympy.expand(kept_before - kept_after) != 0 or sympy.expand(changed_before - changed_after) == 0:
+                continue
+            # "(y - 2)^2 = 0" to "y - 2 = 0", "q^2 = 4" to "q = 2", "x - 14" to "-16": solving moves, not rewrites.
+            if kept_before == 0 or _degree(changed_before) != _degree(changed_after) or _degree(changed_after) < 1:
+                return None
+            detail = _changed(changed_before, changed_after)
+            return AlgebraFinding(current, previous, "fails", "one side rewritten", detail)
+    return None
+
+
+def _degree(expression: Any) -> int:
+    import sympy
+
+    try:
+        return int(sympy.Poly(sympy.expand(expression), *sorted(expression.free_symbols, key=str)).total_degree())
+    except Exception:  # not a polynomial
+        return -1
+
+
+def _changed(before: Any, after: Any) -> str:
+    """ "-2x + 4 became 5x + 4; for x = 1 the first is 2 and the second is 9"."""
+
+    text = f"{_shown(before)} became {_shown(after)}"
+    names = sorted(before.free_symbols | after.free_symbols, key=str)
+    for value in (1, 2, 3):
+        point = {name: value for name in names}
+        a, b = before.subs(point), after.subs(point)
+        if a != b and a.is_Rational and b.is_Rational:
+            shown = ", ".join(f"{name} = {value}" for name in names)
+            return f"{text}, and for {shown} the first is {a} and the second is {b}"
+    return text
+
+
+def _shown(expression: Any) -> str:
+    return str(expression).replace("**", "^").replace("*", "")
+
+
+IDENTITY_WORDS = ("factor", "expand", "simplif", "rewrit", "multiply out", "foil", "distribut")
+
+
+def intends_identity(claim: Claim, step_text: str = "") -> bool:
+    """ "x² + 9 = (x + 3)(x − 3)": one side is the other factored (a product of factors with the variable, of the
+    same degree), and either the variable cancels out of the difference (no equation has that form) or the step
+    says it factors or expands: the step claims the two expressions are the same, not an equation to solve."""
+    left, right = claim.left.node, claim.right.node
+    names = cas.variables(left)
+    if not names or names != cas.variables(right) or isinstance(left, cas.Var) or isinstance(right, cas.Var):
+        return False
+    if not (_factored(left) or _factored(right)):
+        return False
+    import sympy
+
+    try:
+        a, b = cas.to_sympy(left), cas.to_sympy(right)
+        if sympy.count_ops(a) + sympy.count_ops(b) > 2 * MAX_OPS:
+            return False
+        symbols = [sympy.Symbol(name) for name in sorted(names)]
+        degree_a = int(sympy.Poly(sympy.expand(a), *symbols).total_degree())
+        degree_b = int(sympy.Poly(sympy.expand(b), *symbols).total_degree())
+        difference = int(sympy.Poly(sympy.expand(a - b), *symbols).total_degree())
+    except Exception:  # not polynomials: no claim about intent
+        return False
+    if not degree_a == degree_b >= 2:
+        return False
+    says_so = any(word in step_text.lower() for word in IDENTITY_WORDS)
+    return difference <= 0 or (says_so and difference < degree_a)
+
+
+def _factored(node: cas.Node) -> bool:
+    """A product of at least two factors that contain a variable, or a power of a sum: "(x + 3)(x - 3)", "(x+1)^2"."""
+    match node:
+        case cas.Binary("mul", left, right):
+            return (
+                bool(cas.variables(left))
+                and bool(cas.variables(right))
+                and (cas.is_binary(left, "add", "sub") or cas.is_binary(right, "add", "sub"))
+            )
+        case cas.Binary("pow", base, _):
+            return cas.is_binary(base, "add", "sub") and bool(cas.variables(base))
+        case cas.Neg(inner):
+            return _factored(inner)
+        case _:
+            return False
 
 
 def describe_solutions(solutions: frozenset[Any]) -> str:

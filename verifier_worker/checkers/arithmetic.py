@@ -5,23 +5,43 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, assert_never
 
 from .. import cas
-from .claims import Claim
+from .claims import MEASUREMENT_UNITS, Claim
 
 Outcome = Literal["holds", "fails", "unclear"]
 
-OPERATION_WORDS = {
+OPERATION_WORDS: dict[cas.BinaryOperator, str] = {
     "add": "addition",
     "sub": "subtraction",
     "mul": "multiplication",
     "div": "division",
     "pow": "power",
-    "pct": "percentage",
-    "sqrt": "square root",
-    "fact": "factorial",
 }
+
+
+def operation_word(node: cas.Node) -> str:
+    """The school word for the outermost operation: "multiplication", "percentage", ..."""
+    match node:
+        case cas.Binary("mul", cas.Percent(), _):
+            return "percentage"
+        case cas.Binary(op, _, _):
+            return OPERATION_WORDS[op]
+        case cas.Percent():
+            return "percentage"
+        case cas.Sqrt():
+            return "square root"
+        case cas.Factorial():
+            return "factorial"
+        case cas.Abs():
+            return "absolute value"
+        case cas.Binom():
+            return "combination"
+        case cas.Num() | cas.Var() | cas.Pi() | cas.Neg():
+            return "calculation"
+        case _:
+            assert_never(node)
 
 
 @dataclass(frozen=True)
@@ -35,9 +55,7 @@ class ArithmeticFinding:
     @property
     def operation(self) -> str:
         node = self.claim.left.node if cas.has_operator(self.claim.left.node) else self.claim.right.node
-        if node[0] == "mul" and node[1][0] == "pct":
-            return "percentage"
-        return OPERATION_WORDS.get(node[0], "calculation")
+        return operation_word(node)
 
 
 def format_number(value: cas.Number) -> str:
@@ -61,11 +79,11 @@ def _decimal_places(text: str) -> int | None:
 
 def _has_percent_mix(node: cas.Node) -> bool:
     """ "50 + 20%" reads as "50 plus 20 % of 50" to many students: too ambiguous to judge."""
-    if node[0] in ("add", "sub"):
-        sides = (node[1][0] == "pct", node[2][0] == "pct")
+    if isinstance(node, cas.Binary) and node.op in ("add", "sub"):
+        sides = (isinstance(node.left, cas.Percent), isinstance(node.right, cas.Percent))
         if any(sides) and not all(sides):
             return True
-    return any(isinstance(child, tuple) and _has_percent_mix(child) for child in node[1:])
+    return any(_has_percent_mix(child) for child in cas.children(node))
 
 
 def _close(a: float, b: float, tolerance: float) -> bool:
@@ -78,9 +96,10 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
         return ArithmeticFinding(claim, "unclear", reason="has variables")
     if not (cas.has_operator(left) or cas.has_operator(right)):
         return ArithmeticFinding(claim, "unclear", reason="restates a number")
-    if claim.left.units and claim.right.units and not claim.left.units & claim.right.units:
+    left_measures, right_measures = claim.left.units & MEASUREMENT_UNITS, claim.right.units & MEASUREMENT_UNITS
+    if left_measures and right_measures and not left_measures & right_measures:
         return ArithmeticFinding(claim, "unclear", reason="different units on each side (a conversion or scale)")
-    if len(claim.left.units) > 1 and left[0] in ("add", "sub"):
+    if len(claim.left.units) > 1 and cas.is_binary(left, "add", "sub"):
         return ArithmeticFinding(claim, "unclear", reason="adds different units")
     if _has_percent_mix(left) or _has_percent_mix(right):
         return ArithmeticFinding(claim, "unclear", reason="percentage added to a number")
@@ -91,22 +110,26 @@ def check_claim(claim: Claim) -> ArithmeticFinding:
     if _percent_rescaled(claim, a, b):
         return ArithmeticFinding(claim, "holds", computed, stated, reason="percent written as a whole number")
     places = _decimal_places(claim.right.text) if _is_lone(right) else None
-    for candidate in _percent_readings(claim, b):
-        # Rounded or truncated to the written places: off by less than one unit in the last place (a whole unit,
-        # as in 27/45 = 0.5, is a slip).
-        unit = 10.0 ** (-places) * _scale(candidate, b) if places else 0.0
-        if places is not None and places > 0 and abs(a - candidate) < unit * (1 - 1e-9):
+    readings = _readings(claim, b)
+    for value, shown in readings:
+        # Rounded or truncated to the written places, on the scale it is written in ("66.67%"): off by less than
+        # one unit in the last place (a whole unit, as in 27/45 = 0.5, is a slip).
+        if places and abs(a * shown - value * shown) < 10.0 ** (-places) * (1 - 1e-9):
             return ArithmeticFinding(claim, "holds", computed, stated, reason=f"rounded to {places} decimal places")
     if claim.approximate and (_close(a, b, 1.0) or _close(a, b, 0.02 * abs(a))):
         return ArithmeticFinding(claim, "holds", computed, stated, reason="approximately equal")
-    if places == 0 and not _is_integer(computed) and abs(a - b) < 1:
+    # "2/3 = 67%" may be rounded, "100% - 40% = 70%" is not: percentages are compared on their own scale.
+    if places == 0 and any(not _whole(a * shown) and abs(a * shown - value * shown) < 1 for value, shown in readings):
         return ArithmeticFinding(claim, "unclear", computed, stated, reason="rounded to a whole number")
     if isinstance(computed, float) and _close(a, b, 0.01 * abs(a)):
         return ArithmeticFinding(claim, "unclear", computed, stated, reason="irrational value, rounded")
     if (claim.left.units or claim.right.units) and _conversion_ratio(a, b):
         return ArithmeticFinding(claim, "unclear", computed, stated, reason="may be a unit conversion")
-    if _run_on(claim, computed):
+    run_on = _run_on(claim, computed)
+    if run_on == "continues":
         return ArithmeticFinding(claim, "holds", computed, stated, reason="the next calculation continues here")
+    if run_on == "may continue":
+        return ArithmeticFinding(claim, "unclear", computed, stated, reason="the next calculation may start here")
     return ArithmeticFinding(claim, "fails", computed, stated)
 
 
@@ -122,18 +145,21 @@ def _conversion_ratio(a: float, b: float) -> bool:
 
 
 def _is_lone(node: cas.Node) -> bool:
-    return node[0] in ("num", "neg") or (node[0] == "pct" and node[1][0] == "num")
+    return isinstance(node, cas.Num | cas.Neg) or (isinstance(node, cas.Percent) and isinstance(node.operand, cas.Num))
 
 
-def _percent_readings(claim: Claim, stated: float) -> list[float]:
-    """ "(2/3) × 100 = 66.67%": a percentage on one side only may be written as a whole number."""
+def _readings(claim: Claim, stated: float) -> list[tuple[float, float]]:
+    """How the stated value may be meant, each with the factor it is written at: "70%" is 0.7 written at 100. With a
+    percentage on one side only ("(2/3) × 100 = 66.67%"), the percent may be written as a whole number."""
+    shown = 100.0 if isinstance(claim.right.node, cas.Percent) else 1.0
+    readings = [(stated, shown)]
     if ("%" in claim.right.text) != ("%" in claim.left.text):
-        return [stated, stated * 100, stated / 100]
-    return [stated]
+        readings += [(stated * 100, shown / 100), (stated / 100, shown * 100)]
+    return readings
 
 
-def _scale(candidate: float, stated: float) -> float:
-    return abs(candidate / stated) if stated else 1.0
+def _whole(value: float) -> bool:
+    return abs(value - round(value)) < 1e-9
 
 
 def _is_integer(value: cas.Number) -> bool:
@@ -146,18 +172,34 @@ def _percent_rescaled(claim: Claim, a: float, b: float) -> bool:
 
 
 def _leftmost_number(node: cas.Node) -> cas.Number | None:
-    while node[0] in ("add", "sub", "mul", "div", "pow"):
-        node = node[1]
-    if node[0] == "num":
-        value: Fraction = node[1]
-        return value
-    return None
+    while isinstance(node, cas.Binary):
+        node = node.left
+    return node.value if isinstance(node, cas.Num) else None
 
 
-def _run_on(claim: Claim, computed: cas.Number) -> bool:
-    """ "5 × 2 = 10 + 3 = 13": the student wrote the next calculation straight after the result."""
+def _run_on(claim: Claim, computed: cas.Number) -> Literal["continues", "may continue", "no"]:
+    """ "5 × 2 = 10 + 3 = 13": the student wrote the next calculation straight after the result. Only when the
+    chain goes on to a result ("5 × 2 = 10 + 3" alone may be either), and never when the right side is bracketed as
+    a whole: "(4 + 7) = (11 + 5) = 16" rewrites the left side, and hides a slip."""
     first = _leftmost_number(claim.right.node)
-    return cas.has_operator(claim.right.node) and first is not None and math.isclose(float(first), float(computed))
+    if not cas.has_operator(claim.right.node) or first is None or not math.isclose(float(first), float(computed)):
+        return "no"
+    if _bracketed(claim.right.text):
+        return "no"
+    return "continues" if claim.continued else "may continue"
+
+
+def _bracketed(text: str) -> bool:
+    """ "( 11 + 5 )": the whole part is inside one pair of brackets."""
+    stripped = text.strip()
+    if not (stripped.startswith("(") and stripped.endswith(")")):
+        return False
+    depth = 0
+    for position, char in enumerate(stripped):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and position < len(stripped) - 1:
+            return False
+    return True
 
 
 def check_claims(claims: tuple[Claim, ...]) -> list[ArithmeticFinding]:

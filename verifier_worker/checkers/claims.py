@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from .. import cas
 from ..cas import Node, Token
+from . import verbal
 
 UNIT_RUN_LIMIT = 3
 OPERATOR_WORDS = frozenset({"times", "plus", "minus"})
@@ -56,6 +57,19 @@ KNOWN_UNITS = frozenset(
 )
 
 
+# Units of measure (singular, as `_units_between` writes them): two sides in different ones are a conversion or a
+# scale ("15 × 20 cents = $3"), not a slip. Counted things ("3 teachers x 6 = 18 tickets") are not units of measure.
+MEASUREMENT_UNITS = KNOWN_UNITS | frozenset(
+    [
+        "cent", "dollar", "euro", "pound", "hour", "minute", "second", "day", "week", "month", "year", "decade",
+        "century", "meter", "metre", "kilometer", "kilometre", "centimeter", "centimetre", "millimeter", "mile",
+        "foot", "feet", "inche", "inch", "yard", "ounce", "gram", "kilogram", "milligram", "liter", "litre",
+        "milliliter", "gallon", "quart", "pint", "cup", "ton", "tonne", "degree", "acre", "hectare", "calorie",
+        "dozen", "percent", "mph", "kph",
+    ]
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Part:
     node: Node
@@ -72,6 +86,10 @@ class Claim:
     # Part of a chain of rewrites ("3(x + 2) - x = 3x + 6 - x = 2x + 6", or a line starting with "="): both
     # sides must be the same expression, not an equation to solve.
     rewrite: bool = False
+    # The step had arithmetic in words ("twelve times four is 48"), rewritten as symbols before it was read.
+    in_words: bool = False
+    # Another "= ..." follows the right side ("5 × 2 = 10 + 3 = 13"): the right side may carry the calculation on.
+    continued: bool = False
 
     @property
     def approximate(self) -> bool:
@@ -87,8 +105,8 @@ class StepMath:
     hostile_reason: str = ""
 
 
-_OPERAND_END = ("num", "mixed", "rp", "pct", "fact", "var")
-_OPERAND_START = ("num", "mixed", "lp", "var", "func", "op")
+_OPERAND_END = ("num", "mixed", "rp", "pct", "fact", "var", "binom")
+_OPERAND_START = ("num", "mixed", "lp", "var", "func", "op", "binom")
 
 
 def _classify(tokens: list[Token]) -> list[tuple[str, Token]]:
@@ -120,9 +138,12 @@ def _classify(tokens: list[Token]) -> list[tuple[str, Token]]:
 def _word_role(token: Token, prev_role: str, nxt: Token | None, unit_run: int, roles: list[tuple[str, Token]]) -> str:
     word = token.text
     lower = word.lower()
+    if "_" in word:
+        return "var"  # "x_1": a subscripted name
     if lower in cas.FUNCTIONS or lower in cas.CONSTANTS:
         return "func"
-    if lower == "of" and (prev_role == "pct" or _after_fraction(roles)):
+    of_a_number = nxt is not None and nxt.kind in ("num", "mixed", "lp")
+    if lower == "of" and of_a_number and (prev_role == "pct" or _after_fraction(roles)):
         return "of"  # "20% of 50", "1/3 of 18", "\frac{3}{4} of 20": a product
     if lower in cas.APPROX_WORDS and prev_role in ("sep", "soft"):
         return "approxword"
@@ -201,7 +222,7 @@ def _runs(roles: list[tuple[str, Token]]) -> list[tuple[list[tuple[str, Token]],
             current, last_operand_end = [], False
             previous_kind = "call" if suspicious else token.kind
             continue
-        starts_operand = role in ("num", "mixed", "var", "func") or (role == "lp" and not token.glued)
+        starts_operand = role in ("num", "mixed", "var", "func", "binom") or (role == "lp" and not token.glued)
         if last_operand_end and starts_operand and not token.glued:
             # Two operands side by side with no operator: "5 apples 3 pears" — a new run begins.
             if current:
@@ -295,12 +316,9 @@ def _label_guard(tokens: list[Token]) -> list[Token]:
     if not tokens or tokens[0].kind == "op":
         return []
     node = _parse_part(tokens)
-    if node is None or node[0] not in _BINARY_NODES:
+    if node is None or not isinstance(node, cas.Binary):
         return []
     return tokens
-
-
-_BINARY_NODES = ("add", "sub", "mul", "div", "pow")
 
 
 def _strip_bullet(tokens: list[Token]) -> list[Token]:
@@ -315,7 +333,9 @@ def _text_of(tokens: list[Token]) -> str:
 
 
 def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
-    normalized = cas.normalize(text)
+    plain = cas.normalize(text)
+    normalized = verbal.to_symbols(plain)
+    in_words = normalized != plain
     roles = _classify(cas.tokenize(normalized))
     claims: list[Claim] = []
     for run, after_word in _runs(roles):
@@ -344,14 +364,15 @@ def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
             units = _units_between(tokens, roles)
             part = Part(node, _text_of(tokens), approximate, units) if node is not None else None
             parsed.append((part, separator))
-        for (left, _), (right, separator) in itertools.pairwise(parsed):
+        for position, ((left, _), (right, separator)) in enumerate(itertools.pairwise(parsed)):
             if left is None or right is None:
                 continue
+            continued = position + 2 < len(parsed) and parsed[position + 2][0] is not None
             soft = separator == "soft"
-            if soft and (not cas.has_operator(left.node) or cas.has_operator(right.node)):
-                continue
+            if soft and (not cas.has_operator(left.node) or cas.has_operator(right.node) or _fraction(left.node)):
+                continue  # "4/7 is $24" says what a fraction of the whole is, not what 4 ÷ 7 is
             rewrite = _is_rewrite(left.node, right.node) and (len(raw_parts) >= 3 or continuation)
-            claims.append(Claim(left, right, soft, rewrite))
+            claims.append(Claim(left, right, soft, rewrite, in_words, continued))
     return tuple(claims)
 
 
@@ -369,10 +390,20 @@ def numbers_in(text: str) -> tuple[Fraction, ...]:
     return tuple(values)
 
 
+def _fraction(node: Node) -> bool:
+    """A proper fraction written as a number ("4/7"), not a division to carry out ("36/4")."""
+    match node:
+        case cas.Binary("div", cas.Num(numerator), cas.Num(denominator)):
+            return numerator < denominator
+        case _:
+            return False
+
+
 def _is_rewrite(left: Node, right: Node) -> bool:
     """Same variables on both sides, and neither side a lone name ("B = E/2" defines B; it rewrites nothing)."""
     names = cas.variables(left)
-    return bool(names) and names == cas.variables(right) and left[0] != "var" and right[0] != "var"
+    lone_name = isinstance(left, cas.Var) or isinstance(right, cas.Var)
+    return bool(names) and names == cas.variables(right) and not lone_name
 
 
 _LEADING_EQUALS = re.compile(r"^(?:\s|\$|\\\(|\\\[|&)*=")

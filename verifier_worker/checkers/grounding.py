@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .. import cas
-from .algebra import Equation
+from .algebra import Equation, is_assignment
 from .arithmetic import ArithmeticFinding, format_number
 from .claims import StepMath
 
@@ -77,10 +77,13 @@ def _expand(values: Iterable[Fraction | float]) -> set[float]:
 
 @dataclass(frozen=True)
 class Plausible:
-    """Values a valid solution may compute (`results`), and values it may merely mention (`mentioned`)."""
+    """Values a valid solution may compute (`results`, scaled by 100 either way), values it may merely mention
+    (`mentioned`), and the values the reference solution computes, unscaled (`exact`)."""
 
     results: set[float]
     mentioned: set[float]
+    exact: frozenset[float] = frozenset()
+    given: frozenset[float] = frozenset()  # the problem's own numbers
 
 
 def plausible_values(
@@ -103,7 +106,9 @@ def plausible_values(
     mentioned.update(words_to_numbers(statement))
     mentioned.update(UNIT_CONSTANTS)
     mentioned.update(reference.numbers)
-    return Plausible(_expand(results), _expand(mentioned))
+    exact = frozenset(round(float(v), 6) for v in results)
+    given = frozenset(round(float(v), 6) for v in (*statement_numbers, *words_to_numbers(statement)))
+    return Plausible(_expand(results), _expand(mentioned), exact, given)
 
 
 def _is_plausible(value: Fraction | float, plausible: set[float]) -> bool:
@@ -149,6 +154,8 @@ def first_departure(
             solution = _single_rational_solution(equation)
             if solution is None or _is_plausible(solution, plausible.results):
                 continue
+            if is_assignment(equation) and round(float(solution), 6) in plausible.given:
+                continue  # "O_s = 20" with 20 from the problem: it restates the data, it computes nothing
             return GroundingFinding(
                 position,
                 solution,

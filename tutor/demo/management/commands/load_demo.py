@@ -19,6 +19,7 @@ from django.utils import timezone
 from grading import services as grading
 from grading.models import StudentException, Submission
 from tutor.classroom import services
+from tutor.classroom.management.commands.teacher_grant import create_course_permission
 from tutor.classroom.models import Assignment, Course, Enrollment
 
 from ...reviewed_history import seed_reviewed_history
@@ -80,6 +81,8 @@ class Command(BaseCommand):
             users = {
                 username: self._user(username, password, name, staff) for username, password, name, staff in LOGINS
             }
+            # The demo teacher has the teacher permission a site admin grants (manage.py teacher_grant).
+            users["teacher"].user_permissions.add(create_course_permission())
             course = self._course(users["teacher"])
             for student in ("alice", "carol"):
                 Enrollment.objects.get_or_create(course=course, user=users[student], defaults={"role": "student"})

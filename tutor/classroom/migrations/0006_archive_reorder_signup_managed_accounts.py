@@ -20,7 +20,7 @@ def number_assignments(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classroom', '0003_scores_overrides_attempts'),
+        ('classroom', '0005_invitations_and_create_course_permission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

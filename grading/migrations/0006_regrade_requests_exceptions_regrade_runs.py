@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classroom', '0004_archive_reorder_signup_managed_accounts'),
-        ('grading', '0004_override_history_kept'),
+        ('classroom', '0006_archive_reorder_signup_managed_accounts'),
+        ('grading', '0005_submission_lease_and_enqueue_tracking'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
