@@ -25,7 +25,8 @@ from tutor.classroom.timezones import use_class_time_zone
 from verifier_worker import segmentation
 
 from .. import policy, selectors, services
-from ..forms import SolutionForm
+from ..forms import SolutionForm, StudentExceptionForm
+from ..services.exceptions import describe as describe_exception
 
 
 class AuthedRequest(HttpRequest):
@@ -62,7 +63,8 @@ def course_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if access.sees_staff_pages:
         roster = list(classroom.roster(course=course))
         context |= {
-            "assignments": assignments,
+            "assignments": [a for a in assignments if a.archived_at is None],
+            "archived_assignments": [a for a in assignments if a.archived_at is not None],
             "roster": roster,
             "student_count": sum(1 for member in roster if member.role == Enrollment.Role.STUDENT),
             "upload_form": ProblemSetUploadForm(),
@@ -85,14 +87,27 @@ def assignment_page(
     use_class_time_zone(assignment.course)
     context: dict[str, Any] = {"assignment": assignment, "course": assignment.course, "access": access}
     if access.sees_staff_pages:
+        exceptions = selectors.exceptions_for(assignment=assignment)
         context |= {
-            "problems": assignment.problems.all(),
+            "problems": assignment.problems.active(),
+            "archived_problems": assignment.problems.archived(),
             "rows": selectors.submission_matrix(assignment=assignment),
             "problem_form": problem_form or ProblemForm(),
+            "exceptions": sorted(exceptions.values(), key=lambda e: e.student.username),
+            "regrade_runs": selectors.regrade_runs(assignment=assignment)[:3],
         }
+        if access.can_accommodate:
+            students = selectors.student_choices(course_id=assignment.course_id)
+            context["exception_form"] = StudentExceptionForm(students=students)
     else:
         assignments = assignment.course.assignments.filter(pk=assignment.pk)
         context["progress"] = selectors.student_progress(student=request.user, assignments=assignments)[0]
+        exception = policy.exception_for(student_id=request.user.pk, assignment=assignment)
+        context["my_max_attempts"] = assignment.max_attempts
+        if exception is not None:
+            context["my_exception"] = exception
+            context["my_exception_text"] = describe_exception(assignment, exception)
+            context["my_max_attempts"] = assignment.max_attempts + exception.extra_attempts
     return render(request, "classroom/assignment_detail.html", context, status=status)
 
 
@@ -133,7 +148,7 @@ def _problem_context(
             if too_long
             else ""
         ),
-        "siblings": list(assignment.problems.all()),
+        "siblings": list(assignment.problems.active()),
         "history": history,
         "counted": counted,
     }

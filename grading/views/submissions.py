@@ -31,6 +31,7 @@ from ..forms import (
 from ..models import Submission
 from ..progress import poll_delay_ms, poll_etag
 from ..services import grades
+from . import coursework
 
 TEMPLATE = "grading/submission_detail.html"
 
@@ -65,6 +66,7 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
         context["decision"] = policy.submit_decision(problem=problem, student_id=submission.student_id)
     history, counted = selectors.attempt_history(student_id=submission.student_id, problem=problem)
     context["history"], context["counted"] = history, counted
+    context.update(coursework.regrade_context(request, submission, viewer_can_grade=feedback.viewer_can_grade))
     context.update(extra)
     return context
 
@@ -281,7 +283,13 @@ def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not access.teaches_anywhere(request.user):
         raise Http404("No such page.")  # students have no review queue
-    return render(request, "grading/review_queue.html", {"submissions": selectors.review_queue(user=request.user)})
+    requests = list(selectors.open_regrade_requests(user=request.user))
+    context = {
+        "submissions": selectors.review_queue(user=request.user),
+        "regrade_requests": requests,
+        "answer_forms": coursework.answer_forms(requests),
+    }
+    return render(request, "grading/review_queue.html", context)
 
 
 @login_required

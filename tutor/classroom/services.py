@@ -205,7 +205,7 @@ def assignment_create(
 ) -> Assignment:
     """Create an assignment (fields as on the model) with its problems in the given order."""
     _authorize(actor, course, Capability.AUTHOR)
-    assignment = Assignment(course=course, **fields)
+    assignment = Assignment(course=course, position=Assignment.next_position(course), **fields)
     _full_clean(assignment, exclude=["course"])
     assignment.save()
     for position, problem in enumerate(problems, start=1):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tutor import limits
 
-from . import selectors, services, timezones
+from . import course_views, selectors, services, timezones
 from .access import Capability
 from .errors import ClassroomError, DuplicateProblemSet, ProblemSetError
 from .forms import AddMemberForm, AssignmentForm, CourseForm, JoinForm, ProblemForm, ProblemSetUploadForm
@@ -225,6 +225,8 @@ def problem_set_format(request: AuthedRequest) -> HttpResponse:
     # The document links to the examples by their repository paths; on the site they are downloads.
     for extension in ("md", "json"):
         doc = doc.replace(f"../examples/problem_set.{extension}", reverse("problem_set_example", args=[extension]))
+    for name in course_views.MOODLE_EXAMPLES:
+        doc = doc.replace(f"../examples/moodle/{name}.xml", reverse("moodle_example", args=[name]))
     return render(request, "classroom/problem_set_format.html", {"doc": doc})
 
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "tutor.audit",
+    "tutor.notifications",
     "tutor.classroom",
     "grading",
     "tutor.handwriting",
@@ -120,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "grading.context_processors.teaching",
+                "tutor.notifications.context_processors.notifications",
                 "tutor.insight.context_processors.site_staff",
             ],
         },
@@ -295,6 +297,32 @@ HANDWRITING_MAX_PENDING = env_int("HANDWRITING_MAX_PENDING", 6)
 HANDWRITING_MAX_DRAFTS = env_int("HANDWRITING_MAX_DRAFTS", 300)
 # Below this confidence the page offers the alternative readings first.
 HANDWRITING_CONFIRM_BELOW = float(os.environ.get("HANDWRITING_CONFIRM_BELOW", 0.8))
+
+# --- Email and notifications --------------------------------------------------------------------------------
+# Password-reset links go by email. `make run` prints emails on the console; production sets SMTP from the
+# environment (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Stepwise Tutor <noreply@localhost>")
+# In-app notifications are always on; a copy by email is optional and off by default.
+NOTIFICATIONS_EMAIL = env_bool("NOTIFICATIONS_EMAIL", False)
+# The site's address, for links in emails (e.g. https://tutor.example.org).
+SITE_URL = os.environ.get("SITE_URL", "")
+# A bulk regrade (one problem or a whole assignment) regrades at most this many attempts at once.
+BULK_REGRADE_MAX_SUBMISSIONS = env_int("BULK_REGRADE_MAX_SUBMISSIONS", 2000)
+# A roster file: at most this many bytes and rows.
+ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 256 * 1024)
+ROSTER_MAX_ROWS = env_int("ROSTER_MAX_ROWS", 1000)
 
 LOGGING = {
     "version": 1,
