@@ -144,9 +144,14 @@ class RegradeForm(forms.Form):
             raise forms.ValidationError("To drop your decisions, tick the box that confirms it.")
         return cleaned
 
+    @classmethod
+    def keeps(cls, cleaned: dict[str, Any]) -> bool:
+        """Whether the teacher's decisions stay in force (the default) or are dropped on purpose."""
+        return cleaned.get("overrides") != cls.DROP
+
     @property
     def keep_overrides(self) -> bool:
-        return self.cleaned_data.get("overrides") != self.DROP
+        return self.keeps(self.cleaned_data)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
