@@ -140,6 +140,21 @@ def can(user: AnyUser | None, course_id: int, capability: Capability) -> bool:
     return course_access(user, course_id).allows(capability)
 
 
+REFUSALS = {
+    Capability.MANAGE: "Only a teacher of this class can do that.",
+    Capability.AUTHOR: "Only the teacher or a teaching assistant of this class can do that.",
+}
+
+
+def require(user: AnyUser | None, course_id: int, capability: Capability, refusal: str = "") -> CourseAccess:
+    """For services: the user's access, or the classroom's error (code "forbidden") saying who may do it."""
+    found = course_access(user, course_id)
+    if not found.allows(capability):
+        message = refusal or REFUSALS.get(capability, "You cannot do that in this class.")
+        raise ClassroomError(message, code="forbidden")
+    return found
+
+
 def access_or_404(user: AnyUser | None, course_id: int, capability: Capability) -> CourseAccess:
     """For views: the user's access, or a 404 that says nothing about whether the object exists."""
     access = course_access(user, course_id)

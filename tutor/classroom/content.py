@@ -50,8 +50,7 @@ COURSE_FIELDS = ("name", "description", "time_zone", "allow_signup")
 
 
 def _authorize(actor: User, course_id: int, capability: Capability) -> None:
-    if not access.can(actor, course_id, capability):
-        raise ClassroomError(REFUSALS.get(capability, "You cannot do that in this class."), code="forbidden")
+    access.require(actor, course_id, capability, REFUSALS.get(capability, ""))
 
 
 def _full_clean(instance: Course | Assignment | Problem, *, exclude: list[str]) -> None:

@@ -211,8 +211,7 @@ def roster_preview(*, course: Course, content: bytes) -> RosterPreview:
 
 
 def _authorize(actor: User, course: Course) -> None:
-    if not access.can(actor, course.pk, Capability.MANAGE):
-        raise ClassroomError("Only a teacher of this class can change its roster.", code="forbidden")
+    access.require(actor, course.pk, Capability.MANAGE, "Only a teacher of this class can change its roster.")
 
 
 @transaction.atomic

@@ -25,15 +25,8 @@ from .models import Assignment, Course, Enrollment, Invitation, Problem
 
 __all__ = ["ClassroomError", "ProblemInput"]
 
-REFUSALS = {
-    Capability.MANAGE: "Only a teacher of this class can do that.",
-    Capability.AUTHOR: "Only the teacher or a teaching assistant of this class can do that.",
-}
-
-
 def _authorize(actor: User, course: Course, capability: Capability) -> None:
-    if not access.can(actor, course.pk, capability):
-        raise ClassroomError(REFUSALS.get(capability, "You cannot do that in this class."), code="forbidden")
+    access.require(actor, course.pk, capability)
 
 
 def _full_clean(instance: Assignment | Problem, *, exclude: list[str]) -> None:
