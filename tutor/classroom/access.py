@@ -33,6 +33,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from .errors import ClassroomError
 from .models import Enrollment, ManagedAccount
 
 AnyUser = AbstractBaseUser | AnonymousUser
