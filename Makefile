@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install assets run test test-fast lint format bench bench-vllm test-vllm test-ocr bench-ocr evaluate clean
+.PHONY: install assets run test test-fast lint format bench bench-vllm test-vllm test-ocr bench-ocr evaluate loadtest clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +42,10 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# A whole class against gunicorn + Celery on PostgreSQL and Redis (bench/loadtest.py): prints figures, exits 0.
+loadtest: install assets
+	$(BIN)/python -m bench.loadtest
 
 # The verifier's figures on the shared datasets (docs/evaluation.md). `make evaluate BACKEND=openai` for another.
 BACKEND ?= symbolic

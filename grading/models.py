@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -33,6 +34,14 @@ class Submission(models.Model):
     grading_version = models.PositiveIntegerField(default=1)
     # Transient-failure retries used by the current grading version.
     retries = models.PositiveSmallIntegerField(default=0)
+    # Handing the work to a worker (grading.services.sweep explains the rules). `enqueued_at` is when the current
+    # queued period's task was last handed to the broker (None: never, e.g. the broker was down), `enqueue_count`
+    # how many times; a claimed submission is leased to one task (`lease_owner`, its Celery task id) until
+    # `lease_expires_at`, which that worker keeps renewing while it grades. An expired lease means a dead worker.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    enqueue_count = models.PositiveSmallIntegerField(default=0)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     backend = models.CharField(max_length=40, blank=True)
     # What counts: the verifier's verdicts with any teacher override applied, scored by grading.scoring.
     first_error_index = models.IntegerField(null=True, blank=True)
@@ -193,19 +202,52 @@ class Override(models.Model):
 
 
 class RegradeRequest(models.Model):
+    """A student asks for a second look at one step (or the whole grade) of a graded attempt. At most one is open
+    per submission; a teacher or TA accepts it with an override (the Override row it made is linked) or declines
+    it, with a reply the student reads on the submission page (grading.services.requests)."""
+
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    # A teacher answered it (either way).
+    ANSWERED = (Status.ACCEPTED, Status.DECLINED)
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="regrade_requests")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The step the student means (0-based, as Step.index); empty for the grade as a whole.
+    step_index = models.IntegerField(null=True, blank=True)
     message = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
+    reply = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # When it was answered.
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The teacher's decision that accepted it (a step verdict or a score), kept in the override history.
+    override = models.ForeignKey(Override, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission"], condition=models.Q(status="open"), name="one_open_regrade_request"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Regrade request on submission {self.submission_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def step_number(self) -> int | None:
+        return None if self.step_index is None else self.step_index + 1
 
 
 class StepVerdictCache(models.Model):
@@ -319,3 +361,78 @@ class HintRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.backend} hint run for hint {self.hint_id}"
+
+
+MAX_EXTRA_ATTEMPTS = 100
+MAX_EXTRA_TIME_PERCENT = 200
+
+
+class StudentException(models.Model):
+    """One student's exceptions on one assignment: a later due date, extra attempts, extra time. They are inputs to
+    the submission policy (grading.policy.submit_decision), which is the only place that applies them."""
+
+    assignment = models.ForeignKey("classroom.Assignment", on_delete=models.CASCADE, related_name="exceptions")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exceptions")
+    # An extension: this student's own due date (only ever later than the assignment's counts).
+    due_at = models.DateTimeField(null=True, blank=True)
+    extra_attempts = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_EXTRA_ATTEMPTS)],
+        help_text="Attempts per problem on top of the assignment's.",
+    )
+    # A time accommodation: the due date moves by this share of the assignment's working time (opening to due).
+    extra_time_percent = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_EXTRA_TIME_PERCENT)],
+        help_text="Extra time, in percent of the time between the assignment's opening and its due date.",
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["assignment", "student__username"]
+        constraints = [models.UniqueConstraint(fields=["assignment", "student"], name="one_exception_per_student")]
+
+    def __str__(self) -> str:
+        return f"Exception for {self.student} on {self.assignment}"
+
+
+class RegradeRun(models.Model):
+    """A teacher's regrade of many submissions at once (one problem or a whole assignment). Kept after it finishes,
+    with what each submission scored before, so the teacher can see what changed."""
+
+    assignment = models.ForeignKey("classroom.Assignment", on_delete=models.CASCADE, related_name="regrade_runs")
+    # Empty: every problem of the assignment.
+    problem = models.ForeignKey(
+        "classroom.Problem", on_delete=models.CASCADE, null=True, blank=True, related_name="regrade_runs"
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
+    keep_overrides = models.BooleanField(default=True)
+    backend = models.CharField(max_length=40)
+    # Attempts still being graded when the run started were left alone.
+    skipped = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Regrade run {self.pk} on {self.assignment}"
+
+
+class RegradeRunItem(models.Model):
+    run = models.ForeignKey(RegradeRun, on_delete=models.CASCADE, related_name="items")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    # The grading version this run started; a later one (another regrade) supersedes it.
+    grading_version = models.PositiveIntegerField()
+    old_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    old_status = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "submission"], name="unique_run_submission")]
+
+    def __str__(self) -> str:
+        return f"Submission {self.submission_id} in regrade run {self.run_id}"

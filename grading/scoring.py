@@ -173,7 +173,8 @@ def score_solution(data: ScoreInput) -> ScoreResult:
         parts = _steps_parts(data, points)
         raw, needs = sum((part.earned for part in parts), Decimal(0)), ""
     raw = min(raw, points)
-    if raw >= points and points > 0 and not answer_correct:
+    # Compared as it will be shown (to the cent): 0.0099 of 0.01 points is full marks once rounded.
+    if quantize(raw) >= points and points > 0 and not answer_correct:
         # Only a verified final answer earns full marks on its own; anything else is a teacher's call.
         needs = needs or "Full marks, but the final answer was not verified as correct."
     cost = hint_cost(points=points, percents=data.hint_cost_percents)

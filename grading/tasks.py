@@ -28,7 +28,13 @@ from .retry_policy import RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_SECONDS, TASK
 )
 def grade_submission_task(self: Any, submission_id: int, grading_version: int) -> None:
     final_attempt = self.request.retries >= self.max_retries
-    services.submission_grade(submission_id=submission_id, grading_version=grading_version, final_attempt=final_attempt)
+    # The task id is the lease owner: its own retries and redeliveries share it, a duplicate task does not.
+    services.submission_grade(
+        submission_id=submission_id,
+        grading_version=grading_version,
+        final_attempt=final_attempt,
+        lease_owner=self.request.id or "",
+    )
 
 
 # Acked on receipt: beat sends the next sweep within GRADING_SWEEP_EVERY_SECONDS, so a lost one costs nothing.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: migrate, load demo data (idempotent), then start a Celery worker and the web server.
+# `make run`: migrate, load demo data (idempotent), then start a Celery worker and the web server: Django's
+# development server with SQLite, gunicorn when DATABASE_URL is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -28,4 +29,11 @@ else
 fi
 trap 'kill $PIDS 2>/dev/null || true' EXIT INT TERM
 echo "Open http://127.0.0.1:$PORT/ — demo logins are listed in README.md"
-$BIN/python manage.py runserver "127.0.0.1:$PORT" --noreload
+if [ -n "${DATABASE_URL:-}" ]; then
+  # With a real database, serve the way production does: gunicorn, several processes (WEB_WORKERS).
+  echo "Serving with gunicorn (${WEB_WORKERS:-3} workers)"
+  $BIN/gunicorn tutor.wsgi:application --bind "127.0.0.1:$PORT" --workers "${WEB_WORKERS:-3}" \
+      --access-logfile - --graceful-timeout 5
+else
+  $BIN/python manage.py runserver "127.0.0.1:$PORT" --noreload
+fi

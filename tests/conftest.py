@@ -16,3 +16,13 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         skip_unless_ci(f"../shared/data is not present at {SHARED_DATA}; this test measures on the shared datasets")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached renderings live in the (local-memory) cache: each test starts empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

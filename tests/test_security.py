@@ -27,8 +27,8 @@ from django.test import Client
 from django.urls import reverse
 
 from grading import services as grading_services
-from grading.models import Step, Submission, VerificationRun
-from tests.factories import UserFactory
+from grading.models import RegradeRequest, RegradeRun, Step, StudentException, Submission, VerificationRun
+from tests.factories import UserFactory, grant_create_classes, invite_and_accept
 from tests.skipping import skip_unless_ci
 from tutor.audit.models import AuditEvent
 from tutor.classroom import services
@@ -50,9 +50,11 @@ def world() -> dict[str, Any]:
     }
     # Site staff, enrolled nowhere: reads every class and grades through the services, authors nothing.
     users["site_admin"] = UserFactory(username="site_admin_user", is_staff=True, is_superuser=True)
+    for name in ("teacher", "outsider_teacher"):
+        grant_create_classes(users[name])
     course = services.course_create(teacher=users["teacher"], name="Class A")
     other = services.course_create(teacher=users["outsider_teacher"], name="Class B")
-    services.enrollment_add(actor=users["teacher"], course=course, username="ta", role="ta")
+    invite_and_accept(actor=users["teacher"], course=course, username="ta", role="ta")
     for name in ("student", "classmate"):
         services.course_join(student=users[name], join_code=course.join_code)
     spare = services.course_join(student=users["spare"], join_code=course.join_code)
@@ -66,8 +68,18 @@ def world() -> dict[str, Any]:
     problem = assignment.problems.get()
     submission = grading_services.submission_create(student=users["student"], problem=problem, text="3x = 15\nx = 5")
     grading_services.submission_grade(submission_id=submission.pk, grading_version=1)
+    # The course workflow's objects, made directly (their services are tested in their own files).
+    exception = StudentException.objects.create(
+        assignment=assignment, student=users["classmate"], extra_attempts=1, granted_by=users["teacher"]
+    )
+    regrade_request = RegradeRequest.objects.create(submission=submission, student=users["student"], message="Step 1?")
+    run = RegradeRun.objects.create(assignment=assignment, requested_by=users["teacher"], backend="fake")
+    # A pending invitation to class A, for the one person who may answer it
+    services.invitation_create(actor=users["teacher"], course=course, username="outsider_student", role="student")
+    invitation = course.invitations.get(user__username="outsider_student")
     return {"users": users, "course": course, "assignment": assignment, "problem": problem,
-            "submission": submission, "spare": spare}  # fmt: skip
+            "submission": submission, "spare": spare, "invitation": invitation, "exception": exception,
+            "regrade_request": regrade_request, "run": run}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ MEMBERS = frozenset({"classmate", "student", "ta", "teacher", "site_admin"})
 AUTHORS = frozenset({"ta", "teacher"})
 STAFF = AUTHORS | {"site_admin"}
 OWNER_AND_STAFF = frozenset({"student", "ta", "teacher", "site_admin"})
+TEACHER = frozenset({"teacher"})
 
 ROUTES = [
     Route("home", "get", lambda w: [], EVERYONE),
@@ -99,6 +112,8 @@ ROUTES = [
     Route("problem_submit", "post", lambda w: [w["problem"].pk], MEMBERS, {"text": ""}),
     Route("member_add", "post", lambda w: [w["course"].pk], STAFF, {"username": "nobody-such", "role": "student"}),
     Route("member_remove", "post", lambda w: [w["course"].pk, w["spare"].pk], STAFF),
+    Route("invitation_accept", "post", lambda w: [w["invitation"].pk], frozenset({"outsider_student"})),
+    Route("invitation_decline", "post", lambda w: [w["invitation"].pk], frozenset({"outsider_student"})),
     Route("assignment_create", "both", lambda w: [w["course"].pk], AUTHORS, {"title": ""}),
     Route("problem_set_upload", "both", lambda w: [w["course"].pk], AUTHORS, {}),
     Route("problem_create", "post", lambda w: [w["assignment"].pk], AUTHORS, {"statement": ""}),
@@ -121,6 +136,37 @@ ROUTES = [
     Route("submission_fix", "get", lambda w: [w["submission"].pk], frozenset({"student"})),
     Route("submission_fix_preview", "post", lambda w: [w["submission"].pk], frozenset({"student"}), {"text": "x"}),
     Route("submission_fix_submit", "post", lambda w: [w["submission"].pk], frozenset({"student"}), {"text": "x"}),
+    # Running a course (issue 13): the class's settings and roster are the teacher's; content is its authors';
+    # exceptions are the teacher's; grading tools are its graders' (site staff included); a regrade request is
+    # the submission's owner's.
+    Route("course_settings", "both", lambda w: [w["course"].pk], TEACHER, {"name": ""}),
+    Route("course_archive", "post", lambda w: [w["course"].pk], TEACHER, {"action": "restore"}),
+    Route("moodle_import", "both", lambda w: [w["course"].pk], AUTHORS, {}),
+    Route("moodle_example", "get", lambda w: ["stack"], EVERYONE),
+    Route("roster_import", "both", lambda w: [w["course"].pk], TEACHER, {}),
+    Route("member_password", "both", lambda w: [w["course"].pk, w["spare"].pk], TEACHER, {"password": "x"}),
+    Route("member_reset_link", "post", lambda w: [w["course"].pk, w["spare"].pk], TEACHER),
+    Route("assignment_edit", "both", lambda w: [w["assignment"].pk], AUTHORS, {"title": ""}),
+    Route("assignment_move", "post", lambda w: [w["assignment"].pk], AUTHORS, {"direction": "up"}),
+    Route("assignment_duplicate", "post", lambda w: [w["assignment"].pk], AUTHORS, {}),
+    Route("assignment_archive", "post", lambda w: [w["assignment"].pk], AUTHORS, {"action": "restore"}),
+    Route("assignment_delete", "post", lambda w: [w["assignment"].pk], AUTHORS),
+    Route("problem_edit", "both", lambda w: [w["problem"].pk], AUTHORS, {"statement": ""}),
+    Route("problem_move", "post", lambda w: [w["problem"].pk], AUTHORS, {"direction": "up"}),
+    Route("problem_duplicate", "post", lambda w: [w["problem"].pk], AUTHORS),
+    Route("problem_archive", "post", lambda w: [w["problem"].pk], AUTHORS, {"action": "restore"}),
+    Route("problem_delete", "post", lambda w: [w["problem"].pk], AUTHORS),
+    Route("exception_save", "post", lambda w: [w["assignment"].pk], TEACHER, {}),
+    Route("exception_clear", "post", lambda w: [w["exception"].pk], TEACHER),
+    Route("regrade_request_create", "post", lambda w: [w["submission"].pk], frozenset({"student"}), {}),
+    Route("regrade_request_answer", "post", lambda w: [w["regrade_request"].pk], STAFF, {}),
+    Route("regrade_run_new", "both", lambda w: [w["assignment"].pk], STAFF, {}),
+    Route("regrade_run_detail", "get", lambda w: [w["run"].pk], STAFF),
+    Route("class_gradebook", "get", lambda w: [w["course"].pk], STAFF),
+    Route("class_gradebook_csv", "get", lambda w: [w["course"].pk], STAFF),
+    Route("class_submissions_csv", "get", lambda w: [w["course"].pk], STAFF),
+    Route("gradebook_csv", "get", lambda w: [w["assignment"].pk], STAFF),
+    Route("submissions_csv", "get", lambda w: [w["assignment"].pk], STAFF),
 ]
 ROUTE_IDS = [route.name for route in ROUTES]
 

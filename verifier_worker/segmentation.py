@@ -62,6 +62,8 @@ class Segmentation:
     steps: tuple[Segment, ...]
     # Human-readable notes for the student, e.g. that the step cap was reached. Empty when all is well.
     messages: tuple[str, ...] = ()
+    # True when the text has more steps than `max_steps`: only the first `max_steps` are in `steps`.
+    truncated: bool = False
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -509,14 +511,15 @@ def split(text: str, *, max_steps: int = MAX_STEPS, max_step_chars: int = MAX_ST
             f"{_count(long_steps, 'step was', 'steps were')} longer than {max_step_chars:,} characters and "
             f"{'was' if long_steps == 1 else 'were'} split into smaller steps."
         )
-    if len(spans) > max_steps:
+    truncated = len(spans) > max_steps
+    if truncated:
         messages.append(
             f"Only the first {max_steps} steps are checked: the rest of the solution, from character "
             f"{spans[max_steps][0]:,} on, was not checked. Please shorten the solution or combine steps."
         )
         spans = spans[:max_steps]
     steps = tuple(Segment(index=i, text=text[start:end], start=start, end=end) for i, (start, end) in enumerate(spans))
-    return Segmentation(steps=steps, messages=tuple(messages))
+    return Segmentation(steps=steps, messages=tuple(messages), truncated=truncated)
 
 
 def _count(n: int, singular: str, plural: str) -> str:

@@ -4,17 +4,23 @@ Safe to run any number of times for the same grading version: a short locked cla
 lock held, then a second transaction that re-checks the version before storing. Transient verifier errors are
 re-raised for the task to retry while it has retries left; anything else ends in `failed` or `needs_review` with a
 reason, never stuck at `verifying`.
+
+The claim leases the submission to the claiming task (its Celery task id) for `GRADING_LEASE_SECONDS`, and a
+heartbeat thread renews the lease while the verifier runs. Another task (a redelivered duplicate) does not take a
+submission whose lease is held by someone else; once a lease expires (the worker died), the sweep re-sends it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from types import TracebackType
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tutor.audit import selectors as audit
@@ -31,6 +37,7 @@ from verifier_worker.types import (
 )
 from verifier_worker.types import Problem as VerifierProblem
 
+from .. import progress
 from ..models import Step, Submission, VerificationRun
 from ..retry_policy import MAX_GRADING_ATTEMPTS
 from ..scoring import ScoreResult
@@ -49,6 +56,10 @@ class Claim:
     request: VerificationRequest
     backend: str
     started_at: datetime
+    lease_owner: str = ""
+    # More steps than the segmentation cap: only the first ones were checked (only rows saved before the submit
+    # service refused such solutions), so the grade goes to review.
+    truncated: bool = False
     problem_id: int = 0
 
 
@@ -58,8 +69,9 @@ STEP_FIELDS = [
 ]  # fmt: skip
 
 
-def _segment(submission: Submission) -> list[Step]:
+def _segment(submission: Submission) -> tuple[list[Step], bool]:
     """Create or refresh the Step rows from the text. Idempotent: unique (submission, index), updated in place.
+    Returns the steps and whether the text had more steps than are checked.
 
     A teacher's verdict on a step is kept while the step reads the same; if a new split changed the step, the
     verdict no longer applies: it is cleared, and the history says so.
@@ -98,7 +110,7 @@ def _segment(submission: Submission) -> list[Step]:
             event_type=AuditEventType.SUBMISSION_SEGMENTATION_NOTES,
             details={"messages": list(result.messages)},
         )
-    return sorted(kept + fresh, key=lambda step: step.index)
+    return sorted(kept + fresh, key=lambda step: step.index), result.truncated
 
 
 def verification_request(submission: Submission, steps: Sequence[Step]) -> VerificationRequest:
@@ -132,14 +144,82 @@ def _restarts(submission: Submission, grading_version: int) -> int:
     )
 
 
-def submission_claim(submission_id: int, grading_version: int) -> Claim | None:
-    """One short transaction that moves the row to `verifying` with its steps saved. No lock is held afterwards.
+def lease_held_by_another(submission: Submission, owner: str, now: datetime) -> bool:
+    """Whether a live lease on this submission belongs to another task (an empty owner is nobody's)."""
+    return bool(
+        submission.lease_owner
+        and submission.lease_owner != owner
+        and submission.lease_expires_at is not None
+        and submission.lease_expires_at > now
+    )
+
+
+def lease_renew(*, submission_id: int, grading_version: int, owner: str) -> bool:
+    """Extend `owner`'s lease by another GRADING_LEASE_SECONDS. False when the lease is no longer theirs."""
+    expires = timezone.now() + timedelta(seconds=settings.GRADING_LEASE_SECONDS)
+    renewed = Submission.objects.filter(
+        pk=submission_id, grading_version=grading_version, status=Status.VERIFYING, lease_owner=owner
+    ).update(lease_expires_at=expires)
+    return bool(renewed)
+
+
+class LeaseHeartbeat:
+    """Renews a claim's lease from a background thread while the verifier runs (which may take minutes for a
+    model); the thread has its own database connection and closes it when done. A worker that dies stops
+    renewing, and its lease expires within GRADING_LEASE_SECONDS."""
+
+    def __init__(self, claim: Claim, grading_version: int) -> None:
+        self.claim = claim
+        self.grading_version = grading_version
+        self.interval = float(settings.GRADING_HEARTBEAT_SECONDS)
+        self.renewals = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{claim.submission_id}", daemon=True)
+
+    def __enter__(self) -> LeaseHeartbeat:
+        if self.interval > 0:
+            self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    renewed = lease_renew(
+                        submission_id=self.claim.submission_id,
+                        grading_version=self.grading_version,
+                        owner=self.claim.lease_owner,
+                    )
+                except Exception:  # a database hiccup: try again on the next beat
+                    logger.warning("Could not renew the lease on submission %s", self.claim.submission_id)
+                    continue
+                if not renewed:
+                    return  # finished, regraded, or taken over after this worker was too slow
+                self.renewals += 1
+        finally:
+            connection.close()
+
+
+def submission_claim(submission_id: int, grading_version: int, lease_owner: str = "") -> Claim | None:
+    """One short transaction that moves the row to `verifying` with its steps saved, leased to `lease_owner`
+    (the task's id). No lock is held afterwards.
 
     Segmenting is fast and deterministic, so it shares the transaction; both transitions are still recorded.
     """
     with transaction.atomic():
         submission = locked_for_grading(submission_id, grading_version)
         if submission is None:
+            return None
+        now = timezone.now()
+        if submission.status != Status.QUEUED and lease_held_by_another(submission, lease_owner, now):
+            logger.info("Submission %s is leased to task %s; not taking it", submission_id, submission.lease_owner)
             return None
         if submission.status == Status.QUEUED:
             submission_transition(submission=submission, to=Status.SEGMENTING, reason="Splitting into steps")
@@ -158,34 +238,42 @@ def submission_claim(submission_id: int, grading_version: int) -> Claim | None:
             submission_transition(
                 submission=submission, to=Status.SEGMENTING, reason="Grading restarted after an interruption"
             )
-        steps = _segment(submission)
+        steps, truncated = _segment(submission)
         if not steps:
             submission_transition(
                 submission=submission, to=Status.NEEDS_REVIEW, reason="No steps were found in the solution."
             )
             return None
+        submission.lease_owner = lease_owner
+        submission.lease_expires_at = now + timedelta(seconds=settings.GRADING_LEASE_SECONDS)
         submission_transition(
             submission=submission,
             to=Status.VERIFYING,
             reason=f"Checking {len(steps)} step{'s' if len(steps) != 1 else ''}",
-            details={"steps": len(steps), "backend": submission.backend},
+            details={"steps": len(steps), "backend": submission.backend, "lease_owner": lease_owner},
+            also_save=("lease_owner", "lease_expires_at"),
         )
         return Claim(
             submission_id=submission.pk,
             request=verification_request(submission, steps),
             backend=submission.backend,
             started_at=timezone.now(),
+            lease_owner=lease_owner,
+            truncated=truncated,
             problem_id=submission.problem_id,
         )
 
 
-def submission_grade(*, submission_id: int, grading_version: int, final_attempt: bool = True) -> Submission | None:
+def submission_grade(
+    *, submission_id: int, grading_version: int, final_attempt: bool = True, lease_owner: str = ""
+) -> Submission | None:
     """Grade one submission. Safe to call any number of times for the same version: the result is stored once.
 
     `final_attempt` is False while the task still has retries left; a transient verifier error is then re-raised
-    so the task retries, and on the final attempt the submission goes to `needs_review` instead.
+    so the task retries, and on the final attempt the submission goes to `needs_review` instead. `lease_owner` is
+    the calling task's id: its retries and redeliveries share it, a duplicate task does not.
     """
-    claim = submission_claim(submission_id, grading_version)
+    claim = submission_claim(submission_id, grading_version, lease_owner)
     if claim is None:
         return None
     try:
@@ -194,7 +282,8 @@ def submission_grade(*, submission_id: int, grading_version: int, final_attempt:
         plan = reuse.plan(
             verifier=verifier, request=claim.request, problem_id=claim.problem_id, grading_version=grading_version
         )
-        result = reuse.recorded(plan, verifier.verify_batch([plan.request])[0])
+        with LeaseHeartbeat(claim, grading_version):
+            result = reuse.recorded(plan, verifier.verify_batch([plan.request])[0])
     except VerifierMisconfigured as exc:
         return _finish_with_error(
             claim,
@@ -269,7 +358,10 @@ def _record_transient_error(claim: Claim, grading_version: int, exc: Exception) 
             return
         submission.retries += 1
         submission.status_reason = f"The verifier is busy; retrying (attempt {submission.retries + 1})"
-        submission.save(update_fields=["retries", "status_reason"])
+        # The retry is the same task (same id): it keeps the lease through its backoff.
+        submission.lease_expires_at = timezone.now() + timedelta(seconds=settings.GRADING_RETRY_LEASE_SECONDS)
+        submission.save(update_fields=["retries", "status_reason", "lease_expires_at"])
+        progress.remember(submission)
         _run_row(claim, grading_version, result=None, error=f"unavailable: {exc}")
         record_event(
             submission=submission,
@@ -306,7 +398,12 @@ def _misconfigured_reason(backend: str) -> str:
     )
 
 
-def _review_reason(result: VerificationResult, threshold: float, score: ScoreResult) -> str:
+def _review_reason(result: VerificationResult, threshold: float, score: ScoreResult, *, truncated: bool = False) -> str:
+    if truncated:
+        return (
+            f"The solution has more than {segmentation.MAX_STEPS} steps and only the first "
+            f"{segmentation.MAX_STEPS} were checked; a teacher grades the rest."
+        )
     if result.undecided_reason:
         return f"The verifier could not decide: {result.undecided_reason}"
     if result.confidence < threshold:
@@ -366,7 +463,7 @@ def _store_result(
             "graded_at",
             "unfinished",
         )
-        review = _review_reason(result, assignment.review_threshold, score)
+        review = _review_reason(result, assignment.review_threshold, score, truncated=claim.truncated)
         if submission.teacher_score is not None:
             # The teacher set this grade; a regrade refreshes the verdicts beside it but does not reopen it.
             review = ""

@@ -17,6 +17,7 @@ from django.utils import timezone
 from tutor.audit.events import AuditEventType
 from tutor.audit.services import record
 
+from .. import notifying, progress
 from ..errors import IllegalTransition
 from ..models import Submission
 
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 Status = Submission.Status
 Actor = AbstractBaseUser | AnonymousUser
+
+LEASE_FIELDS = ("lease_owner", "lease_expires_at")
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.QUEUED: frozenset({Status.SEGMENTING, Status.FAILED}),
@@ -48,6 +51,8 @@ def record_event(
     details: dict[str, Any] | None = None,
 ) -> None:
     record(event_type=event_type, target=submission, actor=actor, course_id=course_id_of(submission), details=details)
+    # In the same transaction: whoever should hear about this change does (grading.notifying).
+    notifying.after_event(submission=submission, event_type=event_type)
 
 
 def submission_transition(
@@ -71,7 +76,17 @@ def submission_transition(
         submission.status = to
         submission.status_reason = reason[:500]
         submission.status_changed_at = timezone.now()
-        submission.save(update_fields=["status", "status_reason", "status_changed_at", *also_save])
+        handover: tuple[str, ...] = ()
+        if to == Status.QUEUED:
+            # A new queued period: nothing handed to the broker for it yet, and no worker holds it.
+            submission.enqueued_at, submission.enqueue_count = None, 0
+            handover = ("enqueued_at", "enqueue_count", *LEASE_FIELDS)
+        if to == Status.QUEUED or to in Submission.FINAL_STATUSES:
+            submission.lease_owner, submission.lease_expires_at = "", None
+            handover = handover or LEASE_FIELDS
+        fields = dict.fromkeys(["status", "status_reason", "status_changed_at", *handover, *also_save])
+        submission.save(update_fields=list(fields))
+        progress.remember(submission)
         record_event(
             submission=submission,
             event_type=AuditEventType.entering(to),

@@ -7,11 +7,12 @@ import logging
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
+from django.utils import timezone
 
 from tutor.audit.events import AuditEventType
 from tutor.classroom.models import Enrollment, Problem
-from verifier_worker import registry
+from verifier_worker import registry, segmentation
 
 from .. import policy
 from ..errors import SubmissionError
@@ -21,8 +22,20 @@ from .state import Status, record_event
 logger = logging.getLogger(__name__)
 
 
+def too_many_steps_message() -> str:
+    limit = segmentation.MAX_STEPS
+    return (
+        f"Your solution has more than {limit} steps, and at most {limit} can be checked. Put short calculations "
+        "together on one line or leave out what is not needed, then submit."
+    )
+
+
 def check_solution_text(text: str) -> str:
-    """The solution text's own limits; the message says what to change."""
+    """The solution text's own limits (characters, NUL, steps); the message says what to change.
+
+    A solution past the step cap is refused rather than graded in part: grading only its first steps would judge
+    a correct long solution by a step that is not its last.
+    """
     if not text.strip():
         raise SubmissionError("Your solution is empty. Write your steps, one per line.", code="empty")
     if "\x00" in text:
@@ -34,6 +47,8 @@ def check_solution_text(text: str) -> str:
             f"Your solution is {len(text):,} characters long; the limit is {limit:,}. Shorten it and resubmit.",
             code="too_long",
         )
+    if segmentation.split(text).truncated:
+        raise SubmissionError(too_many_steps_message(), code="too_many_steps")
     return text
 
 
@@ -102,14 +117,22 @@ def enqueue_after_commit(submission: Submission) -> None:
     )
 
 
-def grading_enqueue(*, submission_id: int, grading_version: int, backend: str) -> bool:
-    """Send the grading task to the backend's queue. Returns False (and logs) when the broker is unreachable."""
+def grading_enqueue(
+    *, submission_id: int, grading_version: int, backend: str, task_id: str | None = None, note: bool = True
+) -> bool:
+    """Send the grading task to the backend's queue. Returns False (and logs) when the broker is unreachable.
+
+    With `note`, a queued submission records that it was handed to the broker (`enqueued_at`, `enqueue_count`):
+    the sweep re-sends one that never was, and one that was but is not picked up in time, once. (The sweep notes
+    its own re-sends before sending.)
+    """
     from ..tasks import grade_submission_task  # the Celery app loads only when something is enqueued
 
     try:
         grade_submission_task.apply_async(
             args=(submission_id, grading_version),
             queue=registry.queue_for(backend),
+            task_id=task_id,
             retry=True,
             retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
         )
@@ -117,4 +140,9 @@ def grading_enqueue(*, submission_id: int, grading_version: int, backend: str) -
         # The row is saved as `queued`; the sweep re-enqueues it when the broker is back.
         logger.exception("Could not enqueue grading of submission %s (version %s)", submission_id, grading_version)
         return False
+    if not note:
+        return True
+    Submission.objects.filter(pk=submission_id, grading_version=grading_version, status=Status.QUEUED).update(
+        enqueued_at=timezone.now(), enqueue_count=F("enqueue_count") + 1
+    )
     return True

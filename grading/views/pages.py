@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from tutor import limits
+from tutor.classroom import access
 from tutor.classroom import selectors as classroom
 from tutor.classroom.access import CourseAccess
 from tutor.classroom.forms import AddMemberForm, CourseForm, JoinForm, ProblemForm, ProblemSetUploadForm
@@ -24,7 +26,8 @@ from tutor.classroom.timezones import use_class_time_zone
 from verifier_worker import segmentation
 
 from .. import policy, selectors, services
-from ..forms import SolutionForm
+from ..forms import SolutionForm, StudentExceptionForm
+from ..services.exceptions import describe as describe_exception
 from ..tutoring import history as tutoring_history
 from ..tutoring import panels
 
@@ -45,6 +48,8 @@ def home(request: AuthedRequest) -> HttpResponse:
         "studying": [e for e in enrollments if e.role not in staff_roles],
         "assignments": selectors.student_assignments(student=request.user),
         "course_form": CourseForm(),
+        "may_create_courses": access.may_create_courses(request.user),
+        "invitations": list(classroom.invitations_pending(user=request.user)),
         "join_form": JoinForm(),
         "now": timezone.now(),
     }
@@ -61,7 +66,8 @@ def course_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if access.sees_staff_pages:
         roster = list(classroom.roster(course=course))
         context |= {
-            "assignments": assignments,
+            "assignments": [a for a in assignments if a.archived_at is None],
+            "archived_assignments": [a for a in assignments if a.archived_at is not None],
             "roster": roster,
             "student_count": sum(1 for member in roster if member.role == Enrollment.Role.STUDENT),
             "upload_form": ProblemSetUploadForm(),
@@ -84,14 +90,27 @@ def assignment_page(
     use_class_time_zone(assignment.course)
     context: dict[str, Any] = {"assignment": assignment, "course": assignment.course, "access": access}
     if access.sees_staff_pages:
+        exceptions = selectors.exceptions_for(assignment=assignment)
         context |= {
-            "problems": assignment.problems.all(),
+            "problems": assignment.problems.active(),
+            "archived_problems": assignment.problems.archived(),
             "rows": selectors.submission_matrix(assignment=assignment),
             "problem_form": problem_form or ProblemForm(),
+            "exceptions": sorted(exceptions.values(), key=lambda e: e.student.username),
+            "regrade_runs": selectors.regrade_runs(assignment=assignment)[:3],
         }
+        if access.can_accommodate:
+            students = selectors.student_choices(course_id=assignment.course_id)
+            context["exception_form"] = StudentExceptionForm(students=students)
     else:
         assignments = assignment.course.assignments.filter(pk=assignment.pk)
         context["progress"] = selectors.student_progress(student=request.user, assignments=assignments)[0]
+        exception = policy.exception_for(student_id=request.user.pk, assignment=assignment)
+        context["my_max_attempts"] = assignment.max_attempts
+        if exception is not None:
+            context["my_exception"] = exception
+            context["my_exception_text"] = describe_exception(assignment, exception)
+            context["my_max_attempts"] = assignment.max_attempts + exception.extra_attempts
     return render(request, "classroom/assignment_detail.html", context, status=status)
 
 
@@ -114,6 +133,7 @@ def _problem_context(
     )
     # The preview runs on every pause in typing, so only text within the length limit is split.
     too_long = len(text) > settings.SOLUTION_MAX_CHARS
+    split = segmentation.split(text) if text.strip() and not too_long else None
     return {
         "problem": problem,
         "assignment": assignment,
@@ -123,14 +143,16 @@ def _problem_context(
         "attempts": attempts,
         "decision": decision,
         "may_submit": access.is_student and decision.allowed,
-        "segmentation": segmentation.split(text) if text.strip() and not too_long else None,
+        "segmentation": split,
+        # The submit service refuses a solution past the step cap; the preview says so before the student submits.
+        "step_limit_error": services.too_many_steps_message() if split is not None and split.truncated else "",
         "preview_error": (
             _("Your solution has %(count)s characters; the limit is %(limit)s.")
             % {"count": f"{len(text):,}", "limit": f"{settings.SOLUTION_MAX_CHARS:,}"}
             if too_long
             else ""
         ),
-        "siblings": list(assignment.problems.all()),
+        "siblings": list(assignment.problems.active()),
         "path": path,
         "history": path.rows,
         "counted": path.counted,
@@ -166,7 +188,11 @@ def problem_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     problem, access = classroom.problem_get(user=request.user, problem_id=pk)
     text = request.POST.get("text", "").replace("\r\n", "\n")
     form = SolutionForm(initial={"text": text}, preview_url=reverse("problem_preview", args=[problem.pk]))
-    context = _problem_context(request, problem, access, form, text)
+    refusal = limits.rate_limit(action="preview", user=request.user, rate=settings.RATE_LIMIT_PREVIEW)
+    # Over the limit the preview only says so (no splitting), and the page keeps working.
+    context = _problem_context(request, problem, access, form, "" if refusal else text)
+    if refusal is not None:
+        context["preview_error"] = f"The preview is paused: too many updates. It resumes in {refusal.wait}."
     if getattr(request, "htmx", False):
         return render(request, "classroom/problem_detail.html#step-preview", context)
     return render(request, "classroom/problem_detail.html", context)
@@ -177,7 +203,13 @@ def problem_preview(request: AuthedRequest, pk: int) -> HttpResponse:
 def problem_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     problem, access = classroom.problem_get(user=request.user, problem_id=pk)
     form = SolutionForm(request.POST, preview_url=reverse("problem_preview", args=[problem.pk]))
-    if form.is_valid():
+    refusal = limits.rate_limit(action="submit", user=request.user, rate=settings.RATE_LIMIT_SUBMIT)
+    status = 400
+    if refusal is not None:
+        form.is_valid()  # the text goes back in the box
+        form.add_error(None, f"You are submitting too fast. Wait {refusal.wait} and submit again.")
+        status = 429
+    elif form.is_valid():
         try:
             submission = services.submission_create(
                 student=request.user, problem=problem, text=form.cleaned_data["text"]
@@ -188,4 +220,4 @@ def problem_submit(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("submission_detail", pk=submission.pk)
     text = request.POST.get("text", "").replace("\r\n", "\n")
     context = _problem_context(request, problem, access, form, text)
-    return render(request, "classroom/problem_detail.html", context, status=400)
+    return render(request, "classroom/problem_detail.html", context, status=status)

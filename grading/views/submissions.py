@@ -3,13 +3,15 @@ the audit page. Who may see and change what is the access module's rule, asked t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
@@ -19,7 +21,7 @@ from tutor.classroom.access import Capability
 from tutor.classroom.timezones import use_class_time_zone
 
 from .. import feedback as feedback_views
-from .. import policy, selectors, services
+from .. import policy, progress, selectors, services
 from ..forms import (
     FinalAnswerOverrideForm,
     RegradeForm,
@@ -28,10 +30,12 @@ from ..forms import (
     StepChoiceForm,
     StepOverrideForm,
 )
-from ..models import Submission
+from ..models import Step, Submission
+from ..progress import poll_delay_ms, poll_etag
 from ..services import grades
 from ..tutoring import history as tutoring_history
 from ..tutoring import panels
+from . import coursework
 
 TEMPLATE = "grading/submission_detail.html"
 
@@ -47,6 +51,11 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
         "assignment": problem.assignment,
         "course": problem.assignment.course,
         "poll_url": request.path,
+        "poll_delay_ms": poll_delay_ms(
+            selectors.PollState(
+                submission.status, submission.grading_version, submission.retries, submission.status_changed_at, 0
+            )
+        ),
     }
     if feedback.viewer_can_grade:
         context.setdefault("score_form", ScoreOverrideForm(points=problem.points, initial={"score": submission.score}))
@@ -60,17 +69,46 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
     if submission.student_id == request.user.pk:
         context["decision"] = policy.submit_decision(problem=problem, student_id=submission.student_id)
     path = tutoring_history.attempt_history(student_id=submission.student_id, problem=problem)
-    context["path"], context["counted"] = path, path.counted
+    context["path"], context["history"], context["counted"] = path, path.rows, path.counted
     if feedback.is_final and (submission.student_id == request.user.pk or feedback.viewer_is_staff):
         context["panel"] = panels.hint_panel(problem=problem, submission=submission, viewer=request.user)
+    context.update(coursework.regrade_context(request, submission, viewer_can_grade=feedback.viewer_can_grade))
     context.update(extra)
     return context
 
 
-@login_required
 @require_safe
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One URL for the full page and the polled fragment; polling stops (HTTP 286) once grading is final."""
+    """One URL for the full page and the polled fragment; polling stops (HTTP 286) once grading is final.
+
+    While grading runs, the fragment carries an ETag made of the submission's progress: the browser revalidates
+    each poll (Cache-Control: no-cache) and, when nothing changed, gets a 304 with no page render. For the
+    submission's own student that 304 is decided from the session and the progress cache alone (grading.progress),
+    without a database query; a 304 tells nothing the ETag the browser sent did not already say. Anyone else, a
+    cache miss, and every answer with content go through the full login and access checks.
+    """
+    if request.htmx:  # type: ignore[attr-defined]
+        etag = progress.not_modified_etag(
+            submission_id=pk,
+            session_key=request.COOKIES.get(settings.SESSION_COOKIE_NAME, ""),
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
+        if etag is not None:
+            return _poll_headers(HttpResponseNotModified(), etag)
+    return _submission_detail(request, pk)
+
+
+@login_required
+def _submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    etag = ""
+    if request.htmx:  # type: ignore[attr-defined]
+        state = selectors.submission_poll_state(user=request.user, pk=pk)
+        if state is None:
+            raise Http404("No such submission.")
+        if not state.is_final:
+            etag = poll_etag(state, request.user.pk)
+            if etag in request.headers.get("If-None-Match", ""):
+                return _poll_headers(HttpResponseNotModified(), etag)
     submission = selectors.submission_for_user(user=request.user, pk=pk)
     context = _feedback_context(request, submission)
     if request.htmx:  # type: ignore[attr-defined]
@@ -80,165 +118,156 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             stop = HttpResponseStopPolling(response.content)
             stop["Content-Type"] = response["Content-Type"]
             return stop
-        return response
+        return _poll_headers(response, etag) if etag else response
     return render(request, TEMPLATE, context)
+
+
+def _poll_headers(response: HttpResponse, etag: str) -> HttpResponse:
+    response["ETag"] = etag
+    # Revalidate on every poll; the fragment and the full page share the URL, so they are cached apart.
+    response["Cache-Control"] = "private, no-cache"
+    response["Vary"] = "HX-Request, Cookie"
+    return response
+
+
+def _teacher_action(
+    request: HttpRequest,
+    pk: int,
+    act: Callable[[Submission, dict[str, Any]], str],
+    *,
+    form: Callable[[Submission], forms.Form] | None = None,
+    invalid: str = "",
+) -> HttpResponse:
+    """The shape of every teacher action on a submission: 404 unless the user may grade it, validate the form,
+    run the service, say what happened (or why not), back to the submission page. `act` returns the message."""
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    data: dict[str, Any] = {}
+    if form is not None:
+        bound = form(submission)
+        if not bound.is_valid():
+            errors = " ".join(str(e) for e in bound.non_field_errors())
+            messages.error(request, errors or invalid)
+            return redirect("submission_detail", pk=pk)
+        data = bound.cleaned_data
+    try:
+        done = act(submission, data)
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("submission_detail", pk=pk)
+
+
+def _step(submission: Submission, index: int) -> Step:
+    step = submission.steps.filter(index=index).first()
+    if step is None:
+        raise Http404("No such step.")
+    return step
 
 
 @login_required
 @require_POST
 def step_override(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = StepOverrideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a verdict and give a reason."))
-        return redirect("submission_detail", pk=pk)
-    step = submission.steps.filter(index=form.cleaned_data["step_index"]).first()
-    if step is None:
-        raise Http404("No such step.")
-    try:
-        services.step_override(
-            step=step, actor=request.user, verdict=form.cleaned_data["verdict"], reason=form.cleaned_data["reason"]
-        )
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("Step %(n)s is now marked %(verdict)s.") % {"n": step.index + 1, "verdict": form.cleaned_data["verdict"]},
-        )
-    return redirect("submission_detail", pk=pk)
+    def act(submission: Submission, data: dict[str, Any]) -> str:
+        step = _step(submission, data["step_index"])
+        services.step_override(step=step, actor=request.user, verdict=data["verdict"], reason=data["reason"])
+        return f"Step {step.index + 1} is now marked {data['verdict']}."
 
-
-@login_required
-@require_POST
-def score_override(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = ScoreOverrideForm(request.POST, points=submission.problem.points)
-    if not form.is_valid():
-        messages.error(request, _("Enter a score and a reason."))
-        return redirect("submission_detail", pk=pk)
-    try:
-        services.score_override(
-            submission=submission,
-            actor=request.user,
-            score=form.cleaned_data["score"],
-            reason=form.cleaned_data["reason"],
-        )
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Score changed."))
-    return redirect("submission_detail", pk=pk)
-
-
-@login_required
-@require_POST
-def regrade(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = RegradeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for e in form.non_field_errors()) or _("Check the regrade options."))
-        return redirect("submission_detail", pk=pk)
-    try:
-        services.submission_regrade(
-            submission=submission,
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-            keep_overrides=form.keep_overrides,
-        )
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        kept = _("Your decisions are kept.") if form.keep_overrides else _("Your decisions were dropped.")
-        messages.success(request, _("Regrading started. %(kept)s") % {"kept": kept})
-    return redirect("submission_detail", pk=pk)
+    return _teacher_action(
+        request, pk, act, form=lambda s: StepOverrideForm(request.POST), invalid="Choose a verdict and give a reason."
+    )
 
 
 @login_required
 @require_POST
 def step_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = StepChoiceForm(request.POST)
-    step = submission.steps.filter(index=form.cleaned_data["step_index"]).first() if form.is_valid() else None
-    if step is None:
-        raise Http404("No such step.")
-    try:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
+        step = _step(submission, data["step_index"])
         services.step_override_clear(step=step, actor=request.user)
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Step %(n)s is back to the checker's verdict.") % {"n": step.index + 1})
-    return redirect("submission_detail", pk=pk)
+        return f"Step {step.index + 1} is back to the checker's verdict."
+
+    return _teacher_action(request, pk, act, form=lambda s: StepChoiceForm(request.POST), invalid="Choose a step.")
 
 
 @login_required
 @require_POST
 def final_answer_override(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = FinalAnswerOverrideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a verdict for the final answer and give a reason."))
-        return redirect("submission_detail", pk=pk)
-    try:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
         services.final_answer_override(
-            submission=submission,
-            actor=request.user,
-            verdict=form.cleaned_data["verdict"],
-            reason=form.cleaned_data["reason"],
+            submission=submission, actor=request.user, verdict=data["verdict"], reason=data["reason"]
         )
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Final-answer verdict changed."))
-    return redirect("submission_detail", pk=pk)
+        return "Final-answer verdict changed."
+
+    return _teacher_action(
+        request,
+        pk,
+        act,
+        form=lambda s: FinalAnswerOverrideForm(request.POST),
+        invalid="Choose a verdict for the final answer and give a reason.",
+    )
+
+
+@login_required
+@require_POST
+def score_override(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
+        services.score_override(submission=submission, actor=request.user, score=data["score"], reason=data["reason"])
+        return "Score changed."
+
+    return _teacher_action(
+        request,
+        pk,
+        act,
+        form=lambda s: ScoreOverrideForm(request.POST, points=s.problem.points),
+        invalid="Enter a score and a reason.",
+    )
 
 
 @login_required
 @require_POST
 def score_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    try:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
         services.score_override_clear(submission=submission, actor=request.user)
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The score is computed from the verdicts again."))
-    return redirect("submission_detail", pk=pk)
+        return "The score is computed from the verdicts again."
+
+    return _teacher_action(request, pk, act)
 
 
 @login_required
 @require_POST
 def rubric_tick(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = RubricTickForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a rubric item."))
-        return redirect("submission_detail", pk=pk)
-    try:
-        services.rubric_tick(
-            submission=submission,
-            actor=request.user,
-            item=form.cleaned_data["item"],
-            ticked=form.cleaned_data["ticked"],
+    def act(submission: Submission, data: dict[str, Any]) -> str:
+        services.rubric_tick(submission=submission, actor=request.user, item=data["item"], ticked=data["ticked"])
+        return "Rubric updated."
+
+    return _teacher_action(
+        request, pk, act, form=lambda s: RubricTickForm(request.POST), invalid="Choose a rubric item."
+    )
+
+
+@login_required
+@require_POST
+def regrade(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
+        keep = RegradeForm.keeps(data)
+        services.submission_regrade(
+            submission=submission, actor=request.user, reason=data["reason"], keep_overrides=keep
         )
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Rubric updated."))
-    return redirect("submission_detail", pk=pk)
+        return f"Regrading started. {'Your decisions are kept.' if keep else 'Your decisions were dropped.'}"
+
+    return _teacher_action(
+        request, pk, act, form=lambda s: RegradeForm(request.POST), invalid="Check the regrade options."
+    )
 
 
 @login_required
 @require_POST
 def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    try:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
         services.review_accept(submission=submission, actor=request.user)
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Grade confirmed."))
-    return redirect("submission_detail", pk=pk)
+        return "Grade confirmed."
+
+    return _teacher_action(request, pk, act)
 
 
 @login_required
@@ -246,7 +275,13 @@ def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not access.teaches_anywhere(request.user):
         raise Http404("No such page.")  # students have no review queue
-    return render(request, "grading/review_queue.html", {"submissions": selectors.review_queue(user=request.user)})
+    requests = list(selectors.open_regrade_requests(user=request.user))
+    context = {
+        "submissions": selectors.review_queue(user=request.user),
+        "regrade_requests": requests,
+        "answer_forms": coursework.answer_forms(requests),
+    }
+    return render(request, "grading/review_queue.html", context)
 
 
 @login_required

@@ -35,6 +35,25 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+# Every Content-Security-Policy violation on any page, reported from inside the page (an init script runs before
+# the page's own scripts and is not itself subject to the page's policy).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.reportCspViolation([e.violatedDirective, e.blockedURI, e.sourceFile + ":" + e.lineNumber, e.sample].join(" "));
+});
+"""
+
+
+def watch_csp(context, page) -> None:
+    page.csp_violations = []
+    context.expose_binding("reportCspViolation", lambda source, text: page.csp_violations.append(text))
+    context.add_init_script(CSP_LISTENER)
+    page.on(
+        "console",
+        lambda message: page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+
+
 @pytest.fixture
 def page(browser, live_server, transactional_db) -> Iterator[object]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1200, "height": 900})
@@ -42,8 +61,12 @@ def page(browser, live_server, transactional_db) -> Iterator[object]:
     page = context.new_page()
     page.js_errors = []
     page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+    watch_csp(context, page)
     yield page
+    violations = list(page.csp_violations)
     context.close()
+    # Every browser test doubles as a check that the pages work under the Content-Security-Policy.
+    assert violations == [], violations
 
 
 @pytest.fixture

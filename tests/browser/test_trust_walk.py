@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 def world(settings):
     # No model server here: an assignment set to the AI verifier cannot be graded.
     settings.VERIFIER_OPTIONS = {**settings.VERIFIER_OPTIONS, "base_url": "", "model": "", "llm_backend": ""}
-    teacher = UserFactory(username="rivera", first_name="Ms. Rivera", last_name="")
+    teacher = UserFactory(username="rivera", first_name="Ms. Rivera", last_name="", can_create_classes=True)
     student = UserFactory(username="alice", first_name="Alice", last_name="")
     course = services.course_create(teacher=teacher, name="Algebra 1")
     services.course_join(student=student, join_code=course.join_code)

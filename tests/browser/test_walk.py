@@ -32,7 +32,7 @@ def log_out(page) -> None:
 
 def test_teacher_uploads_student_submits_teacher_sees_it(page, screenshot):
     # Given a teacher with an empty class and a student who is in no class yet
-    teacher = UserFactory(username="teacher", first_name="Ms. Rivera", last_name="")
+    teacher = UserFactory(username="teacher", first_name="Ms. Rivera", last_name="", can_create_classes=True)
     UserFactory(username="alice", first_name="Alice", last_name="")
     course = services.course_create(teacher=teacher, name="Algebra 1")
 
@@ -102,7 +102,7 @@ def test_teacher_uploads_student_submits_teacher_sees_it(page, screenshot):
 
 def test_broken_problem_set_lists_every_error_and_imports_nothing(page, screenshot, tmp_path):
     # Given a teacher and a copy of the example with a missing answer and a bad points value
-    teacher = UserFactory(username="teacher", first_name="Ms. Rivera", last_name="")
+    teacher = UserFactory(username="teacher", first_name="Ms. Rivera", last_name="", can_create_classes=True)
     services.course_create(teacher=teacher, name="Algebra 1")
     broken = tmp_path / "week4.md"
     text = EXAMPLE.read_text().replace("### Answer\n54\n", "").replace("Points: 2\n\nSolve", "Points: two\n\nSolve")
@@ -132,7 +132,7 @@ def test_broken_problem_set_lists_every_error_and_imports_nothing(page, screensh
 
 
 def test_teacher_creates_an_assignment_by_form_and_removes_a_student(page, screenshot):
-    teacher = UserFactory(username="teacher", first_name="Ms. Rivera", last_name="")
+    teacher = UserFactory(username="teacher", first_name="Ms. Rivera", last_name="", can_create_classes=True)
     student = UserFactory(username="bob", first_name="Bob", last_name="")
     course = services.course_create(teacher=teacher, name="Algebra 1")
     services.course_join(student=student, join_code=course.join_code)
@@ -164,7 +164,7 @@ def test_without_javascript_the_preview_button_and_submit_still_work(
     browser, live_server, transactional_db, screenshot
 ):
     # Given a student in a class with one problem, and a browser with JavaScript off
-    teacher = UserFactory(username="teacher")
+    teacher = UserFactory(username="teacher", can_create_classes=True)
     student = UserFactory(username="alice", first_name="Alice", last_name="")
     course = services.course_create(teacher=teacher, name="Algebra 1")
     services.course_join(student=student, join_code=course.join_code)
@@ -195,7 +195,7 @@ def test_without_javascript_the_preview_button_and_submit_still_work(
 
 
 def test_live_preview_renders_latex_in_steps(page, screenshot):
-    teacher = UserFactory(username="teacher")
+    teacher = UserFactory(username="teacher", can_create_classes=True)
     student = UserFactory(username="alice", first_name="Alice", last_name="")
     course = services.course_create(teacher=teacher, name="Algebra 1")
     services.course_join(student=student, join_code=course.join_code)

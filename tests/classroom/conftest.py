@@ -8,7 +8,7 @@ from tutor.classroom import services
 
 @pytest.fixture
 def teacher(db):
-    return UserFactory(username="teacher1")
+    return UserFactory(username="teacher1", can_create_classes=True)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.urls import reverse
 from grading import selectors as grading_selectors
 from grading import services as grading_services
 from grading.models import Submission
-from tests.factories import SubmissionFactory, UserFactory
+from tests.factories import SubmissionFactory, UserFactory, grant_create_classes, invite_and_accept
 from tutor.classroom import access, services
 from tutor.classroom.access import Capability, CourseAccess
 
@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world():
     teacher, ta, student, outsider = (UserFactory(username=n) for n in ("teacher", "ta", "student", "outsider"))
-    course = services.course_create(teacher=teacher, name="Class A")
-    services.enrollment_add(actor=teacher, course=course, username="ta", role="ta")
+    course = services.course_create(teacher=grant_create_classes(teacher), name="Class A")
+    invite_and_accept(actor=teacher, course=course, username="ta", role="ta")
     services.course_join(student=student, join_code=course.join_code)
     assignment = services.assignment_create(
         actor=teacher,
@@ -44,7 +44,14 @@ def world():
 
 EXPECTED = {
     # role: capabilities it has
-    "teacher": {Capability.VIEW, Capability.VIEW_STAFF, Capability.GRADE, Capability.AUTHOR, Capability.MANAGE},
+    "teacher": {
+        Capability.VIEW,
+        Capability.VIEW_STAFF,
+        Capability.GRADE,
+        Capability.AUTHOR,
+        Capability.MANAGE,
+        Capability.ACCOMMODATE,
+    },
     "ta": {Capability.VIEW, Capability.VIEW_STAFF, Capability.GRADE, Capability.AUTHOR},
     "student": {Capability.VIEW, Capability.SUBMIT},
     "outsider": set(),

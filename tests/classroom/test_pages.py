@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grading.models import Submission
-from tests.factories import UserFactory
+from tests.factories import UserFactory, invite_and_accept
 from tutor.classroom import services
 from tutor.classroom.models import Assignment, Course, Enrollment, Problem
 from verifier_worker import segmentation
@@ -134,11 +134,13 @@ def test_teacher_removes_a_student_from_the_roster(client, teacher, course, enro
     assert not Enrollment.objects.filter(pk=enrolled.pk).exists()
 
 
-def test_teacher_adds_a_ta(client, teacher, course):
+def test_teacher_invites_a_ta(client, teacher, course):
+    # (Adding an account used to enrol it at once, without its consent: now it is invited; tests/classroom/
+    # test_consent.py covers the rest.)
     UserFactory(username="helper")
     client.force_login(teacher)
     response = client.post(reverse("member_add", args=[course.pk]), {"username": "helper", "role": "ta"}, follow=True)
-    assert "Added helper as teaching assistant." in response.content.decode()
+    assert "it has been invited as teaching assistant" in response.content.decode()
 
 
 def test_create_class_from_home(client, teacher):
@@ -369,7 +371,7 @@ def test_student_class_page_names_the_teacher(client, teacher, student, course, 
 
 def test_roster_with_only_a_ta_still_says_no_students(client, teacher, course):
     UserFactory(username="helper")
-    services.enrollment_add(actor=teacher, course=course, username="helper", role="ta")
+    invite_and_accept(actor=teacher, course=course, username="helper", role="ta")
     client.force_login(teacher)
     body = client.get(reverse("course_detail", args=[course.pk])).content.decode()
     assert "No students yet. Share the class code above." in body

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, grant_create_classes, invite_and_accept
 from tutor.classroom import services
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,9 @@ SECRET_STEP = "SECRET-STEP-x-equals-5"
 def world():
     """Class A with a teacher, a TA and a student; class B with its own teacher and student."""
     users = {name: UserFactory(username=name) for name in ("teacher_a", "ta_a", "student_a", "teacher_b", "student_b")}
-    course_a = services.course_create(teacher=users["teacher_a"], name="Class A")
-    course_b = services.course_create(teacher=users["teacher_b"], name="Class B")
-    services.enrollment_add(actor=users["teacher_a"], course=course_a, username="ta_a", role="ta")
+    course_a = services.course_create(teacher=grant_create_classes(users["teacher_a"]), name="Class A")
+    course_b = services.course_create(teacher=grant_create_classes(users["teacher_b"]), name="Class B")
+    invite_and_accept(actor=users["teacher_a"], course=course_a, username="ta_a", role="ta")
     student_a = services.course_join(student=users["student_a"], join_code=course_a.join_code)
     services.course_join(student=users["student_b"], join_code=course_b.join_code)
     assignment = services.assignment_create(

@@ -16,6 +16,7 @@ from grading import services
 from grading.models import Submission
 from tests.factories import EnrollmentFactory, ProblemFactory, UserFactory
 from tutor.classroom.models import Enrollment
+from verifier_worker.segmentation import MAX_STEPS
 from verifier_worker.types import VerificationRequest, VerificationResult
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +33,10 @@ HOSTILE = {
     "nested_braces": "x = " + "{" * 3000 + "1" + "}" * 3000,
     "nested_parens": NESTED,
     "nested_frac": "x = " + "\\frac{1}{" * 500 + "2" + "}" * 500,
-    "thousand_steps": "\n".join(f"{i} + 1 = {i + 1}" for i in range(1000)),
-    "at_the_limit": ("12 × 7 = 84\n" * 2000)[: settings.SOLUTION_MAX_CHARS],
+    # At both caps at once: the most steps that are checked (more are refused at submit, tested below), and the
+    # most characters, in those steps.
+    "sixty_steps": "\n".join(f"{i} + 1 = {i + 1}" for i in range(MAX_STEPS)),
+    "at_the_limit": "\n".join([("12 × 7 = 84, " * 40)[: settings.SOLUTION_MAX_CHARS // MAX_STEPS - 1]] * MAX_STEPS),
     "one_long_line": "1" * settings.SOLUTION_MAX_CHARS,
     "huge_digits": "x = " + "9" * 5000 + " * " + "9" * 5000,
     "power_chain": "2^2^2^2^2^2^2^2 = 4",
@@ -97,6 +100,40 @@ def test_a_200kb_line_is_refused_at_submit_with_the_limit_and_nothing_is_saved(
     assert not Submission.objects.exists()
     # The text is kept in the box for the student to shorten, not lost
     assert text in body
+
+
+@pytest.mark.parametrize("steps", [MAX_STEPS + 1, 1000])
+def test_a_solution_past_the_step_cap_is_refused_at_submit_and_nothing_is_cut_silently(
+    client, symbolic, django_capture_on_commit_callbacks, steps
+):
+    # Given a correct solution longer than the steps that can be checked (it was graded wrong at step 60)
+    problem, student = symbolic
+    text = "\n".join(f"{i} + 1 = {i + 1}" for i in range(steps))
+    # When the student submits it
+    response = submit(client, problem, student, text, django_capture_on_commit_callbacks)
+    # Then it is refused with the cap and what to do, the text is kept, and nothing is saved
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert f"more than {MAX_STEPS} steps" in body
+    assert "on one line" in body
+    assert "1 + 1 = 2" in body
+    assert not Submission.objects.exists()
+    # And the service refuses it too, for callers that bypass the form
+    with pytest.raises(services.SubmissionError, match=f"more than {MAX_STEPS} steps") as info:
+        services.submission_create(student=student, problem=problem, text=text)
+    assert info.value.code == "too_many_steps"
+
+
+def test_the_live_preview_says_a_solution_past_the_step_cap_cannot_be_submitted(client, symbolic):
+    problem, student = symbolic
+    client.force_login(student)
+    url = reverse("problem_preview", args=[problem.pk])
+    text = "\n".join(f"{i} + 1 = {i + 1}" for i in range(MAX_STEPS + 5))
+    body = client.post(url, {"text": text}, headers={"HX-Request": "true"}).content.decode()
+    assert 'data-testid="step-limit"' in body
+    assert f"more than {MAX_STEPS} steps" in body
+    at_cap = client.post(url, {"text": "\n".join(["x = 1"] * MAX_STEPS)}, headers={"HX-Request": "true"})
+    assert "step-limit" not in at_cap.content.decode()
 
 
 def test_a_nul_character_is_refused_with_a_clear_message_and_the_text_is_kept(

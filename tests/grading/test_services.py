@@ -398,6 +398,14 @@ def test_beat_schedule_runs_the_sweep_on_the_cpu_queue():
     assert "grading.sweep" in app.tasks
 
 
+def test_beat_sweeps_every_few_seconds_and_drops_a_sweep_that_waited_too_long():
+    from tutor.celery import app
+
+    entry = app.conf.beat_schedule["grading-sweep"]
+    assert entry["schedule"] <= 10  # was 60: recovery took minutes
+    assert entry["options"]["expires"] <= entry["schedule"]
+
+
 def test_gpu_and_cpu_queues_have_their_own_routing_keys():
     from tutor.celery import app
 

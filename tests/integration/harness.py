@@ -140,10 +140,14 @@ def celery_workers(redis_broker: str, transactional_db: None, tmp_path: Path) ->
     """Start real `celery -A tutor worker` processes on the test Redis and test database."""
     started: list[Worker] = []
 
-    def start(name: str = "w1", *, slow_seconds: float = 2.0, timeout: float = 60.0) -> Worker:
+    def start(
+        name: str = "w1", *, slow_seconds: float = 2.0, timeout: float = 60.0, env: dict[str, str] | None = None
+    ) -> Worker:
+        overrides = env or {}
         env = {
             **os.environ,
             **WORKER_ENV,
+            **overrides,
             "REDIS_URL": redis_broker,
             "DATABASE_URL": worker_database_url(),
             "FAKE_VERIFIER_SLOW_SECONDS": str(slow_seconds),

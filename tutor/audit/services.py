@@ -14,7 +14,7 @@ from .models import AuditEvent
 def record(
     *,
     event_type: AuditEventType,
-    target: models.Model,
+    target: models.Model | None,
     actor: AbstractBaseUser | AnonymousUser | None = None,
     course_id: int | None = None,
     details: dict[str, Any] | None = None,
@@ -25,8 +25,9 @@ def record(
     return AuditEvent.objects.create(
         actor=user,
         event_type=event_type.value,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
+        # No target: an event about something that is not a row (a login attempt for a name that may not exist).
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
         course_id=course_id,
         details=details or {},
     )

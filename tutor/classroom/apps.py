@@ -5,3 +5,8 @@ class ClassroomConfig(AppConfig):
     name = "tutor.classroom"
     label = "classroom"
     verbose_name = "Classes and problem sets"
+
+    def ready(self) -> None:
+        from tutor import limits
+
+        limits.connect()

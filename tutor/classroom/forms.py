@@ -14,7 +14,7 @@ class CourseForm(forms.Form):
     name = forms.CharField(
         max_length=200, label="Class name", widget=forms.TextInput(attrs={"placeholder": "Algebra 1, period 3"})
     )
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     time_zone = forms.ChoiceField(
         label="Time zone",
         required=False,
@@ -102,6 +102,7 @@ class AssignmentForm(forms.ModelForm[Assignment]):
             label="How steps are checked",
             help_text="Only checkers set up on this server are listed.",
         )
+        self.fields["instructions"].widget.attrs["maxlength"] = settings.ASSIGNMENT_INSTRUCTIONS_MAX_CHARS
         for name, field in self.fields.items():
             if isinstance(field, forms.IntegerField | forms.FloatField):
                 _bound(field, *field_bounds(Assignment, name))
@@ -123,6 +124,15 @@ class AssignmentForm(forms.ModelForm[Assignment]):
     def clean_hint_cost_percent(self) -> int:
         value = self.cleaned_data.get("hint_cost_percent")
         return int(value) if value is not None else 0
+
+    def clean_instructions(self) -> str:
+        # Browsers send line breaks as CRLF but count them as one character, as the limit does.
+        instructions: str = (self.cleaned_data.get("instructions") or "").replace("\r\n", "\n")
+        limit = settings.ASSIGNMENT_INSTRUCTIONS_MAX_CHARS
+        if len(instructions) > limit:
+            count = len(instructions)
+            raise forms.ValidationError(f"The instructions have {count:,} characters; the limit is {limit:,}.")
+        return instructions
 
     FIELDSETS = (
         ("The basics", ("title", "instructions", "opens_at", "due_at")),

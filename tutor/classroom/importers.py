@@ -18,11 +18,11 @@ from typing import Any
 
 import yaml
 from django.conf import settings
-from django.utils import timezone
 
 from .backends import backend_choices
 from .errors import ProblemSetError
 from .models import Assignment, field_bounds, model_field
+from .schedule import DateOutOfRange, schedule_date
 
 __all__ = ["ProblemData", "ProblemSetData", "ProblemSetError", "parse_problem_set"]
 
@@ -273,6 +273,10 @@ def _validate_assignment(raw: Mapping[str, Any], errors: _Collector) -> dict[str
     else:
         fields["title"] = title.strip()
     fields["instructions"] = _text(raw, "instructions", "Field 'instructions'", errors)
+    limit = settings.ASSIGNMENT_INSTRUCTIONS_MAX_CHARS
+    if len(fields["instructions"]) > limit:
+        count = len(fields["instructions"])
+        errors.add("Field 'instructions'", f"it has {count:,} characters; the limit is {limit:,}.")
     for key in ("opens_at", "due_at"):
         fields[key] = _datetime(raw.get(key), f"Field '{key}'", errors)
     if fields["opens_at"] and fields["due_at"] and fields["due_at"] <= fields["opens_at"]:
@@ -388,7 +392,8 @@ def _decimal(value: Any, where: str, errors: _Collector) -> Decimal:
 
 
 def _datetime(value: Any, where: str, errors: _Collector) -> dt.datetime | None:
-    """Accept YAML dates/datetimes and ISO strings ('2026-12-01 23:59'); naive values use the site time zone."""
+    """Accept YAML dates/datetimes and ISO strings ('2026-12-01 23:59'); naive values use the site time zone.
+    Returned in UTC, within the range the site accepts (tutor.classroom.schedule)."""
     if value is None or value == "":
         return None
     parsed: dt.datetime | None
@@ -408,6 +413,8 @@ def _datetime(value: Any, where: str, errors: _Collector) -> dt.datetime | None:
     if parsed is None:
         errors.add(where, f"{_shown(value)} is not a date; write it like 2026-12-01 23:59.")
         return None
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+    try:
+        return schedule_date(parsed)
+    except DateOutOfRange as exc:
+        errors.add(where, f"{_shown(value)}: {exc.message}")
+        return None

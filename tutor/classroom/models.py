@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, Self, TypeVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+
+from .schedule import EARLIEST, LATEST, RANGE_TEXT, validate_schedule_date
 
 MAX_ATTEMPTS = 100
 MAX_HINTS = 20
@@ -39,6 +42,31 @@ def default_time_zone() -> str:
     return str(settings.TIME_ZONE)
 
 
+_Archivable = TypeVar("_Archivable", bound=models.Model)
+
+
+class ArchivableQuerySet(models.QuerySet[_Archivable]):
+    """Archived rows keep every grade; they are hidden from students and left out of gradebooks and totals."""
+
+    def active(self) -> Self:
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> Self:
+        return self.filter(archived_at__isnull=False)
+
+
+class CourseQuerySet(ArchivableQuerySet["Course"]):
+    pass
+
+
+class AssignmentQuerySet(ArchivableQuerySet["Assignment"]):
+    pass
+
+
+class ProblemQuerySet(ArchivableQuerySet["Problem"]):
+    pass
+
+
 class Course(models.Model):
     """A class a teacher runs. Called Course in code because `class` is a Python keyword."""
 
@@ -47,11 +75,22 @@ class Course(models.Model):
     # Dates on the class's pages are shown, and the dates a teacher types are read, in this time zone.
     time_zone = models.CharField(max_length=64, default=default_time_zone)
     join_code = models.CharField(max_length=12, unique=True, default=new_join_code)
+    # Whether someone without an account may create one with the join code (the sign-up page).
+    allow_signup = models.BooleanField(
+        default=False,
+        help_text="Let students create their own account on the sign-up page with the class code.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # An archived class is hidden from its students and takes no submissions; its staff still see everything.
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CourseQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
+        # Granted by a site admin (Django admin, or `manage.py teacher_grant USERNAME`): who may create classes.
+        permissions = [("create_course", "Can create classes (teacher)")]
 
     def __str__(self) -> str:
         return self.name
@@ -78,6 +117,34 @@ class Enrollment(models.Model):
     @property
     def is_staff_role(self) -> bool:
         return self.role in (self.Role.TEACHER, self.Role.TA)
+
+
+class Invitation(models.Model):
+    """A teacher asked an existing account to join their class; it joins only if that person accepts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=10, choices=Enrollment.Role.choices)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "user"], condition=Q(status="pending"), name="one_pending_invitation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} invited to {self.course} as {self.role}"
 
 
 class Assignment(models.Model):
@@ -120,8 +187,8 @@ class Assignment(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
     title = models.CharField(max_length=200)
     instructions = models.TextField(blank=True)
-    opens_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
+    opens_at = models.DateTimeField(null=True, blank=True, validators=[validate_schedule_date])
+    due_at = models.DateTimeField(null=True, blank=True, validators=[validate_schedule_date])
     late_policy = models.CharField(max_length=10, choices=LatePolicy.choices, default=LatePolicy.ACCEPT_WITH_PENALTY)
     late_penalty_percent = models.PositiveSmallIntegerField(
         default=10,
@@ -173,13 +240,33 @@ class Assignment(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Points each hint costs, in percent of the problem's points (0: hints are free).",
     )
+    # The order on the class page (the teacher's, see tutor.classroom.content.assignment_move); new ones go last.
+    position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
-        ordering = ["due_at", "id"]
+        ordering = ["position", "due_at", "id"]
+        # The database refuses what the validators refuse: a date outside the range cannot be read back on some
+        # pages (year 10000 in UTC), so it must never be stored, whatever path writes it.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": EARLIEST, f"{name}__lte": LATEST}),
+                name=f"assignment_{name}_in_range",
+                violation_error_message=f"Dates must fall {RANGE_TEXT}.",
+            )
+            for name in ("opens_at", "due_at")
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def next_position(cls, course: Course) -> int:
+        last = cls.objects.filter(course=course).aggregate(last=models.Max("position"))["last"]
+        return int(last or 0) + 1
 
 
 class Problem(models.Model):
@@ -210,6 +297,9 @@ class Problem(models.Model):
     )
     # With the rubric rule: [{"name": ..., "points": "1.00", "rule": "" | "final_answer_correct" | ..., "step": k}]
     rubric = models.JSONField(default=list, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProblemQuerySet.as_manager()
 
     class Meta:
         ordering = ["assignment", "position"]
@@ -217,3 +307,16 @@ class Problem(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Problem {self.position}"
+
+
+class ManagedAccount(models.Model):
+    """An account a teacher created by importing a roster. The teachers of that class may set its password
+    (tutor.classroom.access.may_set_password); accounts people made themselves are never theirs to take over."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="managed_account")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="managed_accounts")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} (created by the roster of {self.course})"

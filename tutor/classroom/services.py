@@ -21,19 +21,13 @@ from . import access, timezones
 from .access import Capability
 from .errors import ClassroomError, DuplicateProblemSet
 from .importers import ProblemSetData, parse_problem_set
-from .models import Assignment, Course, Enrollment, Problem
+from .models import Assignment, Course, Enrollment, Invitation, Problem
 
 __all__ = ["ClassroomError", "ProblemInput"]
 
-REFUSALS = {
-    Capability.MANAGE: "Only a teacher of this class can do that.",
-    Capability.AUTHOR: "Only the teacher or a teaching assistant of this class can do that.",
-}
-
 
 def _authorize(actor: User, course: Course, capability: Capability) -> None:
-    if not access.can(actor, course.pk, capability):
-        raise ClassroomError(REFUSALS.get(capability, "You cannot do that in this class."), code="forbidden")
+    access.require(actor, course.pk, capability)
 
 
 def _full_clean(instance: Assignment | Problem, *, exclude: list[str]) -> None:
@@ -43,8 +37,16 @@ def _full_clean(instance: Assignment | Problem, *, exclude: list[str]) -> None:
         raise ClassroomError.from_validation(exc) from exc
 
 
+NOT_A_TEACHER = (
+    "Creating classes needs the teacher permission. Ask a site admin to grant it to your account; "
+    "to join a class as a student, use the code from your teacher."
+)
+
+
 @transaction.atomic
 def course_create(*, teacher: User, name: str, description: str = "", time_zone: str = "") -> Course:
+    if not access.may_create_courses(teacher):
+        raise ClassroomError(NOT_A_TEACHER, code="not_a_teacher")
     name = name.strip()
     if not name:
         raise ClassroomError("Give the class a name.", code="name_required")
@@ -83,25 +85,86 @@ def course_join(*, student: User, join_code: str) -> Enrollment:
 
 
 @transaction.atomic
-def enrollment_add(*, actor: User, course: Course, username: str, role: str) -> Enrollment:
-    """A teacher adds an existing account, typically as a teaching assistant."""
+def invitation_create(*, actor: User, course: Course, username: str, role: str) -> None:
+    """A teacher invites an existing account (as a teaching assistant or a student); it joins once they accept.
+
+    Says nothing about whether the account exists: an unknown username, an account already invited and a new
+    invitation all return the same way, so the roster form cannot be used to find out who has an account.
+    """
     _authorize(actor, course, Capability.MANAGE)
-    if role not in Enrollment.Role.values:
+    if role not in (Enrollment.Role.TA, Enrollment.Role.STUDENT):
         raise ClassroomError(f"Unknown role {role!r}.", code="bad_role")
-    user = User.objects.filter(username=username.strip()).first()
+    user = User.objects.filter(username=username.strip(), is_active=True).first()
     if user is None:
-        raise ClassroomError(f"There is no account with the username {username.strip()!r}.", code="no_such_user")
+        return
     if Enrollment.objects.filter(course=course, user=user).exists():
+        # Members are on the roster the teacher is looking at: saying so reveals nothing new.
         raise ClassroomError(f"{user.get_username()} is already in this class.", code="already_member")
-    enrollment = Enrollment.objects.create(course=course, user=user, role=role)
+    if Invitation.objects.filter(course=course, user=user, status=Invitation.Status.PENDING).exists():
+        return
+    invitation = Invitation.objects.create(course=course, user=user, role=role, invited_by=actor)
     record(
-        event_type=AuditEventType.ENROLLMENT_ADDED,
-        target=course,
+        event_type=AuditEventType.INVITATION_CREATED,
+        target=invitation,
         actor=actor,
         course_id=course.pk,
         details={"user_id": user.pk, "username": user.get_username(), "role": role},
     )
+
+
+def _pending_invitation(user: User, invitation_id: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("course")
+        .filter(pk=invitation_id, user_id=user.pk, status=Invitation.Status.PENDING)
+        .first()
+    )
+    if invitation is None:
+        raise ClassroomError("This invitation is no longer open.", code="no_invitation")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, invitation_id: int) -> Enrollment:
+    """The invited person joins the class in the role they were invited to."""
+    invitation = _pending_invitation(user, invitation_id)
+    course = invitation.course
+    enrollment = Enrollment.objects.filter(course=course, user=user).first()
+    if enrollment is None:
+        enrollment = Enrollment.objects.create(course=course, user=user, role=invitation.role)
+    invitation.status, invitation.answered_at = Invitation.Status.ACCEPTED, timezone.now()
+    invitation.save(update_fields=["status", "answered_at"])
+    record(
+        event_type=AuditEventType.INVITATION_ACCEPTED,
+        target=invitation,
+        actor=user,
+        course_id=course.pk,
+        details={"enrollment_id": enrollment.pk, "role": enrollment.role},
+    )
+    record(
+        event_type=AuditEventType.ENROLLMENT_ADDED,
+        target=course,
+        actor=user,
+        course_id=course.pk,
+        details={"user_id": user.pk, "username": user.get_username(), "role": enrollment.role,
+                 "invitation_id": invitation.pk, "invited_by": invitation.invited_by_id},
+    )  # fmt: skip
     return enrollment
+
+
+@transaction.atomic
+def invitation_decline(*, user: User, invitation_id: int) -> Invitation:
+    invitation = _pending_invitation(user, invitation_id)
+    invitation.status, invitation.answered_at = Invitation.Status.DECLINED, timezone.now()
+    invitation.save(update_fields=["status", "answered_at"])
+    record(
+        event_type=AuditEventType.INVITATION_DECLINED,
+        target=invitation,
+        actor=user,
+        course_id=invitation.course_id,
+        details={},
+    )
+    return invitation
 
 
 @transaction.atomic
@@ -136,7 +199,7 @@ def assignment_create(
 ) -> Assignment:
     """Create an assignment (fields as on the model) with its problems in the given order."""
     _authorize(actor, course, Capability.AUTHOR)
-    assignment = Assignment(course=course, **fields)
+    assignment = Assignment(course=course, position=Assignment.next_position(course), **fields)
     _full_clean(assignment, exclude=["course"])
     assignment.save()
     for position, problem in enumerate(problems, start=1):

@@ -4,7 +4,6 @@ show students' work (home, class, assignment and problem pages) are grading's (g
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 from django.conf import settings
@@ -16,8 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import selectors, services, timezones
+from tutor import limits
+
+from . import course_views, selectors, services, timezones
 from .access import Capability
+from .course_forms import CarriedFileForm
 from .errors import ClassroomError, DuplicateProblemSet, ProblemSetError
 from .forms import AddMemberForm, AssignmentForm, CourseForm, JoinForm, ProblemForm, ProblemSetUploadForm
 from .models import Enrollment
@@ -33,17 +35,25 @@ class AuthedRequest(HttpRequest):
 @require_POST
 def course_create(request: AuthedRequest) -> HttpResponse:
     form = CourseForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, "Give the class a name (at most 200 characters).")
+        return redirect("home")
+    try:
         course = services.course_create(teacher=request.user, **form.cleaned_data)
-        messages.success(request, f"Class “{course.name}” created. Give students the code {course.join_code}.")
-        return redirect("course_detail", pk=course.pk)
-    messages.error(request, "Give the class a name (at most 200 characters).")
-    return redirect("home")
+    except ClassroomError as exc:
+        messages.error(request, exc.message)
+        return redirect("home")
+    messages.success(request, f"Class “{course.name}” created. Give students the code {course.join_code}.")
+    return redirect("course_detail", pk=course.pk)
 
 
 @login_required
 @require_POST
 def course_join(request: AuthedRequest) -> HttpResponse:
+    refusal = limits.rate_limit(action="join", user=request.user, rate=settings.RATE_LIMIT_JOIN)
+    if refusal is not None:
+        messages.error(request, f"Too many attempts to join a class. Wait {refusal.wait} and try again.")
+        return redirect("home")
     form = JoinForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Type the class code your teacher gave you.")
@@ -63,15 +73,41 @@ def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
     course, _ = selectors.course_get(user=request.user, course_id=pk, capability=Capability.VIEW_STAFF)
     form = AddMemberForm(request.POST)
     if form.is_valid():
+        username, role = form.cleaned_data["username"].strip(), form.cleaned_data["role"]
         try:
-            added = services.enrollment_add(actor=request.user, course=course, **form.cleaned_data)
+            services.invitation_create(actor=request.user, course=course, username=username, role=role)
         except services.ClassroomError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Added {added.user.get_username()} as {added.get_role_display().lower()}.")
+            # The same words whether or not the account exists.
+            label = Enrollment.Role(role).label.lower()
+            messages.success(
+                request,
+                f"If “{username}” is an account here, it has been invited as {label}: "
+                "they join the class when they accept the invitation on their home page.",
+            )
     else:
         messages.error(request, "Type the username of an existing account.")
     return redirect("course_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def invitation_answer(request: AuthedRequest, pk: int, answer: str) -> HttpResponse:
+    selectors.invitation_get(user=request.user, invitation_id=pk)  # someone else's invitation is a 404
+    try:
+        if answer == "accept":
+            enrollment = services.invitation_accept(user=request.user, invitation_id=pk)
+        else:
+            services.invitation_decline(user=request.user, invitation_id=pk)
+    except ClassroomError as exc:
+        messages.error(request, exc.message)
+        return redirect("home")
+    if answer == "accept":
+        messages.success(request, f"You joined {enrollment.course.name}.")
+        return redirect("course_detail", pk=enrollment.course_id)
+    messages.success(request, "Invitation declined.")
+    return redirect("home")
 
 
 @login_required
@@ -114,16 +150,17 @@ def problem_set_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ProblemSetUploadForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     duplicate: DuplicateProblemSet | None = None
-    pending_key = f"pending-problem-set:{course.pk}"
+    carried: CarriedFileForm | None = None
     upload: tuple[bytes, str] | None = None
     choice: services.OnDuplicate = "ask"
     if request.method == "POST" and request.POST.get("on_duplicate") in ("replace", "copy"):
-        # The teacher's answer to "this class already has an assignment with this title".
-        pending = request.session.get(pending_key)
-        if not pending:
-            errors = ["That upload has expired. Upload the file again."]
+        # The teacher's answer to "this class already has an assignment with this title": the file comes back
+        # with the answer, as on every preview-then-confirm page (nothing is kept between the two requests).
+        answer = CarriedFileForm(request.POST)
+        if not answer.is_valid():
+            errors = ["The file was lost on the way; upload it again."]
         else:
-            upload = (base64.b64decode(pending["content"]), str(pending["filename"]))
+            upload = (answer.cleaned_data["content"], answer.cleaned_data["filename"])
             choice = "replace" if request.POST["on_duplicate"] == "replace" else "copy"
     elif request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
@@ -135,21 +172,24 @@ def problem_set_upload(request: AuthedRequest, pk: int) -> HttpResponse:
                 actor=request.user, course=course, content=content, filename=filename, on_duplicate=choice
             )
         except DuplicateProblemSet as exc:
-            duplicate = exc
-            # Kept for the answer (at most PROBLEM_SET_MAX_BYTES, checked by the form); nothing is imported yet.
-            request.session[pending_key] = {"content": base64.b64encode(content).decode(), "filename": filename}
+            duplicate, carried = exc, CarriedFileForm.carrying(content, filename)
         except ProblemSetError as exc:
             errors = exc.errors
         except ClassroomError as exc:
             errors = exc.messages
         else:
-            request.session.pop(pending_key, None)
             count = assignment.problems.count()
             done = "Replaced the problems of" if choice == "replace" else "Imported"
             messages.success(request, f"{done} “{assignment.title}” with {count} problem{'s' if count != 1 else ''}.")
             return redirect("assignment_detail", pk=assignment.pk)
     status = 400 if request.method == "POST" and (errors or form.errors) else 200
-    context = {"course": course, "upload_form": form, "import_errors": errors, "duplicate": duplicate}
+    context = {
+        "course": course,
+        "upload_form": form,
+        "import_errors": errors,
+        "duplicate": duplicate,
+        "carried": carried,
+    }
     return render(request, "classroom/problem_set_upload.html", context, status=status)
 
 
@@ -189,6 +229,8 @@ def problem_set_format(request: AuthedRequest) -> HttpResponse:
     # The document links to the examples by their repository paths; on the site they are downloads.
     for extension in ("md", "json"):
         doc = doc.replace(f"../examples/problem_set.{extension}", reverse("problem_set_example", args=[extension]))
+    for name in course_views.MOODLE_EXAMPLES:
+        doc = doc.replace(f"../examples/moodle/{name}.xml", reverse("moodle_example", args=[name]))
     return render(request, "classroom/problem_set_format.html", {"doc": doc})
 
 

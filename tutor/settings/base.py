@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from verifier_worker import config as verifier_config
@@ -55,7 +57,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "tutor.audit",
+    "tutor.notifications",
     "tutor.classroom",
     "grading",
     "tutor.handwriting",
@@ -65,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,7 +80,32 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "tutor.middleware.ResetTimeZoneMiddleware",
     "tutor.middleware.FriendlyNotFoundMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = ["tutor.limits.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# Content-Security-Policy (django-csp): scripts and styles only from this site, no inline script, style element or
+# handler anywhere (static/js/app.js wires behaviour up), nothing may frame the site. KaTeX sets its sizes through
+# the DOM's style properties, which CSP does not restrict, so it needs no inline-style allowance at all; htmx's
+# injected indicator <style> is switched off in base.html. Browsers report violations to /csp-report/ (logged).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+        "report-uri": "/csp-report/",
+    }
+}
 
 ROOT_URLCONF = "tutor.urls"
 WSGI_APPLICATION = "tutor.wsgi.application"
@@ -91,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "grading.context_processors.teaching",
+                "tutor.notifications.context_processors.notifications",
                 "tutor.insight.context_processors.site_staff",
             ],
         },
@@ -127,6 +158,24 @@ for _prefix, _folder in (("vendor/katex", "node_modules/katex/dist"), ("vendor/h
     if (BASE_DIR / _folder).is_dir():
         STATICFILES_DIRS.append((_prefix, BASE_DIR / _folder))
 
+# --- Abuse limits (tutor.limits) ---------------------------------------------------------------
+# A username is locked out from one address after this many wrong passwords, for the cool-off time. A site
+# admin lifts a lock at once with `python manage.py axes_reset_username USERNAME` (or in the admin).
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 10))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_DISABLE_ACCESS_LOG = True
+# The client address is REMOTE_ADDR: behind a reverse proxy, have it set that (docs/deploying.md).
+# Requests per user, in fixed windows ("10/m", "10/10m", "30/h").
+RATE_LIMIT_JOIN = os.environ.get("RATE_LIMIT_JOIN", "10/10m")
+RATE_LIMIT_SUBMIT = os.environ.get("RATE_LIMIT_SUBMIT", "10/m")
+RATE_LIMIT_PREVIEW = os.environ.get("RATE_LIMIT_PREVIEW", "120/m")
+
+# Sessions are read from the cache (written through to the database): one database query fewer per request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -135,11 +184,28 @@ LOGOUT_REDIRECT_URL = "login"
 PROBLEM_SET_MAX_BYTES = int(os.environ.get("PROBLEM_SET_MAX_BYTES", 256 * 1024))
 PROBLEM_SET_MAX_PROBLEMS = int(os.environ.get("PROBLEM_SET_MAX_PROBLEMS", 100))
 PROBLEM_STATEMENT_MAX_CHARS = int(os.environ.get("PROBLEM_STATEMENT_MAX_CHARS", 20_000))
+# Every field rendered as Markdown has a cap; the renderer itself shows anything longer as plain text.
+ASSIGNMENT_INSTRUCTIONS_MAX_CHARS = int(os.environ.get("ASSIGNMENT_INSTRUCTIONS_MAX_CHARS", 20_000))
+MARKDOWN_RENDER_MAX_CHARS = int(os.environ.get("MARKDOWN_RENDER_MAX_CHARS", 50_000))
 SOLUTION_MAX_CHARS = int(os.environ.get("SOLUTION_MAX_CHARS", 20_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Celery (the app is tutor/celery.py; it reads every CELERY_* setting here) -------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The cache holds rate-limit counters and rendered Markdown. With Redis it is shared by every web process
+# (CACHE_URL, or REDIS_URL); without it each process has its own.
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "tutor"),
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tutor"}
+    )
+}
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -174,15 +240,32 @@ if os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL"):
     CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
 # Tasks a worker process reserves ahead. A worker consuming the gpu queue always takes 1 (tutor.celery).
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1)
-# How often beat runs the sweep, and after how long a submission in a non-final state counts as stuck.
-GRADING_SWEEP_EVERY_SECONDS = float(os.environ.get("GRADING_SWEEP_EVERY_SECONDS", 60))
+# How often beat runs the sweep (every few seconds: leases expire in seconds), and the sweep's safety net: after
+# how long a submission in a non-final state with no live lease counts as stuck.
+GRADING_SWEEP_EVERY_SECONDS = float(os.environ.get("GRADING_SWEEP_EVERY_SECONDS", 5))
 GRADING_STUCK_AFTER_SECONDS = env_int("GRADING_STUCK_AFTER_SECONDS", 600)
+# Recovery in seconds, not minutes (grading.services.sweep): a worker holds a lease on what it grades and renews
+# it every GRADING_HEARTBEAT_SECONDS; the sweep re-sends a submission whose lease expired, one never handed to
+# the broker (after GRADING_ENQUEUE_GRACE_SECONDS), and, once, one handed over but not picked up within
+# GRADING_REQUEUE_AFTER_SECONDS (lost with a killed worker's prefetch, or a lost queue).
+GRADING_LEASE_SECONDS = env_int("GRADING_LEASE_SECONDS", 20)
+GRADING_HEARTBEAT_SECONDS = float(os.environ.get("GRADING_HEARTBEAT_SECONDS", GRADING_LEASE_SECONDS / 4))
+GRADING_ENQUEUE_GRACE_SECONDS = env_int("GRADING_ENQUEUE_GRACE_SECONDS", 5)
+GRADING_REQUEUE_AFTER_SECONDS = env_int("GRADING_REQUEUE_AFTER_SECONDS", 45)
+# While a task waits to retry after a transient verifier error it keeps its lease this long (the task's longest
+# backoff, 120 s, plus a lease).
+GRADING_RETRY_LEASE_SECONDS = env_int("GRADING_RETRY_LEASE_SECONDS", 120 + GRADING_LEASE_SECONDS)
 # After this many seconds without a grade, the feedback page tells the student their work is saved and will be
 # graded (a worker may be down or the model server busy).
 GRADING_PATIENCE_SECONDS = env_int("GRADING_PATIENCE_SECONDS", 45)
 CELERY_BEAT_SCHEDULE = {
     # Re-enqueue submissions stuck in a non-final state (broker down at submit time, lost tasks).
-    "grading-sweep": {"task": "grading.sweep", "schedule": GRADING_SWEEP_EVERY_SECONDS, "options": {"queue": "cpu"}},
+    # A sweep still waiting when the next one is due is dropped.
+    "grading-sweep": {
+        "task": "grading.sweep",
+        "schedule": GRADING_SWEEP_EVERY_SECONDS,
+        "options": {"queue": "cpu", "expires": GRADING_SWEEP_EVERY_SECONDS},
+    },
 }
 
 # --- Verifiers (parsed by verifier_worker.config, which `python -m verifier_worker.evaluation` also uses) -------
@@ -231,6 +314,32 @@ HANDWRITING_MAX_PENDING = env_int("HANDWRITING_MAX_PENDING", 6)
 HANDWRITING_MAX_DRAFTS = env_int("HANDWRITING_MAX_DRAFTS", 300)
 # Below this confidence the page offers the alternative readings first.
 HANDWRITING_CONFIRM_BELOW = float(os.environ.get("HANDWRITING_CONFIRM_BELOW", 0.8))
+
+# --- Email and notifications --------------------------------------------------------------------------------
+# Password-reset links go by email. `make run` prints emails on the console; production sets SMTP from the
+# environment (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Stepwise Tutor <noreply@localhost>")
+# In-app notifications are always on; a copy by email is optional and off by default.
+NOTIFICATIONS_EMAIL = env_bool("NOTIFICATIONS_EMAIL", False)
+# The site's address, for links in emails (e.g. https://tutor.example.org).
+SITE_URL = os.environ.get("SITE_URL", "")
+# A bulk regrade (one problem or a whole assignment) regrades at most this many attempts at once.
+BULK_REGRADE_MAX_SUBMISSIONS = env_int("BULK_REGRADE_MAX_SUBMISSIONS", 2000)
+# A roster file: at most this many bytes and rows.
+ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 256 * 1024)
+ROSTER_MAX_ROWS = env_int("ROSTER_MAX_ROWS", 1000)
 
 LOGGING = {
     "version": 1,
