@@ -77,7 +77,7 @@ def press_on(locator) -> None:
 def test_wrong_to_right_with_two_hints_and_one_fix_by_keyboard(page, screenshot):
     analysis.MEMO.clear()  # a cold worker: step 1 is reused only because Jun submitted it before
     # Given a class, its teacher, and a problem checked by the symbolic checker
-    teacher = UserFactory(username="teacher", first_name="Ms. Rivera", last_name="")
+    teacher = UserFactory(username="teacher", first_name="Ms. Rivera", last_name="", can_create_classes=True)
     jun = UserFactory(username="jun", first_name="Jun", last_name="")
     course = services.course_create(teacher=teacher, name="Algebra 1")
     Enrollment.objects.create(course=course, user=jun, role=Enrollment.Role.STUDENT)
