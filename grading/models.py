@@ -66,6 +66,11 @@ class Submission(models.Model):
     # False when grading failed through no fault of the student (a misconfigured or unavailable verifier): such
     # an attempt does not count against the assignment's maximum.
     counts_as_attempt = models.BooleanField(default=True)
+    # The checker's word that the steps so far are right but the solution has not reached its answer yet.
+    unfinished = models.BooleanField(default=False)
+    # "Fix from step k": the attempt this one continues, and how many of its steps were kept locked.
+    fixed_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="fixes")
+    locked_steps = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -100,6 +105,14 @@ class Step(models.Model):
     explanation = models.TextField(blank=True)
     hint = models.TextField(blank=True)
     checker = models.CharField(max_length=40, blank=True)
+    # The checker's structured finding on a flagged step (verifier_worker.types.Finding.to_dict()), {} when none.
+    finding = models.JSONField(default=dict, blank=True)
+    # A correct step's relation to the reference solution: "reference" (on its path), "other" (another route).
+    route = models.CharField(max_length=12, blank=True)
+    # Why an unverified step was not checked: "no_math", "unreadable", "undecidable", "after_error", ...
+    reason_code = models.CharField(max_length=16, blank=True)
+    # The verdict came from the verdict cache (grading.tutoring.reuse): this exact prefix was checked before.
+    reused = models.BooleanField(default=False)
     # A teacher's verdict on this step, shown to the student as the teacher's; `verdict` stays the verifier's.
     teacher_verdict = models.CharField(max_length=12, choices=Verdict.choices, blank=True)
     teacher_reason = models.TextField(blank=True)
@@ -235,6 +248,119 @@ class RegradeRequest(models.Model):
     @property
     def step_number(self) -> int | None:
         return None if self.step_index is None else self.step_index + 1
+
+
+class StepVerdictCache(models.Model):
+    """A step's verdict, kept so an unchanged prefix of a later attempt is not checked again.
+
+    `key` digests everything the verdict may depend on except the final answer (grading.tutoring.reuse says
+    which, and why that is sound). Bounded: grading.tutoring.reuse.prune keeps the newest entries.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    problem = models.ForeignKey("classroom.Problem", on_delete=models.CASCADE, related_name="+")
+    backend = models.CharField(max_length=40)
+    model_id = models.CharField(max_length=200, blank=True)
+    prompt_version = models.CharField(max_length=40, blank=True)
+    step_index = models.PositiveSmallIntegerField()
+    verdict = models.CharField(max_length=12, choices=Step.Verdict.choices)
+    confidence = models.FloatField()
+    explanation = models.TextField(blank=True)
+    hint = models.TextField(blank=True)
+    checker = models.CharField(max_length=40, blank=True)
+    finding = models.JSONField(default=dict, blank=True)
+    route = models.CharField(max_length=12, blank=True)
+    reason_code = models.CharField(max_length=16, blank=True)
+    # What checking this step cost when it was checked: reused, that is what a later attempt saves.
+    cost_ms = models.FloatField(default=0)
+    cost_tokens = models.PositiveIntegerField(default=0)
+    hits = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["last_used_at"])]
+
+    def __str__(self) -> str:
+        return f"Cached verdict for step {self.step_index + 1} ({self.backend})"
+
+
+class Hint(models.Model):
+    """A hint a student asked for: which attempt and step, the level asked and the level shown (lower when a
+    higher one failed the no-leak filter), where the text came from, and what was refused on the way."""
+
+    class Kind(models.TextChoices):
+        ERROR = "error", "At the first error"
+        NEXT_STEP = "next_step", "Where the solution stops"
+        UNREADABLE = "unreadable", "A step that could not be read as math"
+        START = "start", "Before the first attempt"
+
+    class Source(models.TextChoices):
+        TEMPLATE = "template", "From the checker's finding"
+        REFERENCE = "reference", "From the reference solution"
+        LLM = "llm", "Written by the language model"
+        GENERIC = "generic", "Where to look (nothing more could be said safely)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being written"
+        READY = "ready", "Ready"
+
+    problem = models.ForeignKey("classroom.Problem", on_delete=models.CASCADE, related_name="hints")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hints")
+    # Empty for help asked on the problem page before the first attempt.
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="hints")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    step_index = models.PositiveSmallIntegerField(default=0)
+    level_requested = models.PositiveSmallIntegerField()
+    level = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.TEMPLATE)
+    text = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
+    # The candidates refused on the way: [{"level": 3, "source": "llm", "reasons": [...]}, ...]
+    refused = models.JSONField(default=list, blank=True)
+    # The score cost in force when it was given, in percent of the problem's points (grading.scoring).
+    cost_percent = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["problem", "student", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Level {self.level} hint for {self.student} on {self.problem}"
+
+    @property
+    def step_number(self) -> int:
+        return self.step_index + 1
+
+
+class HintRun(models.Model):
+    """One language-model call that wrote (or tried to write) a hint, recorded like a VerificationRun."""
+
+    hint = models.ForeignKey(Hint, on_delete=models.CASCADE, related_name="runs")
+    backend = models.CharField(max_length=40)
+    model_id = models.CharField(max_length=200, blank=True)
+    prompt_version = models.CharField(max_length=40, blank=True)
+    level = models.PositiveSmallIntegerField()
+    parameters = models.JSONField(default=dict, blank=True)
+    prompt = models.TextField(blank=True)
+    raw_output = models.TextField(blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    latency_ms = models.FloatField(null=True, blank=True)
+    # The draft as read from the output, and whether the no-leak filter let it through.
+    draft = models.TextField(blank=True)
+    passed = models.BooleanField(default=False)
+    refused_because = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.backend} hint run for hint {self.hint_id}"
 
 
 MAX_EXTRA_ATTEMPTS = 100

@@ -22,6 +22,14 @@ urlpatterns = [
     path("submissions/<int:pk>/regrade/", views.regrade, name="submission_regrade"),
     path("submissions/<int:pk>/accept/", views.review_accept, name="submission_review_accept"),
     path("submissions/<int:pk>/audit/", views.submission_audit, name="submission_audit"),
+    # Tutoring: hints and fix from here
+    path("submissions/<int:pk>/hint/", views.submission_hint, name="submission_hint"),
+    path("submissions/<int:pk>/hints/", views.submission_hints, name="submission_hints"),
+    path("submissions/<int:pk>/fix/", views.submission_fix, name="submission_fix"),
+    path("submissions/<int:pk>/fix/preview/", views.submission_fix_preview, name="submission_fix_preview"),
+    path("submissions/<int:pk>/fix/submit/", views.submission_fix_submit, name="submission_fix_submit"),
+    path("problems/<int:pk>/hint/", views.problem_hint, name="problem_hint"),
+    path("problems/<int:pk>/hints/", views.problem_hints, name="problem_hints"),
     path("review/", views.review_queue, name="review_queue"),
     path("assignments/<int:pk>/gradebook/", views.gradebook, name="gradebook"),
     # Running a term: exceptions, regrade requests, bulk regrades, gradebooks and exports (views.coursework)

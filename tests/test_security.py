@@ -128,6 +128,14 @@ ROUTES = [
     Route("submission_rubric_tick", "post", lambda w: [w["submission"].pk], STAFF, {"item": "0"}),
     Route("submission_regrade", "post", lambda w: [w["submission"].pk], STAFF, {"reason": "check"}),
     Route("submission_review_accept", "post", lambda w: [w["submission"].pk], STAFF),
+    # Tutoring: hints on an attempt (its owner asks, staff read), help to start (students), fix from here (owner)
+    Route("submission_hint", "post", lambda w: [w["submission"].pk], OWNER_AND_STAFF),
+    Route("submission_hints", "get", lambda w: [w["submission"].pk], OWNER_AND_STAFF),
+    Route("problem_hint", "post", lambda w: [w["problem"].pk], frozenset({"student", "classmate"})),
+    Route("problem_hints", "get", lambda w: [w["problem"].pk], MEMBERS),
+    Route("submission_fix", "get", lambda w: [w["submission"].pk], frozenset({"student"})),
+    Route("submission_fix_preview", "post", lambda w: [w["submission"].pk], frozenset({"student"}), {"text": "x"}),
+    Route("submission_fix_submit", "post", lambda w: [w["submission"].pk], frozenset({"student"}), {"text": "x"}),
     # Running a course (issue 13): the class's settings and roster are the teacher's; content is its authors';
     # exceptions are the teacher's; grading tools are its graders' (site staff included); a regrade request is
     # the submission's owner's.

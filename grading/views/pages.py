@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from tutor import limits
@@ -27,6 +28,8 @@ from verifier_worker import segmentation
 from .. import policy, selectors, services
 from ..forms import SolutionForm, StudentExceptionForm
 from ..services.exceptions import describe as describe_exception
+from ..tutoring import history as tutoring_history
+from ..tutoring import panels
 
 
 class AuthedRequest(HttpRequest):
@@ -124,7 +127,7 @@ def _problem_context(
     assignment = problem.assignment
     use_class_time_zone(assignment.course)
     attempts = list(selectors.attempts(student=request.user, problem=problem))
-    history, counted = selectors.attempt_history(student_id=request.user.pk, problem=problem)
+    path = tutoring_history.attempt_history(student_id=request.user.pk, problem=problem)
     decision = policy.submit_decision(
         problem=problem, student_id=request.user.pk, used=sum(1 for a in attempts if a.counts_as_attempt)
     )
@@ -144,13 +147,19 @@ def _problem_context(
         # The submit service refuses a solution past the step cap; the preview says so before the student submits.
         "step_limit_error": services.too_many_steps_message() if split is not None and split.truncated else "",
         "preview_error": (
-            f"Your solution has {len(text):,} characters; the limit is {settings.SOLUTION_MAX_CHARS:,}."
+            _("Your solution has %(count)s characters; the limit is %(limit)s.")
+            % {"count": f"{len(text):,}", "limit": f"{settings.SOLUTION_MAX_CHARS:,}"}
             if too_long
             else ""
         ),
         "siblings": list(assignment.problems.active()),
-        "history": history,
-        "counted": counted,
+        "path": path,
+        "history": path.rows,
+        "counted": path.counted,
+        # Help before the first attempt, when the assignment allows it (grading.tutoring.policy).
+        "panel": panels.hint_panel(problem=problem, submission=None, viewer=request.user)
+        if access.is_student and assignment.hint_policy == assignment.HintPolicy.ALWAYS
+        else None,
     }
 
 

@@ -33,6 +33,8 @@ from ..forms import (
 from ..models import Step, Submission
 from ..progress import poll_delay_ms, poll_etag
 from ..services import grades
+from ..tutoring import history as tutoring_history
+from ..tutoring import panels
 from . import coursework
 
 TEMPLATE = "grading/submission_detail.html"
@@ -66,8 +68,10 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
         context["rubric"] = grades.rubric_of(submission) if problem.scoring == "rubric" else ()
     if submission.student_id == request.user.pk:
         context["decision"] = policy.submit_decision(problem=problem, student_id=submission.student_id)
-    history, counted = selectors.attempt_history(student_id=submission.student_id, problem=problem)
-    context["history"], context["counted"] = history, counted
+    path = tutoring_history.attempt_history(student_id=submission.student_id, problem=problem)
+    context["path"], context["history"], context["counted"] = path, path.rows, path.counted
+    if feedback.is_final and (submission.student_id == request.user.pk or feedback.viewer_is_staff):
+        context["panel"] = panels.hint_panel(problem=problem, submission=submission, viewer=request.user)
     context.update(coursework.regrade_context(request, submission, viewer_can_grade=feedback.viewer_can_grade))
     context.update(extra)
     return context
@@ -308,5 +312,7 @@ def submission_audit(request: HttpRequest, pk: int) -> HttpResponse:
             "events": selectors.audit_events(submission=submission),
             "overrides": selectors.overrides(submission=submission),
             "steps": submission.steps.order_by("index"),
+            # Hints asked for on this attempt, each with its language-model runs (recorded like verification runs).
+            "hints": submission.hints.prefetch_related("runs").order_by("created_at", "id"),
         },
     )

@@ -55,6 +55,9 @@ class AuditEventType(models.TextChoices):
     SUBMISSION_RETRY = "submission.retry", "Verifier busy; retrying"
     SUBMISSION_SWEPT = "submission.swept", "Re-sent to a worker by the sweep"
     SUBMISSION_HANDWRITING_ATTACHED = "submission.handwriting_attached", "Handwritten lines attached"
+    # Tutoring
+    HINT_GIVEN = "hint.given", "Hint given"
+    HINT_WRITTEN = "hint.written", "Hint written by the language model"
     # Teachers' actions on grades
     OVERRIDE_STEP = "override.step", "Step verdict changed"
     OVERRIDE_SCORE = "override.score", "Score changed"

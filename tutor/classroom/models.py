@@ -11,6 +11,7 @@ from django.db.models import Q
 from .schedule import EARLIEST, LATEST, RANGE_TEXT, validate_schedule_date
 
 MAX_ATTEMPTS = 100
+MAX_HINTS = 20
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
 
@@ -151,6 +152,12 @@ class Assignment(models.Model):
         ACCEPT_WITH_PENALTY = "penalty", "Accept late work with a penalty"
         REFUSE = "refuse", "Refuse late work"
 
+    class HintPolicy(models.TextChoices):
+        # When a student may ask for a hint (grading.tutoring.policy.hint_decision).
+        NEVER = "never", "No hints"
+        AFTER_FIRST_ATTEMPT = "after_first_attempt", "After an attempt is graded"
+        ALWAYS = "always", "Always, also before the first attempt"
+
     class AttemptRule(models.TextChoices):
         # Which attempt's score counts in the gradebook (grading.scoring.counted_score).
         BEST = "best", "The best attempt counts"
@@ -172,6 +179,9 @@ class Assignment(models.Model):
         "verification_rounds",
         "reveal_corrections",
         "review_threshold",
+        "hint_policy",
+        "hint_limit",
+        "hint_cost_percent",
     )
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
@@ -213,6 +223,22 @@ class Assignment(models.Model):
         default=0.5,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Grades whose verifier confidence is below this go to the teacher's review queue.",
+    )
+    hint_policy = models.CharField(
+        max_length=20,
+        choices=HintPolicy.choices,
+        default=HintPolicy.AFTER_FIRST_ATTEMPT,
+        help_text="When students may ask for a hint at their first error.",
+    )
+    hint_limit = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HINTS)],
+        help_text="Hints a student may ask for on each problem.",
+    )
+    hint_cost_percent = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Points each hint costs, in percent of the problem's points (0: hints are free).",
     )
     # The order on the class page (the teacher's, see tutor.classroom.content.assignment_move); new ones go last.
     position = models.PositiveIntegerField(default=0)

@@ -25,6 +25,7 @@ from .models import Assignment, Course, Enrollment, Invitation, Problem
 
 __all__ = ["ClassroomError", "ProblemInput"]
 
+
 def _authorize(actor: User, course: Course, capability: Capability) -> None:
     access.require(actor, course.pk, capability)
 

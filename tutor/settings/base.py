@@ -284,6 +284,23 @@ VERIFIER_OPTIONS: dict[str, object] = _verifier.grading_options
 # The same options for `evaluate_verifier`, which has no task to retry it: the client retries VERIFIER_MAX_RETRIES.
 VERIFIER_EVALUATION_OPTIONS: dict[str, object] = dict(_verifier.options)
 
+# --- Tutoring (docs/tutoring.md) -------------------------------------------------------------------------
+# The verdict cache behind "fix from here" keeps at most this many step verdicts (the most recently used).
+VERDICT_CACHE_MAX_ENTRIES = env_int("VERDICT_CACHE_MAX_ENTRIES", 200_000)
+# Hints written by a language model: the name of a generating backend (e.g. "openai", with the VERIFIER_* server
+# settings) or empty for templated hints only. HINT_LLM_MODEL is the served model's name (default VERIFIER_MODEL).
+HINT_LLM_BACKEND = os.environ.get("HINT_LLM_BACKEND", "")
+HINT_LLM_MODEL = os.environ.get("HINT_LLM_MODEL", "")
+# One model call per hint, bounded; on any failure the templated hint is shown.
+HINT_LLM_TIMEOUT = float(os.environ.get("HINT_LLM_TIMEOUT", 20))
+# After this many seconds without its text, the hint panel says the hint is still being written.
+HINT_PATIENCE_SECONDS = env_int("HINT_PATIENCE_SECONDS", 20)
+CELERY_BEAT_SCHEDULE["verdict-cache-prune"] = {
+    "task": "grading.verdict_cache_prune",
+    "schedule": 3600.0,
+    "options": {"queue": "cpu"},
+}
+
 # --- Handwriting (docs/handwriting.md) -----------------------------------------------------------------
 # The Write mode needs an ocr worker with the `handwriting` extra. "auto": on when mathnote-ocr is installed in
 # this environment (make run's single venv); "on": an ocr worker runs elsewhere (docker compose); "off": hidden.

@@ -1,5 +1,6 @@
 """Demo data for `make run`: one class, a teacher, students and an assignment with three problems, with graded
-work in it and a reviewed grading history (tutor/demo/reviewed_history.py).
+work in it, a reviewed grading history (tutor/demo/reviewed_history.py) and a tutoring path with hints and a fix
+from here (tutor/demo/tutoring_path.py).
 
 Idempotent: a second run finds everything in place and adds nothing.
 """
@@ -23,6 +24,7 @@ from tutor.classroom.management.commands.teacher_grant import create_course_perm
 from tutor.classroom.models import Assignment, Course, Enrollment
 
 from ...reviewed_history import seed_reviewed_history
+from ...tutoring_path import seed_tutoring_path
 
 COURSE_NAME = "Algebra 1 (demo)"
 ASSIGNMENT_TITLE = "Warm-up: word problems, equations and percents"
@@ -91,6 +93,9 @@ class Command(BaseCommand):
             self._running_the_course(assignment, users)
         # A reviewed grading history for the insight pages (analytics, agreement, training data).
         seed_reviewed_history(course=course, stdout=self.stdout)
+        # A student's path from a wrong solution to a right one, with two hints and one fix from here.
+        with transaction.atomic():
+            seed_tutoring_path(course=course, assignment=assignment, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /login/ with:"))
         for username, password, _, staff in LOGINS:
             role = (
