@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["segmentation", "symbolic", "pipeline"]
+BENCHMARKS = ["segmentation", "symbolic", "reuse", "pipeline", "course"]
 
 
 def main(argv: list[str]) -> int:

@@ -16,4 +16,6 @@ def teaching(request: HttpRequest) -> dict[str, object]:
         return {}
     if not access.teaches_anywhere(user):
         return {"teaches": False}
-    return {"teaches": True, "review_count": selectors.review_queue(user=user).count()}
+    # Regrade requests are answered from the review queue, so they count as waiting there too.
+    waiting = selectors.review_queue(user=user).count() + selectors.open_regrade_requests(user=user).count()
+    return {"teaches": True, "review_count": waiting}

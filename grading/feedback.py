@@ -9,19 +9,25 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tutor.classroom import access
 from tutor.classroom.access import AnyUser
 from tutor.classroom.rendering import render_text_with_math
+from verifier_worker import reuse as verdict_reuse
 from verifier_worker.types import CONFIDENT
 
 from . import selectors
 from .models import Override, Step, Submission, VerificationRun
+from .services.fixing import fix_start
+from .tutoring import hints as tutoring_hints
+from .tutoring.findings import StepFacts, is_unfinished
 
 STAGES: tuple[tuple[str, str], ...] = (
-    (Submission.Status.QUEUED, "Waiting for a worker"),
-    (Submission.Status.SEGMENTING, "Splitting into steps"),
-    (Submission.Status.VERIFYING, "Checking steps"),
+    (Submission.Status.QUEUED, gettext_noop("Waiting for a worker")),
+    (Submission.Status.SEGMENTING, gettext_noop("Splitting into steps")),
+    (Submission.Status.VERIFYING, gettext_noop("Checking steps")),
 )
 
 
@@ -48,6 +54,12 @@ class StepView:
     # What the checker said, kept beside the teacher's verdict (teachers see both).
     checker_verdict: str = ""
     checker_explanation: str = ""
+    # How the step stands beyond its verdict: on the reference path, another route, could not be read as math.
+    note: str = ""
+    route: str = ""
+    reason_code: str = ""
+    # Its verdict came from the verdict cache: the same step, after the same steps, was checked before.
+    reused: bool = False
 
     @property
     def number(self) -> int:
@@ -70,6 +82,30 @@ class Decision:
     @property
     def agrees(self) -> bool:
         return self.teacher_says == self.checker_says
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """Steps whose verdicts were reused (1-based numbers), and the time and tokens that saved."""
+
+    steps: tuple[int, ...]
+    saved_ms: float
+    saved_tokens: int
+    fixed_from_attempt: int | None = None
+
+    @property
+    def steps_text(self) -> str:
+        if len(self.steps) == 1:
+            return _("Step %(n)s") % {"n": self.steps[0]}
+        if self.steps == tuple(range(self.steps[0], self.steps[-1] + 1)):
+            return _("Steps %(first)s–%(last)s") % {"first": self.steps[0], "last": self.steps[-1]}
+        return _("Steps %(list)s") % {"list": ", ".join(str(n) for n in self.steps)}
+
+    @property
+    def saved_text(self) -> str:
+        if self.saved_ms >= 1000:
+            return _("about %(seconds)s s") % {"seconds": f"{self.saved_ms / 1000:.1f}"}
+        return _("about %(ms)s ms") % {"ms": f"{self.saved_ms:.1f}" if self.saved_ms < 10 else f"{self.saved_ms:.0f}"}
 
 
 @dataclass(frozen=True)
@@ -110,6 +146,12 @@ class Feedback:
     waiting_for_teacher: bool = False
     # Grading is taking longer than it should (no worker, a busy model server): the page says the work is saved.
     slow: bool = False
+    # No final answer yet and the steps so far are right (not a wrong final answer).
+    unfinished: bool = False
+    # Steps not checked again because this exact prefix was checked before, and what that saved.
+    reuse: Reuse | None = None
+    # "Fix from step k": where a new attempt would start (None: nothing to fix here).
+    fix_start: int | None = None
 
     @property
     def unchecked_count(self) -> int:
@@ -129,36 +171,62 @@ def sanitize_text(text: str) -> SafeString:
     return mark_safe(render_text_with_math(text or ""))  # noqa: S308 - every HTML special character is escaped
 
 
-VERDICT_WORDS = {"correct": "correct", "incorrect": "wrong", "unverified": "not decided"}
+def verdict_word(verdict: str) -> str:
+    return {"correct": _("correct"), "incorrect": _("wrong"), "unverified": _("not decided")}.get(verdict, verdict)
 
 
-def _step_view(step: Step, *, first_error_index: int | None, graded: bool, reveal: bool, staff: bool) -> StepView:
+def _step_view(
+    step: Step,
+    *,
+    first_error_index: int | None,
+    graded: bool,
+    reveal: bool,
+    staff: bool,
+    facts: StepFacts | None = None,
+    unreadable_note: str = "",
+) -> StepView:
     verdict = step.effective_verdict
     by_teacher = bool(step.teacher_verdict)
     confident = by_teacher or (step.confidence is not None and step.confidence >= CONFIDENT)
     after_error = first_error_index is not None and step.index > first_error_index
     is_first = first_error_index is not None and step.index == first_error_index
+    route = facts.route if facts is not None else ""
+    reason = facts.reason_code if facts is not None else ""
+    note = ""
     if not graded:
-        state, label, icon = "pending", "Not checked yet", "…"
+        state, label, icon = "pending", _("Not checked yet"), "…"
     elif by_teacher:
-        word = VERDICT_WORDS.get(verdict, verdict)
+        word = verdict_word(verdict)
         state = (
             "first_error" if is_first else {"correct": "correct", "incorrect": "incorrect"}.get(verdict, "unverified")
         )
-        label = f"Your teacher: {word}" if not staff else f"Teacher: {word}"
-        label = "First error (your teacher)" if is_first and not staff else label
+        label = (
+            _("Your teacher: %(verdict)s") % {"verdict": word}
+            if not staff
+            else _("Teacher: %(verdict)s") % {"verdict": word}
+        )
+        label = _("First error (your teacher)") if is_first and not staff else label
         icon = {"correct": "✓", "incorrect": "✗"}.get(verdict, "?")
     elif is_first:
         state = "first_error"
-        label, icon = ("First error", "✗") if confident else ("Check this step", "⚠")
+        label, icon = (_("First error"), "✗") if confident else (_("Check this step"), "⚠")
     elif verdict == Step.Verdict.CORRECT:
-        state, label, icon = "correct", "Checked: correct", "✓"
+        state, label, icon = "correct", _("Checked: correct"), "✓"
+        if route == "other":
+            note = _("A valid step on a different route than expected.")
+        elif route == "reference":
+            note = _("On the expected path.") if staff else ""
     elif verdict == Step.Verdict.INCORRECT:
-        state, label, icon = "incorrect", "Also flagged", "✗"
+        state, label, icon = "incorrect", _("Also flagged"), "✗"
     elif after_error:
-        state, label, icon = "not_checked_after_error", "Not checked after the first error", "–"
+        state, label, icon = "not_checked_after_error", _("Not checked after the first error"), "–"
+    elif reason == "unreadable":
+        state, label, icon = "unverified", _("Couldn't read as math"), "?"
+        note = unreadable_note
+    elif reason == "no_math":
+        state, label, icon = "unverified", _("In words: not checked"), "·"
     else:
-        state, label, icon = "unverified", "Not checked", "?"
+        state, label, icon = "unverified", _("Not checked"), "?"
     if by_teacher:
         # The teacher's reason replaces the checker's explanation for the student; teachers see both.
         shown = step.teacher_reason
@@ -185,13 +253,17 @@ def _step_view(step: Step, *, first_error_index: int | None, graded: bool, revea
         teacher_reason=step.teacher_reason,
         checker_verdict=step.verdict,
         checker_explanation=step.explanation if staff else "",
+        note=note,
+        route=route,
+        reason_code=reason,
+        reused=step.reused,
     )
 
 
 def _decisions(submission: Submission, steps: list[Step]) -> tuple[Decision, ...]:
     decisions = [
         Decision(
-            what=f"Step {step.index + 1}",
+            what=_("Step %(n)s") % {"n": step.index + 1},
             teacher_says=step.teacher_verdict,
             checker_says=step.verdict,
             reason=step.teacher_reason,
@@ -202,7 +274,7 @@ def _decisions(submission: Submission, steps: list[Step]) -> tuple[Decision, ...
     if submission.teacher_final_answer:
         decisions.append(
             Decision(
-                what="Final answer",
+                what=_("Final answer"),
                 teacher_says=submission.teacher_final_answer,
                 checker_says=submission.auto_final_answer_verdict,
                 reason=submission.teacher_final_answer_reason,
@@ -212,7 +284,7 @@ def _decisions(submission: Submission, steps: list[Step]) -> tuple[Decision, ...
         auto = "" if submission.auto_score is None else f"{submission.auto_score:f}"
         decisions.append(
             Decision(
-                what="Score",
+                what=_("Score"),
                 teacher_says=f"{submission.teacher_score:f}",
                 checker_says=auto,
                 reason=submission.teacher_score_reason,
@@ -225,12 +297,12 @@ def _progress(submission: Submission, steps: list[Step]) -> Progress:
     order = [status for status, _ in STAGES]
     current = order.index(submission.status) if submission.status in order else 0
     stages = tuple(
-        (status, label, "done" if i < current else "current" if i == current else "todo")
+        (status, _(label), "done" if i < current else "current" if i == current else "todo")
         for i, (status, label) in enumerate(STAGES)
     )
     return Progress(
         stage=submission.status,
-        stage_label=STAGES[current][1],
+        stage_label=_(STAGES[current][1]),
         stage_number=current + 1,
         stages=stages,
         steps_total=len(steps),
@@ -244,10 +316,26 @@ def submission_feedback(*, submission: Submission, viewer: AnyUser) -> Feedback:
     steps = list(submission.steps.order_by("index"))
     graded = submission.is_final and submission.graded_at is not None
     reveal = submission.problem.assignment.reveal_corrections
+    facts = tutoring_hints.facts_of(submission, steps) if graded else ()
     views = tuple(
-        _step_view(step, first_error_index=submission.first_error_index, graded=graded, reveal=reveal, staff=staff)
-        for step in steps
+        _step_view(
+            step,
+            first_error_index=submission.first_error_index,
+            graded=graded,
+            reveal=reveal,
+            staff=staff,
+            facts=facts[position] if facts else None,
+            unreadable_note=_unreadable_note(submission, steps, facts[position]) if facts else "",
+        )
+        for position, step in enumerate(steps)
     )
+    unfinished = graded and is_unfinished(
+        stored=submission.unfinished,
+        final_answer=submission.final_answer_verdict,
+        verdicts=[f.verdict for f in facts],
+        has_reference_answer=bool(submission.problem.reference_answer.strip()),
+    )
+
     first = next((view for view in views if view.is_first_error), None)
     waiting = submission.status == Submission.Status.NEEDS_REVIEW
     detail = submission.score_detail if isinstance(submission.score_detail, dict) else {}
@@ -277,4 +365,36 @@ def submission_feedback(*, submission: Submission, viewer: AnyUser) -> Feedback:
         waiting_for_teacher=waiting,
         slow=not submission.is_final
         and (timezone.now() - submission.submitted_at).total_seconds() > settings.GRADING_PATIENCE_SECONDS,
+        unfinished=unfinished,
+        reuse=_reuse(submission) if graded else None,
+        fix_start=fix_start(submission, steps),
+    )
+
+
+def _unreadable_note(submission: Submission, steps: list[Step], facts: StepFacts) -> str:
+    """For a step that could not be read as math: what to write instead, through the same no-leak filter as
+    every hint (its example must not be a number the problem keeps back)."""
+    if facts.verdict != Step.Verdict.UNVERIFIED or facts.reason_code != "unreadable":
+        return ""
+    target = tutoring_hints.HintTarget(tutoring_hints.Kind.UNREADABLE, facts.index)
+    context = tutoring_hints.context_for(problem=submission.problem, submission=submission, steps=steps, target=target)
+    return tutoring_hints.compose(context, 1).text
+
+
+def _reuse(submission: Submission) -> Reuse | None:
+    run = (
+        submission.runs.filter(grading_version=submission.grading_version, error="")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    said = verdict_reuse.reported_reuse(run.parameters if run is not None and isinstance(run.parameters, dict) else {})
+    steps = tuple(sorted(int(i) + 1 for i in said.get("steps", []) if isinstance(i, int)))
+    if not steps:
+        return None
+    fixed = submission.fixed_from
+    return Reuse(
+        steps=steps,
+        saved_ms=float(said.get("saved_ms") or 0),
+        saved_tokens=int(said.get("saved_tokens") or 0),
+        fixed_from_attempt=fixed.attempt_number if fixed is not None else None,
     )

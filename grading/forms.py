@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from .models import Step, Submission
+from .models import MAX_EXTRA_ATTEMPTS, MAX_EXTRA_TIME_PERCENT, Step, Submission
 
 
 class SolutionTextarea(forms.Textarea):
@@ -144,6 +144,136 @@ class RegradeForm(forms.Form):
             raise forms.ValidationError("To drop your decisions, tick the box that confirms it.")
         return cleaned
 
+    @classmethod
+    def keeps(cls, cleaned: dict[str, Any]) -> bool:
+        """Whether the teacher's decisions stay in force (the default) or are dropped on purpose."""
+        return cleaned.get("overrides") != cls.DROP
+
     @property
     def keep_overrides(self) -> bool:
-        return self.cleaned_data.get("overrides") != self.DROP
+        return self.keeps(self.cleaned_data)
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class StudentExceptionForm(forms.Form):
+    """One student's exceptions on an assignment. Dates are read in the class's time zone (the view activates it)."""
+
+    student = forms.TypedChoiceField(coerce=int, label="Student")
+    due_at = forms.DateTimeField(
+        required=False,
+        label="Extension: this student's due date",
+        widget=DateTimeLocalInput(),
+        help_text="Later than the assignment's due date. Empty: no extension.",
+    )
+    extra_attempts = forms.IntegerField(
+        required=False, initial=0, label="Extra attempts per problem", min_value=0, max_value=MAX_EXTRA_ATTEMPTS
+    )
+    extra_time_percent = forms.IntegerField(
+        required=False,
+        initial=0,
+        min_value=0,
+        max_value=MAX_EXTRA_TIME_PERCENT,
+        label="Extra time (%)",
+        help_text="A time accommodation: 50 gives half as much time again as the assignment allows from its "
+        "opening to its due date (a week-long assignment: 3½ more days).",
+    )
+    reason = forms.CharField(
+        required=False, max_length=500, label="Note (optional)", widget=forms.TextInput(attrs={"placeholder": "Why"})
+    )
+
+    def __init__(self, *args: Any, students: list[tuple[int, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_exception_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["student"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = students
+
+    def clean_extra_attempts(self) -> int:
+        return int(self.cleaned_data.get("extra_attempts") or 0)
+
+    def clean_extra_time_percent(self) -> int:
+        return int(self.cleaned_data.get("extra_time_percent") or 0)
+
+
+REGRADE_WHOLE = "whole"
+
+
+class RegradeRequestForm(forms.Form):
+    step = forms.ChoiceField(label="What should your teacher look at again?")
+    message = forms.CharField(
+        max_length=1000,
+        label="Why do you think it should change?",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "For example: step 2 is right, 3 × 4 is 12."}),
+    )
+
+    def __init__(self, *args: Any, steps: list[tuple[int, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_regrade_request_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["step"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(index), f"Step {index + 1}: {text[:60]}") for index, text in steps] + [
+            (REGRADE_WHOLE, "The grade as a whole")
+        ]
+
+    @property
+    def step_index(self) -> int | None:
+        value = self.cleaned_data.get("step", REGRADE_WHOLE)
+        return None if value == REGRADE_WHOLE else int(value)
+
+
+class RegradeAnswerForm(forms.Form):
+    ACCEPT, DECLINE = "accept", "decline"
+    decision = forms.ChoiceField(
+        choices=[(ACCEPT, "Accept: change the grade"), (DECLINE, "Decline: the grade stays")],
+        widget=forms.RadioSelect,
+        initial=ACCEPT,
+        label="Your answer",
+    )
+    verdict = forms.ChoiceField(
+        required=False,
+        label="New verdict for the step",
+        choices=[("", "Keep the verdict"), *Step.Verdict.choices],
+    )
+    score = forms.DecimalField(required=False, min_value=0, max_digits=6, decimal_places=2, label="New score")
+    reply = forms.CharField(
+        max_length=2000,
+        label="Reply to the student",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "The student reads this on the submission page"}),
+    )
+
+    def __init__(self, *args: Any, request_id: int, points: Decimal, has_step: bool, **kwargs: Any) -> None:
+        # Several requests on one page (the review queue): ids must not collide.
+        kwargs.setdefault("auto_id", f"id_answer{request_id}_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["score"] = forms.DecimalField(
+            required=False,
+            min_value=0,
+            max_value=Decimal(points),
+            max_digits=6,
+            decimal_places=2,
+            label=f"New score (of {Decimal(points).normalize():f})",
+        )
+        if not has_step:
+            del self.fields["verdict"]
+
+    @property
+    def accepted(self) -> bool:
+        return self.cleaned_data.get("decision") == self.ACCEPT
+
+
+class BulkRegradeForm(RegradeForm):
+    problem = forms.TypedChoiceField(coerce=int, label="What to regrade")
+
+    def __init__(self, *args: Any, problems: list[tuple[int, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_bulk_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["problem"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(0, "Every problem of the assignment"), *problems]
+        self.order_fields(["problem", "reason", "overrides", "confirm_drop"])

@@ -13,6 +13,11 @@ Per problem the teacher chooses one of three rules (`Problem.scoring`):
 - **rubric**: named items with points. An item with a rule ("final answer correct", "no error before step k") is
   ticked by the rule; an item with no rule waits for the teacher, and the grade waits in the review queue.
 
+Hints: each hint the student asked for on the problem before submitting this attempt costs the percent of the
+points the assignment set when the hint was given (`ScoreInput.hint_cost_percents`), taken off after the rule
+above and before the late penalty, never below 0. A hint asked for after an attempt was graded costs nothing on
+that attempt: it can only have helped the next one.
+
 Steps the checker could not verify earn nothing, so a non-answer ("I don't know") scores 0. A solution whose final
 answer is not verified correct never gets full marks automatically: `needs_teacher` says why such a grade must be
 confirmed. Late penalties come from the assignment. A teacher's score override replaces the computed score and is
@@ -123,6 +128,8 @@ class ScoreInput:
     rubric_ticks: Mapping[int, bool] = field(default_factory=dict)
     late_penalty_percent: int = 0
     is_late: bool = False
+    # One entry per hint used before this attempt: its cost in percent of the points (0 for a free hint).
+    hint_cost_percents: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,7 +177,18 @@ def score_solution(data: ScoreInput) -> ScoreResult:
     if quantize(raw) >= points and points > 0 and not answer_correct:
         # Only a verified final answer earns full marks on its own; anything else is a teacher's call.
         needs = needs or "Full marks, but the final answer was not verified as correct."
+    cost = hint_cost(points=points, percents=data.hint_cost_percents)
+    if data.hint_cost_percents:
+        taken = min(cost, raw)
+        parts = (*parts, ScorePart(f"Hints used ({len(data.hint_cost_percents)})", -taken, Decimal(0)))
+        raw -= taken
     return ScoreResult(score=quantize(raw * factor), parts=parts, needs_teacher=needs, late_factor=factor)
+
+
+def hint_cost(*, points: Decimal, percents: Sequence[int]) -> Decimal:
+    """What the hints cost, before the floor at 0: each one its percent of the points."""
+    total = sum((max(0, min(100, int(p))) for p in percents), 0)
+    return Decimal(points) * Decimal(total) / Decimal(100)
 
 
 def _steps_parts(data: ScoreInput, points: Decimal) -> tuple[ScorePart, ...]:

@@ -4,6 +4,7 @@ see what is the access module's rule (tutor.classroom.access)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -15,11 +16,11 @@ from tutor.audit import selectors as audit
 from tutor.audit.models import AuditEvent
 from tutor.classroom import access
 from tutor.classroom.access import AnyUser, Capability
-from tutor.classroom.models import Assignment, Enrollment, Problem
-from tutor.classroom.selectors import open_for_students
+from tutor.classroom.models import Assignment, Course, Enrollment, Problem
+from tutor.classroom.selectors import active_problems, open_for_students
 
-from . import progress
-from .models import Override, Step, Submission, VerificationRun
+from . import policy, progress
+from .models import Override, RegradeRequest, RegradeRun, Step, StudentException, Submission, VerificationRun
 from .progress import PollState
 from .scoring import Counted, counted_score
 
@@ -170,10 +171,13 @@ class ProblemProgress:
 class AssignmentProgress:
     assignment: Assignment
     problems: list[ProblemProgress] = field(default_factory=list)
+    # This student's due date (later than the assignment's with an extension or extra time: grading.policy).
+    due_at: datetime | None = None
+    has_exception: bool = False
 
     @property
     def is_past_due(self) -> bool:
-        return self.assignment.due_at is not None and self.assignment.due_at < timezone.now()
+        return self.due_at is not None and self.due_at < timezone.now()
 
 
 def student_progress(*, student: User, assignments: QuerySet[Assignment]) -> list[AssignmentProgress]:
@@ -182,9 +186,15 @@ def student_progress(*, student: User, assignments: QuerySet[Assignment]) -> lis
     submissions = Submission.objects.filter(student_id=student.pk, problem__assignment__in=assignments_list)
     for submission in submissions.order_by("problem_id", "attempt_number"):
         by_problem.setdefault(submission.problem_id, []).append(submission)
+    exceptions = {
+        e.assignment_id: e
+        for e in StudentException.objects.filter(student_id=student.pk, assignment__in=assignments_list)
+    }
     return [
         AssignmentProgress(
             assignment=assignment,
+            due_at=policy.effective_due_at(assignment, exceptions.get(assignment.pk)),
+            has_exception=assignment.pk in exceptions,
             problems=[
                 ProblemProgress(
                     problem=p,
@@ -193,6 +203,7 @@ def student_progress(*, student: User, assignments: QuerySet[Assignment]) -> lis
                     counted=counted(by_problem.get(p.pk, []), assignment.attempt_rule),
                 )
                 for p in assignment.problems.all()
+                if p.archived_at is None
             ],
         )
         for assignment in assignments_list
@@ -201,12 +212,14 @@ def student_progress(*, student: User, assignments: QuerySet[Assignment]) -> lis
 
 def student_assignments(*, student: User) -> list[AssignmentProgress]:
     """Every open assignment in every class the user studies in, soonest due first."""
-    course_ids = Enrollment.objects.filter(user_id=student.pk, role=Enrollment.Role.STUDENT).values("course_id")
+    course_ids = Enrollment.objects.filter(
+        user_id=student.pk, role=Enrollment.Role.STUDENT, course__archived_at__isnull=True
+    ).values("course_id")
     assignments = (
         Assignment.objects.filter(course_id__in=course_ids)
         .filter(open_for_students())
         .select_related("course")
-        .prefetch_related("problems")
+        .prefetch_related(active_problems())
         .order_by("due_at", "id")
     )
     return student_progress(student=student, assignments=assignments)
@@ -227,7 +240,7 @@ def submission_matrix(*, assignment: Assignment) -> list[SubmissionRow]:
 
     Students removed from the class keep their rows when they have submitted work, marked as removed.
     """
-    problems = list(assignment.problems.all())
+    problems = list(assignment.problems.active())
     enrolled_ids = set(
         assignment.course.enrollments.filter(role=Enrollment.Role.STUDENT).values_list("user_id", flat=True)
     )
@@ -297,7 +310,7 @@ class GradebookRow:
 def gradebook(*, assignment: Assignment) -> tuple[list[Problem], list[GradebookRow]]:
     """Students × problems: the score that counts by the assignment's attempt rule (linked to the attempt it
     comes from), the attempts used, and grades still waiting for a teacher (not counted until confirmed)."""
-    problems = list(assignment.problems.order_by("position"))
+    problems = list(assignment.problems.active().order_by("position"))
     students = [
         e.user
         for e in Enrollment.objects.filter(course_id=assignment.course_id, role=Enrollment.Role.STUDENT)
@@ -323,3 +336,152 @@ def gradebook(*, assignment: Assignment) -> tuple[list[Problem], list[GradebookR
         pending = sum(cell.counted.pending for cell in cells)
         rows.append(GradebookRow(student=student, cells=tuple(cells), total=total, pending=pending))
     return problems, rows
+
+
+@dataclass(frozen=True)
+class ClassGradebookCell:
+    """One student's points on one assignment: the sum, over its active problems, of the score that counts by the
+    assignment's attempt rule (late penalties are part of each score). None when nothing counts yet."""
+
+    assignment: Assignment
+    score: Decimal | None
+    possible: Decimal
+    pending: int
+    has_exception: bool
+
+
+@dataclass(frozen=True)
+class ClassGradebookRow:
+    student: User
+    cells: tuple[ClassGradebookCell, ...]
+    total: Decimal
+    possible: Decimal
+    pending: int
+
+
+def class_gradebook(*, course: Course) -> tuple[list[Assignment], list[ClassGradebookRow]]:
+    """Students × assignments (active ones, in the class's order), with each student's total. One query for all
+    the submissions."""
+    assignments = list(course.assignments.active().prefetch_related(active_problems()).order_by("position", "id"))
+    problems = {p.pk: (a, p) for a in assignments for p in a.problems.all()}
+    possible = {a.pk: sum((Decimal(p.points) for p in a.problems.all()), Decimal(0)) for a in assignments}
+    students = [
+        e.user
+        for e in Enrollment.objects.filter(course=course, role=Enrollment.Role.STUDENT)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    ]
+    by_key: dict[tuple[int, int], list[Submission]] = {}
+    for submission in Submission.objects.filter(problem_id__in=list(problems)).order_by("attempt_number"):
+        by_key.setdefault((submission.student_id, submission.problem_id), []).append(submission)
+    excepted = set(
+        StudentException.objects.filter(assignment__in=assignments).values_list("assignment_id", "student_id")
+    )
+    rows = []
+    for student in students:
+        cells = []
+        for assignment in assignments:
+            counts = [
+                counted(by_key.get((student.pk, p.pk), []), assignment.attempt_rule) for p in assignment.problems.all()
+            ]
+            scores = [c.score for c in counts if c.score is not None]
+            cells.append(
+                ClassGradebookCell(
+                    assignment=assignment,
+                    score=sum(scores, Decimal(0)) if scores else None,
+                    possible=possible[assignment.pk],
+                    pending=sum(c.pending for c in counts),
+                    has_exception=(assignment.pk, student.pk) in excepted,
+                )
+            )
+        rows.append(
+            ClassGradebookRow(
+                student=student,
+                cells=tuple(cells),
+                total=sum((c.score for c in cells if c.score is not None), Decimal(0)),
+                possible=sum(possible.values(), Decimal(0)),
+                pending=sum(c.pending for c in cells),
+            )
+        )
+    return assignments, rows
+
+
+def exceptions_for(*, assignment: Assignment) -> dict[int, StudentException]:
+    """Each student's exception on the assignment, by student id."""
+    return {e.student_id: e for e in StudentException.objects.filter(assignment=assignment).select_related("student")}
+
+
+# --- Regrade requests and bulk regrades ------------------------------------------------------------------------
+
+
+def open_regrade_requests(*, user: AnyUser) -> QuerySet[RegradeRequest]:
+    """Regrade requests waiting for an answer in the classes where this user grades, oldest first."""
+    if not user.is_authenticated:
+        return RegradeRequest.objects.none()
+    return (
+        RegradeRequest.objects.filter(status=RegradeRequest.Status.OPEN)
+        .filter(access.course_filter(user, Capability.GRADE, "submission__" + COURSE_OF_SUBMISSION))
+        .select_related("submission__problem__assignment__course", "student")
+        .prefetch_related("submission__steps")
+        .order_by("created_at", "id")
+    )
+
+
+def regrade_requests(*, submission: Submission) -> list[RegradeRequest]:
+    """A submission's requests, newest first."""
+    return list(submission.regrade_requests.select_related("answered_by", "override").order_by("-created_at", "-id"))
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    run: RegradeRun
+    total: int
+    done: int
+    changed: int
+    waiting_review: int
+    failed: int
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= self.total
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100
+
+
+def regrade_run_progress(*, run: RegradeRun) -> RunProgress:
+    """How far a bulk regrade has got: attempts graded again (or regraded since by another run), and how many of
+    them changed score, wait for review or failed."""
+    done = changed = review = failed = 0
+    items = list(run.items.select_related("submission"))
+    for item in items:
+        submission = item.submission
+        superseded = submission.grading_version > item.grading_version
+        if not (superseded or submission.is_final):
+            continue
+        done += 1
+        if superseded:
+            continue
+        changed += submission.score != item.old_score
+        review += submission.status == Submission.Status.NEEDS_REVIEW
+        failed += submission.status == Submission.Status.FAILED
+    return RunProgress(run=run, total=len(items), done=done, changed=changed, waiting_review=review, failed=failed)
+
+
+RUNS_SHOWN = 10
+
+
+def regrade_runs(*, assignment: Assignment) -> list[RunProgress]:
+    """The assignment's latest bulk regrades (earlier ones are kept; the page shows the last RUNS_SHOWN)."""
+    runs = assignment.regrade_runs.select_related("problem", "requested_by").order_by("-created_at", "-id")
+    return [regrade_run_progress(run=run) for run in runs[:RUNS_SHOWN]]
+
+
+def student_choices(*, course_id: int) -> list[tuple[int, str]]:
+    """(user id, "Name (username)") for the class's students, for pickers."""
+    enrollments = Enrollment.objects.filter(course_id=course_id, role=Enrollment.Role.STUDENT).select_related("user")
+    return [
+        (e.user_id, f"{e.user.get_full_name()} ({e.user.username})" if e.user.get_full_name() else e.user.username)
+        for e in enrollments.order_by("user__first_name", "user__username")
+    ]

@@ -41,3 +41,24 @@ def grade_submission_task(self: Any, submission_id: int, grading_version: int) -
 @app.task(name="grading.sweep", acks_late=False, soft_time_limit=60, time_limit=90)
 def grading_sweep_task() -> int:
     return len(services.grading_sweep())
+
+
+# One model call bounded by HINT_LLM_TIMEOUT, and never longer than a grading (the visibility timeout covers it).
+HINT_SOFT_TIME_LIMIT = min(int(settings.HINT_LLM_TIMEOUT) + 10, settings.GRADING_SOFT_TIME_LIMIT)
+
+
+@app.task(
+    name="grading.write_hint",
+    acks_late=True,
+    soft_time_limit=HINT_SOFT_TIME_LIMIT,
+    time_limit=min(HINT_SOFT_TIME_LIMIT + 10, settings.GRADING_TIME_LIMIT),
+)
+def write_hint_task(hint_id: int) -> None:
+    services.hint_write(hint_id=hint_id)
+
+
+# Hourly from beat: the verdict cache's bound (settings.VERDICT_CACHE_MAX_ENTRIES). Acked on receipt: the next
+# one comes within the hour.
+@app.task(name="grading.verdict_cache_prune", acks_late=False, soft_time_limit=120, time_limit=150)
+def verdict_cache_prune_task() -> int:
+    return services.verdict_cache_prune()

@@ -27,7 +27,7 @@ from django.test import Client
 from django.urls import reverse
 
 from grading import services as grading_services
-from grading.models import Step, Submission, VerificationRun
+from grading.models import RegradeRequest, RegradeRun, Step, StudentException, Submission, VerificationRun
 from tests.factories import UserFactory, grant_create_classes, invite_and_accept
 from tests.skipping import skip_unless_ci
 from tutor.audit.models import AuditEvent
@@ -68,11 +68,18 @@ def world() -> dict[str, Any]:
     problem = assignment.problems.get()
     submission = grading_services.submission_create(student=users["student"], problem=problem, text="3x = 15\nx = 5")
     grading_services.submission_grade(submission_id=submission.pk, grading_version=1)
+    # The course workflow's objects, made directly (their services are tested in their own files).
+    exception = StudentException.objects.create(
+        assignment=assignment, student=users["classmate"], extra_attempts=1, granted_by=users["teacher"]
+    )
+    regrade_request = RegradeRequest.objects.create(submission=submission, student=users["student"], message="Step 1?")
+    run = RegradeRun.objects.create(assignment=assignment, requested_by=users["teacher"], backend="fake")
     # A pending invitation to class A, for the one person who may answer it
     services.invitation_create(actor=users["teacher"], course=course, username="outsider_student", role="student")
     invitation = course.invitations.get(user__username="outsider_student")
     return {"users": users, "course": course, "assignment": assignment, "problem": problem,
-            "submission": submission, "spare": spare, "invitation": invitation}  # fmt: skip
+            "submission": submission, "spare": spare, "invitation": invitation, "exception": exception,
+            "regrade_request": regrade_request, "run": run}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ MEMBERS = frozenset({"classmate", "student", "ta", "teacher", "site_admin"})
 AUTHORS = frozenset({"ta", "teacher"})
 STAFF = AUTHORS | {"site_admin"}
 OWNER_AND_STAFF = frozenset({"student", "ta", "teacher", "site_admin"})
+TEACHER = frozenset({"teacher"})
 
 ROUTES = [
     Route("home", "get", lambda w: [], EVERYONE),
@@ -120,6 +128,45 @@ ROUTES = [
     Route("submission_rubric_tick", "post", lambda w: [w["submission"].pk], STAFF, {"item": "0"}),
     Route("submission_regrade", "post", lambda w: [w["submission"].pk], STAFF, {"reason": "check"}),
     Route("submission_review_accept", "post", lambda w: [w["submission"].pk], STAFF),
+    # Tutoring: hints on an attempt (its owner asks, staff read), help to start (students), fix from here (owner)
+    Route("submission_hint", "post", lambda w: [w["submission"].pk], OWNER_AND_STAFF),
+    Route("submission_hints", "get", lambda w: [w["submission"].pk], OWNER_AND_STAFF),
+    Route("problem_hint", "post", lambda w: [w["problem"].pk], frozenset({"student", "classmate"})),
+    Route("problem_hints", "get", lambda w: [w["problem"].pk], MEMBERS),
+    Route("submission_fix", "get", lambda w: [w["submission"].pk], frozenset({"student"})),
+    Route("submission_fix_preview", "post", lambda w: [w["submission"].pk], frozenset({"student"}), {"text": "x"}),
+    Route("submission_fix_submit", "post", lambda w: [w["submission"].pk], frozenset({"student"}), {"text": "x"}),
+    # Running a course (issue 13): the class's settings and roster are the teacher's; content is its authors';
+    # exceptions are the teacher's; grading tools are its graders' (site staff included); a regrade request is
+    # the submission's owner's.
+    Route("course_settings", "both", lambda w: [w["course"].pk], TEACHER, {"name": ""}),
+    Route("course_archive", "post", lambda w: [w["course"].pk], TEACHER, {"action": "restore"}),
+    Route("moodle_import", "both", lambda w: [w["course"].pk], AUTHORS, {}),
+    Route("moodle_example", "get", lambda w: ["stack"], EVERYONE),
+    Route("roster_import", "both", lambda w: [w["course"].pk], TEACHER, {}),
+    Route("member_password", "both", lambda w: [w["course"].pk, w["spare"].pk], TEACHER, {"password": "x"}),
+    Route("member_reset_link", "post", lambda w: [w["course"].pk, w["spare"].pk], TEACHER),
+    Route("assignment_edit", "both", lambda w: [w["assignment"].pk], AUTHORS, {"title": ""}),
+    Route("assignment_move", "post", lambda w: [w["assignment"].pk], AUTHORS, {"direction": "up"}),
+    Route("assignment_duplicate", "post", lambda w: [w["assignment"].pk], AUTHORS, {}),
+    Route("assignment_archive", "post", lambda w: [w["assignment"].pk], AUTHORS, {"action": "restore"}),
+    Route("assignment_delete", "post", lambda w: [w["assignment"].pk], AUTHORS),
+    Route("problem_edit", "both", lambda w: [w["problem"].pk], AUTHORS, {"statement": ""}),
+    Route("problem_move", "post", lambda w: [w["problem"].pk], AUTHORS, {"direction": "up"}),
+    Route("problem_duplicate", "post", lambda w: [w["problem"].pk], AUTHORS),
+    Route("problem_archive", "post", lambda w: [w["problem"].pk], AUTHORS, {"action": "restore"}),
+    Route("problem_delete", "post", lambda w: [w["problem"].pk], AUTHORS),
+    Route("exception_save", "post", lambda w: [w["assignment"].pk], TEACHER, {}),
+    Route("exception_clear", "post", lambda w: [w["exception"].pk], TEACHER),
+    Route("regrade_request_create", "post", lambda w: [w["submission"].pk], frozenset({"student"}), {}),
+    Route("regrade_request_answer", "post", lambda w: [w["regrade_request"].pk], STAFF, {}),
+    Route("regrade_run_new", "both", lambda w: [w["assignment"].pk], STAFF, {}),
+    Route("regrade_run_detail", "get", lambda w: [w["run"].pk], STAFF),
+    Route("class_gradebook", "get", lambda w: [w["course"].pk], STAFF),
+    Route("class_gradebook_csv", "get", lambda w: [w["course"].pk], STAFF),
+    Route("class_submissions_csv", "get", lambda w: [w["course"].pk], STAFF),
+    Route("gradebook_csv", "get", lambda w: [w["assignment"].pk], STAFF),
+    Route("submissions_csv", "get", lambda w: [w["assignment"].pk], STAFF),
 ]
 ROUTE_IDS = [route.name for route in ROUTES]
 

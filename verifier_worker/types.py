@@ -56,6 +56,9 @@ class VerificationRequest:
     problem: Problem
     steps: tuple[StepInput, ...]
     budget: Budget = field(default_factory=Budget)
+    # Verdicts already known for the first steps, from the verdict cache: every one `correct`, for exactly these
+    # steps. Only backends with `reuse_identity()` get them (verifier_worker.reuse says what they must do).
+    known_verdicts: tuple[StepVerdict, ...] = ()
     # When False, explanations must not give the correct value away; `hint` is what the student sees.
     reveal_corrections: bool = True
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from ..models import Step, Submission
+from ..models import Hint, Step, Submission
 from ..scoring import RubricItem, ScoreInput, ScoreResult, StepVerdictIn, score_solution
 
 INCORRECT = Step.Verdict.INCORRECT
@@ -58,6 +58,20 @@ def score_input(submission: Submission, steps: Sequence[Step]) -> ScoreInput:
         rubric_ticks=ticks,
         late_penalty_percent=assignment.late_penalty_percent,
         is_late=submission.is_late,
+        hint_cost_percents=hint_costs(submission),
+    )
+
+
+def hint_costs(submission: Submission) -> tuple[int, ...]:
+    """The cost of each hint the student had on this problem before submitting this attempt (grading.scoring)."""
+    if submission.pk is None or submission.submitted_at is None:
+        return ()
+    return tuple(
+        Hint.objects.filter(
+            problem_id=submission.problem_id, student_id=submission.student_id, created_at__lt=submission.submitted_at
+        )
+        .order_by("created_at", "id")
+        .values_list("cost_percent", flat=True)
     )
 
 
@@ -99,5 +113,6 @@ def automatic_score(submission: Submission, steps: Sequence[Step]) -> ScoreResul
             rubric=data.rubric,
             late_penalty_percent=data.late_penalty_percent,
             is_late=data.is_late,
+            hint_cost_percents=data.hint_cost_percents,
         )
     )

@@ -41,6 +41,7 @@ from .. import progress
 from ..models import Step, Submission, VerificationRun
 from ..retry_policy import MAX_GRADING_ATTEMPTS
 from ..scoring import ScoreResult
+from ..tutoring import reuse, stored
 from . import grades, overrides
 from .state import Status, locked_for_grading, record_event, submission_transition
 
@@ -59,11 +60,12 @@ class Claim:
     # More steps than the segmentation cap: only the first ones were checked (only rows saved before the submit
     # service refused such solutions), so the grade goes to review.
     truncated: bool = False
+    problem_id: int = 0
 
 
 STEP_FIELDS = [
     "text", "char_start", "char_end", "verdict", "confidence", "explanation", "hint", "checker",
-    "teacher_verdict", "teacher_reason", "teacher",
+    "teacher_verdict", "teacher_reason", "teacher", *stored.STEP_FIELDS,
 ]  # fmt: skip
 
 
@@ -91,6 +93,7 @@ def _segment(submission: Submission) -> tuple[list[Step], bool]:
         step.text, step.char_start, step.char_end = segment.text, segment.start, segment.end
         step.verdict, step.confidence = Step.Verdict.UNVERIFIED, None
         step.explanation = step.hint = step.checker = ""
+        stored.clear_step(step)
     for step in existing.values():
         if step.teacher_verdict:
             detached.append((step, step.text))
@@ -257,6 +260,7 @@ def submission_claim(submission_id: int, grading_version: int, lease_owner: str 
             started_at=timezone.now(),
             lease_owner=lease_owner,
             truncated=truncated,
+            problem_id=submission.problem_id,
         )
 
 
@@ -274,8 +278,12 @@ def submission_grade(
         return None
     try:
         verifier = registry.get_verifier(claim.backend, settings.VERIFIER_OPTIONS, settings.VERIFIER_EXTRA_BACKENDS)
+        # An unchanged, verified prefix of an earlier attempt is not checked again (grading.tutoring.reuse).
+        plan = reuse.plan(
+            verifier=verifier, request=claim.request, problem_id=claim.problem_id, grading_version=grading_version
+        )
         with LeaseHeartbeat(claim, grading_version):
-            result = verifier.verify_batch([claim.request])[0]
+            result = reuse.recorded(plan, verifier.verify_batch([plan.request])[0])
     except VerifierMisconfigured as exc:
         return _finish_with_error(
             claim,
@@ -306,7 +314,7 @@ def submission_grade(
             to=Status.NEEDS_REVIEW,
             reason=f"The verifier could not check this solution ({type(exc).__name__}); a teacher will grade it.",
         )
-    return _store_result(claim, grading_version, result)
+    return _store_result(claim, grading_version, result, plan)
 
 
 def _run_row(claim: Claim, grading_version: int, *, result: VerificationResult | None, error: str) -> VerificationRun:
@@ -405,7 +413,9 @@ def _review_reason(result: VerificationResult, threshold: float, score: ScoreRes
     return score.needs_teacher
 
 
-def _store_result(claim: Claim, grading_version: int, result: VerificationResult) -> Submission | None:
+def _store_result(
+    claim: Claim, grading_version: int, result: VerificationResult, plan: reuse.ReusePlan | None = None
+) -> Submission | None:
     with transaction.atomic():
         submission = locked_for_grading(claim.submission_id, grading_version)
         if submission is None or submission.status != Status.VERIFYING:
@@ -419,6 +429,9 @@ def _store_result(claim: Claim, grading_version: int, result: VerificationResult
             step.verdict = verdict.verdict
             step.confidence = max(0.0, min(1.0, float(verdict.confidence)))
             step.explanation, step.hint, step.checker = verdict.explanation, verdict.hint, verdict.checker
+            tutoring = stored.step_fields(verdict, result)
+            for name, value in tutoring.items():
+                setattr(step, name, value)
             # One small UPDATE per step: bulk_update's CASE expressions cost more CPU than the round trips.
             Step.objects.filter(pk=step.pk).update(
                 verdict=step.verdict,
@@ -426,8 +439,12 @@ def _store_result(claim: Claim, grading_version: int, result: VerificationResult
                 explanation=step.explanation,
                 hint=step.hint,
                 checker=step.checker,
+                **tutoring,
             )
         run = _run_row(claim, grading_version, result=result, error="")
+        if plan is not None:
+            reuse.remember(plan, result)
+        submission.unfinished = stored.unfinished(result)
         assignment = submission.problem.assignment
         submission.auto_first_error_index = result.first_error_index
         submission.auto_final_answer_verdict = result.final_answer_verdict
@@ -444,6 +461,7 @@ def _store_result(claim: Claim, grading_version: int, result: VerificationResult
             "confidence",
             "counts_as_attempt",
             "graded_at",
+            "unfinished",
         )
         review = _review_reason(result, assignment.review_threshold, score, truncated=claim.truncated)
         if submission.teacher_score is not None:

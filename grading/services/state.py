@@ -17,7 +17,7 @@ from django.utils import timezone
 from tutor.audit.events import AuditEventType
 from tutor.audit.services import record
 
-from .. import progress
+from .. import notifying, progress
 from ..errors import IllegalTransition
 from ..models import Submission
 
@@ -51,6 +51,8 @@ def record_event(
     details: dict[str, Any] | None = None,
 ) -> None:
     record(event_type=event_type, target=submission, actor=actor, course_id=course_id_of(submission), details=details)
+    # In the same transaction: whoever should hear about this change does (grading.notifying).
+    notifying.after_event(submission=submission, event_type=event_type)
 
 
 def submission_transition(

@@ -53,10 +53,19 @@ def check_solution_text(text: str) -> str:
 
 
 @transaction.atomic
-def submission_create(*, student: AbstractBaseUser, problem: Problem, text: str) -> Submission:
+def submission_create(
+    *,
+    student: AbstractBaseUser,
+    problem: Problem,
+    text: str,
+    fixed_from: Submission | None = None,
+    locked_steps: int = 0,
+) -> Submission:
     """Save a student's attempt as `queued` and enqueue its grading once the transaction commits.
 
     Saving never depends on the broker: if enqueueing fails the row stays `queued` and the sweep picks it up.
+    `fixed_from` / `locked_steps`: a "fix from here" attempt (grading.services.fixing) and how many steps of the
+    earlier attempt it kept.
     """
     assignment = problem.assignment
     # Locking the enrollment serializes one student's concurrent submits, so attempt numbers never collide.
@@ -81,6 +90,8 @@ def submission_create(*, student: AbstractBaseUser, problem: Problem, text: str)
         status=Status.QUEUED,
         status_reason="Waiting for a worker",
         backend=assignment.verifier_backend,
+        fixed_from=fixed_from,
+        locked_steps=locked_steps,
     )
     record_event(
         submission=submission,
@@ -92,6 +103,7 @@ def submission_create(*, student: AbstractBaseUser, problem: Problem, text: str)
             "is_late": decision.is_late,
             "backend": submission.backend,
             "chars": len(text),
+            **({"fixed_from": fixed_from.pk, "locked_steps": locked_steps} if fixed_from is not None else {}),
         },
     )
     enqueue_after_commit(submission)

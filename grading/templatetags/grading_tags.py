@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import template
@@ -12,3 +12,9 @@ register = template.Library()
 def lookup(mapping: Mapping[Any, Any] | None, key: Any) -> Any:
     """`{{ forms|lookup:step.index }}`: an item of a dict the view built, or None."""
     return (mapping or {}).get(key)
+
+
+@register.filter
+def step_at(steps: Iterable[Any], index: int | None) -> Any:
+    """The step with this index among a submission's steps, or None."""
+    return next((step for step in steps if step.index == index), None)

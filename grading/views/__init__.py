@@ -1,5 +1,5 @@
 """Grading's pages: `pages` (home, class, assignment and problem pages with the student's work) and
-`submissions` (feedback, teachers' actions, review queue, gradebook, audit)."""
+`submissions` (feedback, teachers' actions, review queue, gradebook, audit) and `tutoring` (hints, fix from here)."""
 
 from .pages import assignment_detail, course_detail, home, problem_detail, problem_preview, problem_submit
 from .submissions import (
@@ -16,6 +16,15 @@ from .submissions import (
     submission_audit,
     submission_detail,
 )
+from .tutoring import (
+    problem_hint,
+    problem_hints,
+    submission_fix,
+    submission_fix_preview,
+    submission_fix_submit,
+    submission_hint,
+    submission_hints,
+)
 
 __all__ = [
     "assignment_detail",
@@ -24,6 +33,8 @@ __all__ = [
     "gradebook",
     "home",
     "problem_detail",
+    "problem_hint",
+    "problem_hints",
     "problem_preview",
     "problem_submit",
     "regrade",
@@ -36,4 +47,9 @@ __all__ = [
     "step_override_clear",
     "submission_audit",
     "submission_detail",
+    "submission_fix",
+    "submission_fix_preview",
+    "submission_fix_submit",
+    "submission_hint",
+    "submission_hints",
 ]

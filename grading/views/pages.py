@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from tutor import limits
@@ -25,7 +26,10 @@ from tutor.classroom.timezones import use_class_time_zone
 from verifier_worker import segmentation
 
 from .. import policy, selectors, services
-from ..forms import SolutionForm
+from ..forms import SolutionForm, StudentExceptionForm
+from ..services.exceptions import describe as describe_exception
+from ..tutoring import history as tutoring_history
+from ..tutoring import panels
 
 
 class AuthedRequest(HttpRequest):
@@ -62,7 +66,8 @@ def course_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if access.sees_staff_pages:
         roster = list(classroom.roster(course=course))
         context |= {
-            "assignments": assignments,
+            "assignments": [a for a in assignments if a.archived_at is None],
+            "archived_assignments": [a for a in assignments if a.archived_at is not None],
             "roster": roster,
             "student_count": sum(1 for member in roster if member.role == Enrollment.Role.STUDENT),
             "upload_form": ProblemSetUploadForm(),
@@ -85,14 +90,27 @@ def assignment_page(
     use_class_time_zone(assignment.course)
     context: dict[str, Any] = {"assignment": assignment, "course": assignment.course, "access": access}
     if access.sees_staff_pages:
+        exceptions = selectors.exceptions_for(assignment=assignment)
         context |= {
-            "problems": assignment.problems.all(),
+            "problems": assignment.problems.active(),
+            "archived_problems": assignment.problems.archived(),
             "rows": selectors.submission_matrix(assignment=assignment),
             "problem_form": problem_form or ProblemForm(),
+            "exceptions": sorted(exceptions.values(), key=lambda e: e.student.username),
+            "regrade_runs": selectors.regrade_runs(assignment=assignment)[:3],
         }
+        if access.can_accommodate:
+            students = selectors.student_choices(course_id=assignment.course_id)
+            context["exception_form"] = StudentExceptionForm(students=students)
     else:
         assignments = assignment.course.assignments.filter(pk=assignment.pk)
         context["progress"] = selectors.student_progress(student=request.user, assignments=assignments)[0]
+        exception = policy.exception_for(student_id=request.user.pk, assignment=assignment)
+        context["my_max_attempts"] = assignment.max_attempts
+        if exception is not None:
+            context["my_exception"] = exception
+            context["my_exception_text"] = describe_exception(assignment, exception)
+            context["my_max_attempts"] = assignment.max_attempts + exception.extra_attempts
     return render(request, "classroom/assignment_detail.html", context, status=status)
 
 
@@ -109,7 +127,7 @@ def _problem_context(
     assignment = problem.assignment
     use_class_time_zone(assignment.course)
     attempts = list(selectors.attempts(student=request.user, problem=problem))
-    history, counted = selectors.attempt_history(student_id=request.user.pk, problem=problem)
+    path = tutoring_history.attempt_history(student_id=request.user.pk, problem=problem)
     decision = policy.submit_decision(
         problem=problem, student_id=request.user.pk, used=sum(1 for a in attempts if a.counts_as_attempt)
     )
@@ -129,13 +147,19 @@ def _problem_context(
         # The submit service refuses a solution past the step cap; the preview says so before the student submits.
         "step_limit_error": services.too_many_steps_message() if split is not None and split.truncated else "",
         "preview_error": (
-            f"Your solution has {len(text):,} characters; the limit is {settings.SOLUTION_MAX_CHARS:,}."
+            _("Your solution has %(count)s characters; the limit is %(limit)s.")
+            % {"count": f"{len(text):,}", "limit": f"{settings.SOLUTION_MAX_CHARS:,}"}
             if too_long
             else ""
         ),
-        "siblings": list(assignment.problems.all()),
-        "history": history,
-        "counted": counted,
+        "siblings": list(assignment.problems.active()),
+        "path": path,
+        "history": path.rows,
+        "counted": path.counted,
+        # Help before the first attempt, when the assignment allows it (grading.tutoring.policy).
+        "panel": panels.hint_panel(problem=problem, submission=None, viewer=request.user)
+        if access.is_student and assignment.hint_policy == assignment.HintPolicy.ALWAYS
+        else None,
     }
 
 

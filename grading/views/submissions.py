@@ -3,8 +3,10 @@ the audit page. Who may see and change what is the access module's rule, asked t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,9 +30,12 @@ from ..forms import (
     StepChoiceForm,
     StepOverrideForm,
 )
-from ..models import Submission
+from ..models import Step, Submission
 from ..progress import poll_delay_ms, poll_etag
 from ..services import grades
+from ..tutoring import history as tutoring_history
+from ..tutoring import panels
+from . import coursework
 
 TEMPLATE = "grading/submission_detail.html"
 
@@ -63,8 +68,11 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
         context["rubric"] = grades.rubric_of(submission) if problem.scoring == "rubric" else ()
     if submission.student_id == request.user.pk:
         context["decision"] = policy.submit_decision(problem=problem, student_id=submission.student_id)
-    history, counted = selectors.attempt_history(student_id=submission.student_id, problem=problem)
-    context["history"], context["counted"] = history, counted
+    path = tutoring_history.attempt_history(student_id=submission.student_id, problem=problem)
+    context["path"], context["history"], context["counted"] = path, path.rows, path.counted
+    if feedback.is_final and (submission.student_id == request.user.pk or feedback.viewer_is_staff):
+        context["panel"] = panels.hint_panel(problem=problem, submission=submission, viewer=request.user)
+    context.update(coursework.regrade_context(request, submission, viewer_can_grade=feedback.viewer_can_grade))
     context.update(extra)
     return context
 
@@ -122,158 +130,144 @@ def _poll_headers(response: HttpResponse, etag: str) -> HttpResponse:
     return response
 
 
+def _teacher_action(
+    request: HttpRequest,
+    pk: int,
+    act: Callable[[Submission, dict[str, Any]], str],
+    *,
+    form: Callable[[Submission], forms.Form] | None = None,
+    invalid: str = "",
+) -> HttpResponse:
+    """The shape of every teacher action on a submission: 404 unless the user may grade it, validate the form,
+    run the service, say what happened (or why not), back to the submission page. `act` returns the message."""
+    submission = selectors.submission_for_grader(user=request.user, pk=pk)
+    data: dict[str, Any] = {}
+    if form is not None:
+        bound = form(submission)
+        if not bound.is_valid():
+            errors = " ".join(str(e) for e in bound.non_field_errors())
+            messages.error(request, errors or invalid)
+            return redirect("submission_detail", pk=pk)
+        data = bound.cleaned_data
+    try:
+        done = act(submission, data)
+    except services.GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("submission_detail", pk=pk)
+
+
+def _step(submission: Submission, index: int) -> Step:
+    step = submission.steps.filter(index=index).first()
+    if step is None:
+        raise Http404("No such step.")
+    return step
+
+
 @login_required
 @require_POST
 def step_override(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = StepOverrideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a verdict and give a reason.")
-        return redirect("submission_detail", pk=pk)
-    step = submission.steps.filter(index=form.cleaned_data["step_index"]).first()
-    if step is None:
-        raise Http404("No such step.")
-    try:
-        services.step_override(
-            step=step, actor=request.user, verdict=form.cleaned_data["verdict"], reason=form.cleaned_data["reason"]
-        )
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Step {step.index + 1} is now marked {form.cleaned_data['verdict']}.")
-    return redirect("submission_detail", pk=pk)
+    def act(submission: Submission, data: dict[str, Any]) -> str:
+        step = _step(submission, data["step_index"])
+        services.step_override(step=step, actor=request.user, verdict=data["verdict"], reason=data["reason"])
+        return f"Step {step.index + 1} is now marked {data['verdict']}."
 
-
-@login_required
-@require_POST
-def score_override(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = ScoreOverrideForm(request.POST, points=submission.problem.points)
-    if not form.is_valid():
-        messages.error(request, "Enter a score and a reason.")
-        return redirect("submission_detail", pk=pk)
-    try:
-        services.score_override(
-            submission=submission,
-            actor=request.user,
-            score=form.cleaned_data["score"],
-            reason=form.cleaned_data["reason"],
-        )
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Score changed.")
-    return redirect("submission_detail", pk=pk)
-
-
-@login_required
-@require_POST
-def regrade(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = RegradeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for e in form.non_field_errors()) or "Check the regrade options.")
-        return redirect("submission_detail", pk=pk)
-    try:
-        services.submission_regrade(
-            submission=submission,
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-            keep_overrides=form.keep_overrides,
-        )
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        kept = "Your decisions are kept." if form.keep_overrides else "Your decisions were dropped."
-        messages.success(request, f"Regrading started. {kept}")
-    return redirect("submission_detail", pk=pk)
+    return _teacher_action(
+        request, pk, act, form=lambda s: StepOverrideForm(request.POST), invalid="Choose a verdict and give a reason."
+    )
 
 
 @login_required
 @require_POST
 def step_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = StepChoiceForm(request.POST)
-    step = submission.steps.filter(index=form.cleaned_data["step_index"]).first() if form.is_valid() else None
-    if step is None:
-        raise Http404("No such step.")
-    try:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
+        step = _step(submission, data["step_index"])
         services.step_override_clear(step=step, actor=request.user)
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Step {step.index + 1} is back to the checker's verdict.")
-    return redirect("submission_detail", pk=pk)
+        return f"Step {step.index + 1} is back to the checker's verdict."
+
+    return _teacher_action(request, pk, act, form=lambda s: StepChoiceForm(request.POST), invalid="Choose a step.")
 
 
 @login_required
 @require_POST
 def final_answer_override(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = FinalAnswerOverrideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a verdict for the final answer and give a reason.")
-        return redirect("submission_detail", pk=pk)
-    try:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
         services.final_answer_override(
-            submission=submission,
-            actor=request.user,
-            verdict=form.cleaned_data["verdict"],
-            reason=form.cleaned_data["reason"],
+            submission=submission, actor=request.user, verdict=data["verdict"], reason=data["reason"]
         )
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Final-answer verdict changed.")
-    return redirect("submission_detail", pk=pk)
+        return "Final-answer verdict changed."
+
+    return _teacher_action(
+        request,
+        pk,
+        act,
+        form=lambda s: FinalAnswerOverrideForm(request.POST),
+        invalid="Choose a verdict for the final answer and give a reason.",
+    )
+
+
+@login_required
+@require_POST
+def score_override(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
+        services.score_override(submission=submission, actor=request.user, score=data["score"], reason=data["reason"])
+        return "Score changed."
+
+    return _teacher_action(
+        request,
+        pk,
+        act,
+        form=lambda s: ScoreOverrideForm(request.POST, points=s.problem.points),
+        invalid="Enter a score and a reason.",
+    )
 
 
 @login_required
 @require_POST
 def score_override_clear(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    try:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
         services.score_override_clear(submission=submission, actor=request.user)
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "The score is computed from the verdicts again.")
-    return redirect("submission_detail", pk=pk)
+        return "The score is computed from the verdicts again."
+
+    return _teacher_action(request, pk, act)
 
 
 @login_required
 @require_POST
 def rubric_tick(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    form = RubricTickForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a rubric item.")
-        return redirect("submission_detail", pk=pk)
-    try:
-        services.rubric_tick(
-            submission=submission,
-            actor=request.user,
-            item=form.cleaned_data["item"],
-            ticked=form.cleaned_data["ticked"],
+    def act(submission: Submission, data: dict[str, Any]) -> str:
+        services.rubric_tick(submission=submission, actor=request.user, item=data["item"], ticked=data["ticked"])
+        return "Rubric updated."
+
+    return _teacher_action(
+        request, pk, act, form=lambda s: RubricTickForm(request.POST), invalid="Choose a rubric item."
+    )
+
+
+@login_required
+@require_POST
+def regrade(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
+        keep = RegradeForm.keeps(data)
+        services.submission_regrade(
+            submission=submission, actor=request.user, reason=data["reason"], keep_overrides=keep
         )
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Rubric updated.")
-    return redirect("submission_detail", pk=pk)
+        return f"Regrading started. {'Your decisions are kept.' if keep else 'Your decisions were dropped.'}"
+
+    return _teacher_action(
+        request, pk, act, form=lambda s: RegradeForm(request.POST), invalid="Check the regrade options."
+    )
 
 
 @login_required
 @require_POST
 def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_for_grader(user=request.user, pk=pk)
-    try:
+    def act(submission: Submission, data: dict[str, Any]) -> str:
         services.review_accept(submission=submission, actor=request.user)
-    except services.GradingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Grade confirmed.")
-    return redirect("submission_detail", pk=pk)
+        return "Grade confirmed."
+
+    return _teacher_action(request, pk, act)
 
 
 @login_required
@@ -281,7 +275,13 @@ def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not access.teaches_anywhere(request.user):
         raise Http404("No such page.")  # students have no review queue
-    return render(request, "grading/review_queue.html", {"submissions": selectors.review_queue(user=request.user)})
+    requests = list(selectors.open_regrade_requests(user=request.user))
+    context = {
+        "submissions": selectors.review_queue(user=request.user),
+        "regrade_requests": requests,
+        "answer_forms": coursework.answer_forms(requests),
+    }
+    return render(request, "grading/review_queue.html", context)
 
 
 @login_required
@@ -312,5 +312,7 @@ def submission_audit(request: HttpRequest, pk: int) -> HttpResponse:
             "events": selectors.audit_events(submission=submission),
             "overrides": selectors.overrides(submission=submission),
             "steps": submission.steps.order_by("index"),
+            # Hints asked for on this attempt, each with its language-model runs (recorded like verification runs).
+            "hints": submission.hints.prefetch_related("runs").order_by("created_at", "id"),
         },
     )

@@ -44,7 +44,14 @@ def world():
 
 EXPECTED = {
     # role: capabilities it has
-    "teacher": {Capability.VIEW, Capability.VIEW_STAFF, Capability.GRADE, Capability.AUTHOR, Capability.MANAGE},
+    "teacher": {
+        Capability.VIEW,
+        Capability.VIEW_STAFF,
+        Capability.GRADE,
+        Capability.AUTHOR,
+        Capability.MANAGE,
+        Capability.ACCOMMODATE,
+    },
     "ta": {Capability.VIEW, Capability.VIEW_STAFF, Capability.GRADE, Capability.AUTHOR},
     "student": {Capability.VIEW, Capability.SUBMIT},
     "outsider": set(),

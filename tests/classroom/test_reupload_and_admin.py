@@ -56,12 +56,21 @@ def test_a_second_upload_with_the_same_title_asks_and_imports_nothing(client, te
     assert course.assignments.count() == 1
 
 
+def answer(client, course, content: bytes, choice: str):
+    """The duplicate page's answer: the choice, with the file carried back in its hidden fields."""
+    from tutor.classroom.course_forms import CarriedFileForm
+
+    carried = CarriedFileForm.carrying(content, "week4.md").initial
+    return client.post(reverse("problem_set_upload", args=[course.pk]), {"on_duplicate": choice, **carried})
+
+
 def test_replace_swaps_settings_and_problems_of_an_unstarted_assignment(client, teacher, course):
     client.force_login(teacher)
     upload(client, course, SET)
-    upload(client, course, SET_V2)
+    page = upload(client, course, SET_V2).content.decode()
+    assert 'type="hidden" name="content"' in page
     # When the teacher chooses to replace
-    response = client.post(reverse("problem_set_upload", args=[course.pk]), {"on_duplicate": "replace"})
+    response = answer(client, course, SET_V2, "replace")
     # Then one assignment remains, with the new settings and problem, on record
     assert response.status_code == 302
     assignment = course.assignments.get()
@@ -74,7 +83,7 @@ def test_copy_creates_a_second_assignment_on_purpose(client, teacher, course):
     client.force_login(teacher)
     upload(client, course, SET)
     upload(client, course, SET)
-    client.post(reverse("problem_set_upload", args=[course.pk]), {"on_duplicate": "copy"})
+    answer(client, course, SET, "copy")
     assert sorted(course.assignments.values_list("title", flat=True)) == ["Week 4", "Week 4 (copy)"]
 
 
@@ -93,11 +102,12 @@ def test_an_assignment_with_submissions_cannot_be_replaced(teacher, course, enro
     assert first.problems.get().reference_answer == "5"
 
 
-def test_an_expired_pending_upload_says_so(client, teacher, course):
+def test_an_answer_without_its_file_says_so_and_imports_nothing(client, teacher, course):
     client.force_login(teacher)
     response = client.post(reverse("problem_set_upload", args=[course.pk]), {"on_duplicate": "replace"})
     assert response.status_code == 400
-    assert "That upload has expired" in response.content.decode()
+    assert "The file was lost on the way; upload it again." in response.content.decode()
+    assert not course.assignments.exists()
 
 
 # --- the admin ------------------------------------------------------------------------------------------------

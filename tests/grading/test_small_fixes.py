@@ -32,11 +32,16 @@ def world():
 def test_the_try_again_link_is_inside_the_polled_fragment(client, world):
     # Given a graded attempt: the polled fragment (what htmx swaps in when grading ends) carries the link
     problem, _, student = world
-    submission = services.submission_create(student=student, problem=problem, text="3x = 15\nx = 5")
+    submission = services.submission_create(student=student, problem=problem, text="3x = 15\nx = 6 WRONG")
     services.submission_grade(submission_id=submission.pk, grading_version=1)
     client.force_login(student)
     fragment = client.get(reverse("submission_detail", args=[submission.pk]), HTTP_HX_REQUEST="true")
     assert "Fix it and try again (2 attempts left)" in fragment.content.decode()
+    # And once the student has full marks, the link says so instead of asking for a fix
+    right = services.submission_create(student=student, problem=problem, text="3x = 15\nx = 5")
+    services.submission_grade(submission_id=right.pk, grading_version=1)
+    fragment = client.get(reverse("submission_detail", args=[right.pk]), HTTP_HX_REQUEST="true")
+    assert "Back to the problem (you have full marks)" in fragment.content.decode()
 
 
 def test_one_reference_step_is_one_step(client, world):

@@ -44,7 +44,7 @@ def resolve_request(submission: Submission, message: str = "Please check again."
         submission=submission,
         student=submission.student,
         message=message,
-        status=RegradeRequest.Status.RESOLVED,
+        status=RegradeRequest.Status.ACCEPTED,
         resolved_at=timezone.now(),
     )
 

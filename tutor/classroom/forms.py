@@ -80,6 +80,9 @@ class AssignmentForm(forms.ModelForm[Assignment]):
             "verification_rounds": "Second looks per check (AI verifier only)",
             "review_threshold": "Send to my review queue when the checker's confidence is below",
             "attempt_rule": "Which attempt counts",
+            "hint_policy": "Hints",
+            "hint_limit": "Hints per problem",
+            "hint_cost_percent": "Points each hint costs (%)",
         }
         help_texts = {
             "verification_parallel": (
@@ -105,9 +108,22 @@ class AssignmentForm(forms.ModelForm[Assignment]):
                 _bound(field, *field_bounds(Assignment, name))
         # Left out, the rule is the model's default (a form posted by a script need not name it).
         self.fields["attempt_rule"].required = False
+        for name in ("hint_policy", "hint_limit", "hint_cost_percent"):
+            self.fields[name].required = False
 
     def clean_attempt_rule(self) -> str:
         return str(self.cleaned_data.get("attempt_rule") or Assignment.AttemptRule.BEST)
+
+    def clean_hint_policy(self) -> str:
+        return str(self.cleaned_data.get("hint_policy") or Assignment.HintPolicy.AFTER_FIRST_ATTEMPT)
+
+    def clean_hint_limit(self) -> int:
+        value = self.cleaned_data.get("hint_limit")
+        return int(value) if value is not None else int(Assignment._meta.get_field("hint_limit").get_default())
+
+    def clean_hint_cost_percent(self) -> int:
+        value = self.cleaned_data.get("hint_cost_percent")
+        return int(value) if value is not None else 0
 
     def clean_instructions(self) -> str:
         # Browsers send line breaks as CRLF but count them as one character, as the limit does.
@@ -121,6 +137,7 @@ class AssignmentForm(forms.ModelForm[Assignment]):
     FIELDSETS = (
         ("The basics", ("title", "instructions", "opens_at", "due_at")),
         ("Attempts and late work", ("max_attempts", "attempt_rule", "late_policy", "late_penalty_percent")),
+        ("Hints", ("hint_policy", "hint_limit", "hint_cost_percent")),
         (
             "How answers are checked",
             (

@@ -300,6 +300,12 @@ def _validate_assignment(raw: Mapping[str, Any], errors: _Collector) -> dict[str
     if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not low <= threshold <= high:
         errors.add("Field 'review_threshold'", f"write a number between {low:g} and {high:g}, for example 0.5.")
     fields["review_threshold"] = threshold
+    hints = raw.get("hint_policy", Assignment.HintPolicy.AFTER_FIRST_ATTEMPT.value)
+    if hints not in Assignment.HintPolicy.values:
+        errors.add("Field 'hint_policy'", f"{_shown(hints)} is not one of: {', '.join(Assignment.HintPolicy.values)}.")
+    fields["hint_policy"] = hints
+    for key in ("hint_limit", "hint_cost_percent"):
+        fields[key] = _int(raw, key, errors)
     return fields
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, Self, TypeVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,6 +11,7 @@ from django.db.models import Q
 from .schedule import EARLIEST, LATEST, RANGE_TEXT, validate_schedule_date
 
 MAX_ATTEMPTS = 100
+MAX_HINTS = 20
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
 
@@ -41,6 +42,31 @@ def default_time_zone() -> str:
     return str(settings.TIME_ZONE)
 
 
+_Archivable = TypeVar("_Archivable", bound=models.Model)
+
+
+class ArchivableQuerySet(models.QuerySet[_Archivable]):
+    """Archived rows keep every grade; they are hidden from students and left out of gradebooks and totals."""
+
+    def active(self) -> Self:
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> Self:
+        return self.filter(archived_at__isnull=False)
+
+
+class CourseQuerySet(ArchivableQuerySet["Course"]):
+    pass
+
+
+class AssignmentQuerySet(ArchivableQuerySet["Assignment"]):
+    pass
+
+
+class ProblemQuerySet(ArchivableQuerySet["Problem"]):
+    pass
+
+
 class Course(models.Model):
     """A class a teacher runs. Called Course in code because `class` is a Python keyword."""
 
@@ -49,8 +75,17 @@ class Course(models.Model):
     # Dates on the class's pages are shown, and the dates a teacher types are read, in this time zone.
     time_zone = models.CharField(max_length=64, default=default_time_zone)
     join_code = models.CharField(max_length=12, unique=True, default=new_join_code)
+    # Whether someone without an account may create one with the join code (the sign-up page).
+    allow_signup = models.BooleanField(
+        default=False,
+        help_text="Let students create their own account on the sign-up page with the class code.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # An archived class is hidden from its students and takes no submissions; its staff still see everything.
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CourseQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -117,6 +152,12 @@ class Assignment(models.Model):
         ACCEPT_WITH_PENALTY = "penalty", "Accept late work with a penalty"
         REFUSE = "refuse", "Refuse late work"
 
+    class HintPolicy(models.TextChoices):
+        # When a student may ask for a hint (grading.tutoring.policy.hint_decision).
+        NEVER = "never", "No hints"
+        AFTER_FIRST_ATTEMPT = "after_first_attempt", "After an attempt is graded"
+        ALWAYS = "always", "Always, also before the first attempt"
+
     class AttemptRule(models.TextChoices):
         # Which attempt's score counts in the gradebook (grading.scoring.counted_score).
         BEST = "best", "The best attempt counts"
@@ -138,6 +179,9 @@ class Assignment(models.Model):
         "verification_rounds",
         "reveal_corrections",
         "review_threshold",
+        "hint_policy",
+        "hint_limit",
+        "hint_cost_percent",
     )
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
@@ -180,10 +224,31 @@ class Assignment(models.Model):
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Grades whose verifier confidence is below this go to the teacher's review queue.",
     )
+    hint_policy = models.CharField(
+        max_length=20,
+        choices=HintPolicy.choices,
+        default=HintPolicy.AFTER_FIRST_ATTEMPT,
+        help_text="When students may ask for a hint at their first error.",
+    )
+    hint_limit = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HINTS)],
+        help_text="Hints a student may ask for on each problem.",
+    )
+    hint_cost_percent = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Points each hint costs, in percent of the problem's points (0: hints are free).",
+    )
+    # The order on the class page (the teacher's, see tutor.classroom.content.assignment_move); new ones go last.
+    position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
-        ordering = ["due_at", "id"]
+        ordering = ["position", "due_at", "id"]
         # The database refuses what the validators refuse: a date outside the range cannot be read back on some
         # pages (year 10000 in UTC), so it must never be stored, whatever path writes it.
         constraints = [
@@ -197,6 +262,11 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def next_position(cls, course: Course) -> int:
+        last = cls.objects.filter(course=course).aggregate(last=models.Max("position"))["last"]
+        return int(last or 0) + 1
 
 
 class Problem(models.Model):
@@ -227,6 +297,9 @@ class Problem(models.Model):
     )
     # With the rubric rule: [{"name": ..., "points": "1.00", "rule": "" | "final_answer_correct" | ..., "step": k}]
     rubric = models.JSONField(default=list, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProblemQuerySet.as_manager()
 
     class Meta:
         ordering = ["assignment", "position"]
@@ -234,3 +307,16 @@ class Problem(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Problem {self.position}"
+
+
+class ManagedAccount(models.Model):
+    """An account a teacher created by importing a roster. The teachers of that class may set its password
+    (tutor.classroom.access.may_set_password); accounts people made themselves are never theirs to take over."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="managed_account")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="managed_accounts")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} (created by the roster of {self.course})"

@@ -4,7 +4,7 @@ the caller may not see is a 404, so ids do not leak."""
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -14,17 +14,21 @@ from .models import Assignment, Course, Enrollment, Invitation, Problem
 
 
 def enrollments_for_user(*, user: User) -> QuerySet[Enrollment]:
-    """The user's classes, each with how many students and assignments it has."""
+    """The user's classes, each with how many students and (active) assignments it has. Archived classes are
+    listed for their staff only (last), never for their students."""
     return (
         Enrollment.objects.filter(user=user)
+        .exclude(role=Enrollment.Role.STUDENT, course__archived_at__isnull=False)
         .select_related("course")
         .annotate(
             student_count=Count(
                 "course__enrollments", filter=Q(course__enrollments__role=Enrollment.Role.STUDENT), distinct=True
             ),
-            assignment_count=Count("course__assignments", distinct=True),
+            assignment_count=Count(
+                "course__assignments", filter=Q(course__assignments__archived_at__isnull=True), distinct=True
+            ),
         )
-        .order_by("course__name", "course_id")
+        .order_by(F("course__archived_at").asc(nulls_first=True), "course__name", "course_id")
     )
 
 
@@ -44,16 +48,22 @@ def course_get(
 
 
 def open_for_students() -> Q:
-    """Assignments students can see: those with no opening date, or whose opening date has passed."""
-    return Q(opens_at__isnull=True) | Q(opens_at__lte=timezone.now())
+    """Assignments students can see: not archived, with no opening date or one that has passed."""
+    return Q(archived_at__isnull=True) & (Q(opens_at__isnull=True) | Q(opens_at__lte=timezone.now()))
+
+
+def active_problems() -> Prefetch[str, QuerySet[Problem], str]:
+    """An assignment's problems that are not archived, in order (what students see and gradebooks count)."""
+    return Prefetch("problems", queryset=Problem.objects.active().order_by("position"))
 
 
 def assignments_visible(*, course: Course, course_access: CourseAccess) -> QuerySet[Assignment]:
-    """Staff (and site staff) see every assignment; students see those that have opened."""
+    """Staff (and site staff) see every assignment, archived ones included; students see those that have opened
+    and are not archived. Either way `problems` holds the active problems only."""
     assignments = course.assignments.all()
     if not course_access.sees_staff_pages:
         assignments = assignments.filter(open_for_students())
-    return assignments.prefetch_related("problems")
+    return assignments.prefetch_related(active_problems())
 
 
 def assignment_get(
@@ -67,9 +77,12 @@ def assignment_get(
 
 def _assignment_access(user: AnyUser, assignment: Assignment, capability: Capability) -> CourseAccess:
     """The user's access to an assignment already loaded: the capability in its class, and, for those who do not
-    see staff pages, an assignment that has opened (the rule of `assignments_visible`, without a query)."""
+    see staff pages, an assignment that has opened and is not archived (the rule of `assignments_visible`, without a
+    query)."""
     course_access = access.access_or_404(user, assignment.course_id, capability)
-    if not course_access.sees_staff_pages and assignment.opens_at is not None and assignment.opens_at > timezone.now():
+    if not course_access.sees_staff_pages and (
+        assignment.archived_at is not None or (assignment.opens_at is not None and assignment.opens_at > timezone.now())
+    ):
         raise Http404("No such assignment.")
     return course_access
 
@@ -80,7 +93,10 @@ def problem_get(
     problem = Problem.objects.select_related("assignment__course").filter(pk=problem_id).first()
     if problem is None:
         raise Http404("No such problem.")
-    return problem, _assignment_access(user, problem.assignment, capability)
+    course_access = _assignment_access(user, problem.assignment, capability)
+    if problem.archived_at is not None and not course_access.sees_staff_pages:
+        raise Http404("No such problem.")
+    return problem, course_access
 
 
 def roster(*, course: Course) -> QuerySet[Enrollment]:

@@ -25,15 +25,9 @@ from .models import Assignment, Course, Enrollment, Invitation, Problem
 
 __all__ = ["ClassroomError", "ProblemInput"]
 
-REFUSALS = {
-    Capability.MANAGE: "Only a teacher of this class can do that.",
-    Capability.AUTHOR: "Only the teacher or a teaching assistant of this class can do that.",
-}
-
 
 def _authorize(actor: User, course: Course, capability: Capability) -> None:
-    if not access.can(actor, course.pk, capability):
-        raise ClassroomError(REFUSALS.get(capability, "You cannot do that in this class."), code="forbidden")
+    access.require(actor, course.pk, capability)
 
 
 def _full_clean(instance: Assignment | Problem, *, exclude: list[str]) -> None:
@@ -205,7 +199,7 @@ def assignment_create(
 ) -> Assignment:
     """Create an assignment (fields as on the model) with its problems in the given order."""
     _authorize(actor, course, Capability.AUTHOR)
-    assignment = Assignment(course=course, **fields)
+    assignment = Assignment(course=course, position=Assignment.next_position(course), **fields)
     _full_clean(assignment, exclude=["course"])
     assignment.save()
     for position, problem in enumerate(problems, start=1):

@@ -4,7 +4,6 @@ show students' work (home, class, assignment and problem pages) are grading's (g
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 from django.conf import settings
@@ -18,8 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tutor import limits
 
-from . import selectors, services, timezones
+from . import course_views, selectors, services, timezones
 from .access import Capability
+from .course_forms import CarriedFileForm
 from .errors import ClassroomError, DuplicateProblemSet, ProblemSetError
 from .forms import AddMemberForm, AssignmentForm, CourseForm, JoinForm, ProblemForm, ProblemSetUploadForm
 from .models import Enrollment
@@ -150,16 +150,17 @@ def problem_set_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ProblemSetUploadForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     duplicate: DuplicateProblemSet | None = None
-    pending_key = f"pending-problem-set:{course.pk}"
+    carried: CarriedFileForm | None = None
     upload: tuple[bytes, str] | None = None
     choice: services.OnDuplicate = "ask"
     if request.method == "POST" and request.POST.get("on_duplicate") in ("replace", "copy"):
-        # The teacher's answer to "this class already has an assignment with this title".
-        pending = request.session.get(pending_key)
-        if not pending:
-            errors = ["That upload has expired. Upload the file again."]
+        # The teacher's answer to "this class already has an assignment with this title": the file comes back
+        # with the answer, as on every preview-then-confirm page (nothing is kept between the two requests).
+        answer = CarriedFileForm(request.POST)
+        if not answer.is_valid():
+            errors = ["The file was lost on the way; upload it again."]
         else:
-            upload = (base64.b64decode(pending["content"]), str(pending["filename"]))
+            upload = (answer.cleaned_data["content"], answer.cleaned_data["filename"])
             choice = "replace" if request.POST["on_duplicate"] == "replace" else "copy"
     elif request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
@@ -171,21 +172,24 @@ def problem_set_upload(request: AuthedRequest, pk: int) -> HttpResponse:
                 actor=request.user, course=course, content=content, filename=filename, on_duplicate=choice
             )
         except DuplicateProblemSet as exc:
-            duplicate = exc
-            # Kept for the answer (at most PROBLEM_SET_MAX_BYTES, checked by the form); nothing is imported yet.
-            request.session[pending_key] = {"content": base64.b64encode(content).decode(), "filename": filename}
+            duplicate, carried = exc, CarriedFileForm.carrying(content, filename)
         except ProblemSetError as exc:
             errors = exc.errors
         except ClassroomError as exc:
             errors = exc.messages
         else:
-            request.session.pop(pending_key, None)
             count = assignment.problems.count()
             done = "Replaced the problems of" if choice == "replace" else "Imported"
             messages.success(request, f"{done} “{assignment.title}” with {count} problem{'s' if count != 1 else ''}.")
             return redirect("assignment_detail", pk=assignment.pk)
     status = 400 if request.method == "POST" and (errors or form.errors) else 200
-    context = {"course": course, "upload_form": form, "import_errors": errors, "duplicate": duplicate}
+    context = {
+        "course": course,
+        "upload_form": form,
+        "import_errors": errors,
+        "duplicate": duplicate,
+        "carried": carried,
+    }
     return render(request, "classroom/problem_set_upload.html", context, status=status)
 
 
@@ -225,6 +229,8 @@ def problem_set_format(request: AuthedRequest) -> HttpResponse:
     # The document links to the examples by their repository paths; on the site they are downloads.
     for extension in ("md", "json"):
         doc = doc.replace(f"../examples/problem_set.{extension}", reverse("problem_set_example", args=[extension]))
+    for name in course_views.MOODLE_EXAMPLES:
+        doc = doc.replace(f"../examples/moodle/{name}.xml", reverse("moodle_example", args=[name]))
     return render(request, "classroom/problem_set_format.html", {"doc": doc})
 
 

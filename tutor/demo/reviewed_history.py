@@ -258,8 +258,11 @@ def _review(submission: Submission, attempt: Attempt, teacher: User) -> None:
     if submission.status == Submission.Status.NEEDS_REVIEW and submission.score is not None:
         grading.review_accept(submission=submission, actor=teacher)
     if attempt.request is not None and attempt.request[1]:
-        RegradeRequest.objects.filter(submission=submission).update(
-            status=RegradeRequest.Status.RESOLVED, resolved_at=timezone.now()
+        RegradeRequest.objects.filter(submission=submission, status=RegradeRequest.Status.OPEN).update(
+            status=RegradeRequest.Status.ACCEPTED,
+            resolved_at=timezone.now(),
+            answered_by=teacher,
+            reply=attempt.fine_because,
         )
 
 

@@ -57,7 +57,7 @@ def _confirmations(ids: Sequence[int]) -> dict[int, datetime]:
     ).values_list("target_id", "created_at")
     for target_id, created_at in accepted:
         keep(int(target_id), created_at)
-    resolved = RegradeRequest.objects.filter(submission_id__in=ids, status=RegradeRequest.Status.RESOLVED).values_list(
+    resolved = RegradeRequest.objects.filter(submission_id__in=ids, status__in=RegradeRequest.ANSWERED).values_list(
         "submission_id", "resolved_at"
     )
     for submission_id, resolved_at in resolved:
@@ -174,7 +174,7 @@ def possibly_reviewed() -> Q:
         | ~Q(rubric_ticks={})
         | Q(pk__in=Step.objects.exclude(teacher_verdict="").values("submission_id"))
         | Q(pk__in=accepted)
-        | Q(pk__in=RegradeRequest.objects.filter(status=RegradeRequest.Status.RESOLVED).values("submission_id"))
+        | Q(pk__in=RegradeRequest.objects.filter(status__in=RegradeRequest.ANSWERED).values("submission_id"))
     )
 
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "tutor.audit",
+    "tutor.notifications",
     "tutor.classroom",
     "grading",
     "tutor.handwriting",
@@ -120,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "grading.context_processors.teaching",
+                "tutor.notifications.context_processors.notifications",
                 "tutor.insight.context_processors.site_staff",
             ],
         },
@@ -282,6 +284,23 @@ VERIFIER_OPTIONS: dict[str, object] = _verifier.grading_options
 # The same options for `evaluate_verifier`, which has no task to retry it: the client retries VERIFIER_MAX_RETRIES.
 VERIFIER_EVALUATION_OPTIONS: dict[str, object] = dict(_verifier.options)
 
+# --- Tutoring (docs/tutoring.md) -------------------------------------------------------------------------
+# The verdict cache behind "fix from here" keeps at most this many step verdicts (the most recently used).
+VERDICT_CACHE_MAX_ENTRIES = env_int("VERDICT_CACHE_MAX_ENTRIES", 200_000)
+# Hints written by a language model: the name of a generating backend (e.g. "openai", with the VERIFIER_* server
+# settings) or empty for templated hints only. HINT_LLM_MODEL is the served model's name (default VERIFIER_MODEL).
+HINT_LLM_BACKEND = os.environ.get("HINT_LLM_BACKEND", "")
+HINT_LLM_MODEL = os.environ.get("HINT_LLM_MODEL", "")
+# One model call per hint, bounded; on any failure the templated hint is shown.
+HINT_LLM_TIMEOUT = float(os.environ.get("HINT_LLM_TIMEOUT", 20))
+# After this many seconds without its text, the hint panel says the hint is still being written.
+HINT_PATIENCE_SECONDS = env_int("HINT_PATIENCE_SECONDS", 20)
+CELERY_BEAT_SCHEDULE["verdict-cache-prune"] = {
+    "task": "grading.verdict_cache_prune",
+    "schedule": 3600.0,
+    "options": {"queue": "cpu"},
+}
+
 # --- Handwriting (docs/handwriting.md) -----------------------------------------------------------------
 # The Write mode needs an ocr worker with the `handwriting` extra. "auto": on when mathnote-ocr is installed in
 # this environment (make run's single venv); "on": an ocr worker runs elsewhere (docker compose); "off": hidden.
@@ -295,6 +314,32 @@ HANDWRITING_MAX_PENDING = env_int("HANDWRITING_MAX_PENDING", 6)
 HANDWRITING_MAX_DRAFTS = env_int("HANDWRITING_MAX_DRAFTS", 300)
 # Below this confidence the page offers the alternative readings first.
 HANDWRITING_CONFIRM_BELOW = float(os.environ.get("HANDWRITING_CONFIRM_BELOW", 0.8))
+
+# --- Email and notifications --------------------------------------------------------------------------------
+# Password-reset links go by email. `make run` prints emails on the console; production sets SMTP from the
+# environment (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Stepwise Tutor <noreply@localhost>")
+# In-app notifications are always on; a copy by email is optional and off by default.
+NOTIFICATIONS_EMAIL = env_bool("NOTIFICATIONS_EMAIL", False)
+# The site's address, for links in emails (e.g. https://tutor.example.org).
+SITE_URL = os.environ.get("SITE_URL", "")
+# A bulk regrade (one problem or a whole assignment) regrades at most this many attempts at once.
+BULK_REGRADE_MAX_SUBMISSIONS = env_int("BULK_REGRADE_MAX_SUBMISSIONS", 2000)
+# A roster file: at most this many bytes and rows.
+ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 256 * 1024)
+ROSTER_MAX_ROWS = env_int("ROSTER_MAX_ROWS", 1000)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,10 @@ Rules, so tests can steer it from the solution text:
 - a step containing "SLOW" sleeps `slow_seconds` (option, else env FAKE_VERIFIER_SLOW_SECONDS, default 2) first,
   so integration tests can kill a worker in the middle of a task;
 - every other step is correct (confidence 0.99).
+
+It judges each step from its own text, so it takes part in the verdict cache like the chunk judge: known verdicts
+(`request.known_verdicts`) are returned as they are, and each judged step reports a made-up cost of one token per
+character, so tests can see what reuse saves.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from ..reuse import REUSE_PARAMETER, STEP_COSTS_PARAMETER
 from ..types import (
     RunMetadata,
     StepVerdict,
@@ -36,12 +41,21 @@ class FakeVerifier:
     def verify_batch(self, requests: Sequence[VerificationRequest]) -> list[VerificationResult]:
         return [self._verify(request) for request in requests]
 
+    def reuse_identity(self) -> str | None:
+        return "fake|fake-v1"
+
     def _verify(self, request: VerificationRequest) -> VerificationResult:
         started = time.perf_counter()
         verdicts: list[StepVerdict] = []
-        if any("SLOW" in step.text for step in request.steps):
+        known = {v.index: v for v in request.known_verdicts if v.verdict == "correct"}
+        if any("SLOW" in step.text for step in request.steps if step.index not in known):
             time.sleep(self.slow_seconds)
+        costs = []
         for step in request.steps:
+            if step.index in known:
+                verdicts.append(known[step.index])
+                continue
+            costs.append({"index": step.index, "ms": 0.0, "tokens": len(step.text)})
             if "RAISE_UNAVAILABLE" in step.text:
                 raise VerifierUnavailable("fake backend: simulated outage")
             if "RAISE_MISCONFIGURED" in step.text:
@@ -70,7 +84,10 @@ class FakeVerifier:
                 backend=self.name,
                 model="fake",
                 prompt_version="fake-v1",
-                parameters={},
+                parameters={
+                    STEP_COSTS_PARAMETER: costs,
+                    **({REUSE_PARAMETER: {"steps": sorted(known), "how": "verdict cache"}} if known else {}),
+                },
                 raw_output="",
                 latency_ms=(time.perf_counter() - started) * 1000,
             ),

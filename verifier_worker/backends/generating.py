@@ -79,6 +79,24 @@ class GeneratingVerifier(ABC):
             results = [replace(r, run=replace(r.run, notes=(*r.run.notes, note))) for r in results]
         return results
 
+    def reuse_identity(self) -> str | None:
+        """For the verdict cache (verifier_worker/reuse.py): only a format that judges each step from its prefix
+        (the chunk judge) can reuse verdicts; the identity pins the model, the prompt and the decoding settings."""
+        found = get_format(self.settings.format)
+        if not found.prefix_local:
+            return None
+        s = self.settings
+        return "|".join(
+            (
+                self.name,
+                self.model_name,
+                found.prompt_version,
+                str(s.max_tokens),
+                str(s.structured_outputs),
+                str(s.round_trigger),
+            )
+        )
+
     def driver(self) -> FormatDriver:
         with self._driver_lock:
             if self._driver is None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import cas
 from ..checkers import analysis, judging
+from ..reuse import REUSE_PARAMETER
 from ..types import RunMetadata, VerificationRequest, VerificationResult
 
 PROMPT_VERSION = "symbolic-v1"
@@ -48,6 +49,18 @@ class SymbolicVerifier:
                     "budget_seconds": self.budget_seconds,
                     "grounding": self.use_grounding,
                     "confidence": dict(judging.CONFIDENCES),
+                    # An unchanged prefix's analysis is kept per process, its verdicts judged again (analysis.py).
+                    **(
+                        {
+                            REUSE_PARAMETER: {
+                                "steps": [request.steps[p].index for p in found.reused],
+                                "saved_ms": round(found.saved_ms, 3),
+                                "how": "analysis memo",
+                            }
+                        }
+                        if found.reused
+                        else {}
+                    ),
                 },
                 raw_output=analysis.trace(found),
                 latency_ms=(time.perf_counter() - started) * 1000,

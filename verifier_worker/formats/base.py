@@ -27,6 +27,12 @@ class PromptFormat(Protocol):
         """True when the prompt only works rendered by the model's own chat template (no chat-API fallback)."""
         ...
 
+    @property
+    def prefix_local(self) -> bool:
+        """True when the verdict on a step depends only on the problem and the steps up to it, so cached verdicts
+        of a verified prefix may be reused (verifier_worker/reuse.py)."""
+        ...
+
     def verify(self, context: FormatContext, requests: Sequence[VerificationRequest]) -> list[VerificationResult]:
         """One result per request, in order, batching the model calls across requests."""
         ...

@@ -3,15 +3,22 @@
 Step i of every still-open request goes into one `generate` call, with the steps accepted so far as history.
 Each step's K judgments vote; ties go to Negative, so a disputed step reaches a teacher rather than passing. A
 step no judgment could be read for stops the solution there, undecided, with the reason.
+
+The judge sees the problem, the accepted steps and the new step, nothing after it, so its verdict on a step is a
+function of that prefix: verdicts known from the verdict cache (`request.known_verdicts`, a verified prefix) are
+taken as they are and those steps are not sent to the model (verifier_worker/reuse.py). Each judged step's cost
+(its tokens, its share of the call's time) is reported in `run.parameters["step_costs"]`.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
+from ..reuse import REUSE_PARAMETER, STEP_COSTS_PARAMETER
 from ..types import ChainRecord, StepVerdict, Verdict, VerificationRequest, VerificationResult
 from .generation import (
     Completion,
@@ -56,20 +63,29 @@ class ChunkJudgeFormat:
     structured_regex: Callable[[], str]
     parse_judgment: JudgmentParser
     needs_chat_template: bool = False
+    # The verdict on a step depends only on the problem and the steps up to it (verifier_worker/reuse.py).
+    prefix_local: bool = True
 
     def verify(self, context: FormatContext, requests: Sequence[VerificationRequest]) -> list[VerificationResult]:
-        verdicts: dict[int, list[StepVerdict]] = {i: [] for i in range(len(requests))}
+        verdicts: dict[int, list[StepVerdict]] = {i: list(_known(r)) for i, r in enumerate(requests)}
         records: dict[int, list[ChainRecord]] = {i: [] for i in range(len(requests))}
         tallies = {i: Tally() for i in range(len(requests))}
+        costs: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(requests))}
         undecided: dict[int, str] = {}
-        open_requests = [i for i, r in enumerate(requests) if r.steps]
-        step = 0
+        open_requests = [i for i, r in enumerate(requests) if len(verdicts[i]) < len(r.steps)]
         while open_requests:
-            samples = [self._sample(context, requests[i], step) for i in open_requests]
+            steps = {i: len(verdicts[i]) for i in open_requests}
+            samples = [self._sample(context, requests[i], steps[i]) for i in open_requests]
+            started = time.perf_counter()
+            completions = context.generator.generate(samples)
+            share_ms = (time.perf_counter() - started) * 1000 / len(open_requests)
             still_open: list[int] = []
-            for i, sample, completion in zip(open_requests, samples, context.generator.generate(samples), strict=True):
+            for i, sample, completion in zip(open_requests, samples, completions, strict=True):
+                step = steps[i]
                 tallies[i].add(completion)
                 tallies[i].prompts.append(sample.prompt or show_messages(sample.messages))
+                tokens = completion.prompt_tokens + sum(g.tokens or 0 for g in completion.generations)
+                costs[i].append({"index": step, "ms": round(share_ms, 3), "tokens": tokens})
                 verdict, reason = self._judge_step(requests[i], step, completion, records[i])
                 verdicts[i].append(verdict)
                 if reason:
@@ -77,16 +93,21 @@ class ChunkJudgeFormat:
                 elif verdict.verdict == "correct" and step + 1 < len(requests[i].steps):
                     still_open.append(i)
             open_requests = still_open
-            step += 1
         results: list[VerificationResult] = []
         for i, request in enumerate(requests):
             if not request.steps:
                 results.append(empty_result(context, self.prompt_version))
                 continue
-            results.append(self._result(context, request, verdicts[i], records[i], tallies[i], undecided.get(i, "")))
+            result = self._result(context, request, verdicts[i], records[i], tallies[i], undecided.get(i, ""))
+            known = [v.index for v in _known(request)]
+            parameters = {**result.run.parameters, STEP_COSTS_PARAMETER: costs[i]}
+            if known:
+                parameters[REUSE_PARAMETER] = {"steps": known, "how": "verdict cache"}
+            results.append(replace(result, run=replace(result.run, parameters=parameters)))
         return results
 
     def _sample(self, context: FormatContext, request: VerificationRequest, step: int) -> Sample:
+        step = min(step, len(request.steps) - 1)
         history = [s.text for s in request.steps[:step]]
         conversation = self.conversation(request.problem.statement, history, request.steps[step].text)
         base = Sample(
@@ -174,3 +195,13 @@ class ChunkJudgeFormat:
         return VerificationResult(
             steps=tuple(steps), first_error_index=first, final_answer_verdict=final, run=run, undecided_reason=reason
         )
+
+
+def _known(request: VerificationRequest) -> tuple[StepVerdict, ...]:
+    """The leading known verdicts that are usable: correct, in order, for steps of this request."""
+    usable: list[StepVerdict] = []
+    for position, verdict in enumerate(request.known_verdicts[: max(len(request.steps), 0)]):
+        if verdict.verdict != "correct" or verdict.index != request.steps[position].index:
+            break
+        usable.append(verdict)
+    return tuple(usable)

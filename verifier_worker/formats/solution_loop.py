@@ -62,6 +62,8 @@ class WholeSolutionFormat:
     render: Callable[[ChatTemplate, str, Sequence[str]], str] | None = None
     needs_chat_template: bool = False
     score: YesNoScore | None = None
+    # The model reads every step before it judges any: a verdict may depend on later steps (verifier_worker/reuse.py).
+    prefix_local: bool = False
 
     def verify(self, context: FormatContext, requests: Sequence[VerificationRequest]) -> list[VerificationResult]:
         live = [i for i, r in enumerate(requests) if r.steps]

@@ -1,5 +1,6 @@
 """Demo data for `make run`: one class, a teacher, students and an assignment with three problems, with graded
-work in it and a reviewed grading history (tutor/demo/reviewed_history.py).
+work in it, a reviewed grading history (tutor/demo/reviewed_history.py) and a tutoring path with hints and a fix
+from here (tutor/demo/tutoring_path.py).
 
 Idempotent: a second run finds everything in place and adds nothing.
 """
@@ -17,12 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from grading import services as grading
-from grading.models import Submission
+from grading.models import StudentException, Submission
 from tutor.classroom import services
 from tutor.classroom.management.commands.teacher_grant import create_course_permission
 from tutor.classroom.models import Assignment, Course, Enrollment
 
 from ...reviewed_history import seed_reviewed_history
+from ...tutoring_path import seed_tutoring_path
 
 COURSE_NAME = "Algebra 1 (demo)"
 ASSIGNMENT_TITLE = "Warm-up: word problems, equations and percents"
@@ -88,8 +90,12 @@ class Command(BaseCommand):
                 Enrollment.objects.get_or_create(course=course, user=users[student], defaults={"role": "student"})
             assignment = self._assignment(course, users["teacher"])
             self._graded_work(assignment, users)
+            self._running_the_course(assignment, users)
         # A reviewed grading history for the insight pages (analytics, agreement, training data).
         seed_reviewed_history(course=course, stdout=self.stdout)
+        # A student's path from a wrong solution to a right one, with two hints and one fix from here.
+        with transaction.atomic():
+            seed_tutoring_path(course=course, assignment=assignment, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /login/ with:"))
         for username, password, _, staff in LOGINS:
             role = (
@@ -162,4 +168,33 @@ class Command(BaseCommand):
                 actor=users["teacher"],
                 score=Decimal(1),
                 reason="Right method; only 3 × 6 slipped. One point for the plan.",
+            )
+
+    def _running_the_course(self, assignment: Assignment, users: dict[str, User]) -> None:
+        """Issue 13's parts of a term: an extension and a regrade request with the teacher's answer (the students'
+        notifications come with them; the reviewed history leaves another request waiting in the review queue)."""
+        teacher = users["teacher"]
+        if assignment.due_at and not StudentException.objects.filter(assignment=assignment, student=users["carol"]):
+            grading.student_exception_set(
+                actor=teacher,
+                assignment=assignment,
+                student=users["carol"],
+                due_at=assignment.due_at + timedelta(days=3),
+                reason="Away on Monday and Tuesday",
+            )
+        problems = {problem.position: problem for problem in assignment.problems.all()}
+        # Carol asks about the step her teacher marked wrong; the teacher explains and declines.
+        carol = Submission.objects.filter(problem=problems[2], student=users["carol"], attempt_number=1).first()
+        if carol and carol.status == Submission.Status.GRADED and not carol.regrade_requests.exists():
+            request = grading.regrade_request_create(
+                student=users["carol"],
+                submission=carol,
+                step_index=0,
+                message="I multiplied the 5 into the brackets like we did in class. Why is step 1 wrong?",
+            )
+            grading.regrade_request_answer(
+                regrade_request=request,
+                actor=teacher,
+                accept=False,
+                reply="5 times -2 is -10, not -2: step 1 should be 5x - 10 = 2x + 8. Try again with that.",
             )
