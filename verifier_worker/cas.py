@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Literal, assert_never
+from typing import Any, Literal, NamedTuple, assert_never
 
 MAX_TEXT_CHARS = 20_000
 MAX_DEPTH = 40
@@ -64,18 +64,23 @@ class Deadline:
 def guard_text(text: str) -> None:
     if len(text) > MAX_TEXT_CHARS:
         raise HostileInput(f"the step is {len(text):,} characters long; steps over {MAX_TEXT_CHARS:,} are not checked")
-    depth = 0
-    for char in text:
-        if char in "({[":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise HostileInput(f"brackets are nested more than {MAX_DEPTH} deep")
-        elif char in ")}]":
-            depth = max(0, depth - 1)
-    if re.search(rf"\d{{{MAX_DIGITS + 1},}}", text.replace(",", "")):
+    # Fewer opening brackets than the bound cannot nest deeper than it: most steps skip the walk.
+    if text.count("(") + text.count("{") + text.count("[") > MAX_DEPTH:
+        depth = 0
+        for char in text:
+            if char in "({[":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise HostileInput(f"brackets are nested more than {MAX_DEPTH} deep")
+            elif char in ")}]":
+                depth = max(0, depth - 1)
+    if _LONG_NUMBER.search(text.replace(",", "")):
         raise HostileInput(f"a number has more than {MAX_DIGITS} digits")
-    if re.search(r"!{3,}", text):
+    if "!!!" in text:
         raise HostileInput("repeated factorials are too large to check")
+
+
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
 
 
 _TEXT_COMMANDS = re.compile(r"\\(?:text|mathrm|textbf|textit|mbox|operatorname|mathbf|emph)\s*\{([^{}]*)\}")
@@ -175,46 +180,77 @@ def _repeating_decimal(found: re.Match[str]) -> str:
     return f"({value.numerator}/{value.denominator})"
 
 
+_GLUE_PRODUCT = re.compile(r"(?<=[\d)}])\s*(?=\\(?:sqrt|pi|frac|dfrac)(?![A-Za-z]))")
+_ELLIPSIS = re.compile(r"\.\.\.|…")
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
+_BRACKETED_NOTE = re.compile(r"\(\s*[A-Za-z][A-Za-z\s'’-]+\)")
+_OTHER_COMMAND = re.compile(r"\\[A-Za-z]+")
+_TIMES_LETTER = re.compile(r"(?<=\d)(?:\s{1,3}[xX]\s{1,3}|[xX])(?=\(?\d)")
+_BRACKET_PRODUCT = re.compile(r"(\)|\bpi)\s+\(")
+_LATEX_REPLACEMENTS = tuple((old, new) for old, new in _SIMPLE_REPLACEMENTS if "\\" in old)
+_PLAIN_REPLACEMENTS = tuple((old, new) for old, new in _SIMPLE_REPLACEMENTS if "\\" not in old)
+
+
 @lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
-    """LaTeX and typographic notation to one plain notation the tokenizer reads. Cached per process."""
+    """LaTeX and typographic notation to one plain notation the tokenizer reads. Cached per process.
+
+    Each rewrite runs only when the text has the character it needs (most steps are plain text)."""
     guard_text(text)
-    out = _TEXT_COMMANDS.sub(lambda m: f" {m.group(1)} ", text)
-    out = _BOXED.sub("{", out)
-    out = _LATEX_MIXED.sub(lambda m: f"({m.group(1)}+{m.group(2)}/{m.group(3)})", out)
-    # In LaTeX, "2\sqrt{10}", "25\pi", "3\frac{x}{2}" are products: glue them so they read as one term.
-    out = re.sub(r"(?<=[\d)}])\s*(?=\\(?:sqrt|pi|frac|dfrac)(?![A-Za-z]))", "", out)
-    # "1.2342...": a repeating decimal is not the number written; "7:50 + 30 minutes = 8:20": nor is a clock time.
-    out = _OVERLINE.sub(_repeating_decimal, out)
-    out = _DOTTED_RESULT.sub(r" ≈ \1", out)  # "1/3 = 0.333...": a rounded value of the repeating decimal
-    out = re.sub(r"\.\.\.|…", " @ ", out)
-    out = re.sub(r"\b\d{1,2}:\d{2}\b", " @ ", out)
-    out = _BINOMIAL.sub(_binomial, out)
+    latex = "\\" in text
+    out = text
+    if latex:
+        out = _TEXT_COMMANDS.sub(lambda m: f" {m.group(1)} ", out)
+        out = _BOXED.sub("{", out)
+        out = _LATEX_MIXED.sub(lambda m: f"({m.group(1)}+{m.group(2)}/{m.group(3)})", out)
+        # In LaTeX, "2\sqrt{10}", "25\pi", "3\frac{x}{2}" are products: glue them so they read as one term.
+        out = _GLUE_PRODUCT.sub("", out)
+        # "1.2342...": a repeating decimal is not the number written; "7:50 + 30 minutes = 8:20": nor a clock time.
+        out = _OVERLINE.sub(_repeating_decimal, out)
+    if "..." in out or "…" in out:
+        out = _DOTTED_RESULT.sub(r" ≈ \1", out)  # "1/3 = 0.333...": a rounded value of the repeating decimal
+        out = _ELLIPSIS.sub(" @ ", out)
+    if ":" in out:
+        out = _CLOCK.sub(" @ ", out)
+    if "binom" in out or "C" in out:
+        out = _BINOMIAL.sub(_binomial, out)
     out = _UNICODE_SUBSCRIPT.sub(lambda m: "_" + m.group().translate(_SUBSCRIPT_DIGITS), out)
-    out = _NAMED_SUBSCRIPT.sub(lambda m: f"{m.group(1)}_{m.group(2) or m.group(3)}", out)  # "x_1": one name
-    out = _SUBSCRIPT.sub(_unread_subscript, out)  # "324_8", "a_{n+1}": a base or an index we do not read
-    out = _DERIVATIVE.sub(r"\1 @ (", out)  # "f'(x)": a derivative we do not evaluate
-    out = _INVERSE.sub(r"\1 @ ", out)  # "f^{-1}(5)": an inverse function, not a power
-    # "7995 (total cookies) - 2595 (rainbow cookies)": a note in brackets is not part of the calculation.
-    out = re.sub(r"\(\s*[A-Za-z][A-Za-z\s'’-]+\)", " ", out)
-    for _ in range(MAX_DEPTH):
-        replaced = _FRAC.sub(lambda m: f"(({m.group(1)})/({m.group(2)}))", out)
-        replaced = _FRAC_DIGITS.sub(lambda m: f"(({m.group(1)})/({m.group(2)}))", replaced)
-        replaced = _SQRT.sub(lambda m: f"sqrt({m.group(1)})", replaced)
-        if replaced == out:
-            break
-        out = replaced
-    for old, new in _SIMPLE_REPLACEMENTS:
+    if "_" in out:
+        out = _NAMED_SUBSCRIPT.sub(lambda m: f"{m.group(1)}_{m.group(2) or m.group(3)}", out)  # "x_1": one name
+        out = _SUBSCRIPT.sub(_unread_subscript, out)  # "324_8", "a_{n+1}": a base or an index we do not read
+    if "'" in out or "′" in out or latex:
+        out = _DERIVATIVE.sub(r"\1 @ (", out)  # "f'(x)": a derivative we do not evaluate
+    if "^" in out:
+        out = _INVERSE.sub(r"\1 @ ", out)  # "f^{-1}(5)": an inverse function, not a power
+    if "(" in out:
+        # "7995 (total cookies) - 2595 (rainbow cookies)": a note in brackets is not part of the calculation.
+        out = _BRACKETED_NOTE.sub(" ", out)
+    if latex:
+        for _ in range(MAX_DEPTH):
+            replaced = _FRAC.sub(lambda m: f"(({m.group(1)})/({m.group(2)}))", out)
+            replaced = _FRAC_DIGITS.sub(lambda m: f"(({m.group(1)})/({m.group(2)}))", replaced)
+            replaced = _SQRT.sub(lambda m: f"sqrt({m.group(1)})", replaced)
+            if replaced == out:
+                break
+            out = replaced
+    for old, new in _LATEX_REPLACEMENTS if latex else ():
         out = out.replace(old, new)
-    out = _DEGREES.sub(" degrees ", out)
-    out = _ABSOLUTE.sub(lambda m: f" abs({m.group(1)}) ", out)
-    # Any other command (\log, \sin, \lfloor, \Join) is a function or relation we do not evaluate: "@" marks it,
-    # and the expression right after it is not read as a plain calculation.
-    out = re.sub(r"\\[A-Za-z]+", " @ ", out)
+    for old, new in _PLAIN_REPLACEMENTS:
+        out = out.replace(old, new)
+    if latex or "°" in out:
+        out = _DEGREES.sub(" degrees ", out)
+    if "|" in out:
+        out = _ABSOLUTE.sub(lambda m: f" abs({m.group(1)}) ", out)
+    if latex:
+        # Any other command (\log, \sin, \lfloor, \Join) is a function or relation we do not evaluate: "@" marks
+        # it, and the expression right after it is not read as a plain calculation.
+        out = _OTHER_COMMAND.sub(" @ ", out)
     out = out.replace("{", "(").replace("}", ")")
     # "3 x 4", "3x4", "3 X 4": the letter x between two numbers is a multiplication sign.
-    out = re.sub(r"(?<=\d)(?:\s{1,3}[xX]\s{1,3}|[xX])(?=\(?\d)", " * ", out)
-    out = re.sub(r"(\)|\bpi)\s+\(", r"\1(", out)  # "\frac{1}{3} (x - 30)": a product, as the LaTeX means
+    if "x" in out or "X" in out:
+        out = _TIMES_LETTER.sub(" * ", out)
+    if "(" in out:
+        out = _BRACKET_PRODUCT.sub(r"\1(", out)  # "\frac{1}{3} (x - 30)": a product, as the LaTeX means
     return out
 
 
@@ -237,24 +273,33 @@ def unread_notation(text: str) -> str:
     """The notation in `text` that the parser drops rather than reads (a LaTeX command it does not know, a
     function applied to an argument, a base subscript), for the reason a step is left unverified; "" if none."""
     sample = text[:MAX_TEXT_CHARS]
-    for found in _COMMAND.finditer(sample):
-        if found.group(1) not in _READ_COMMANDS:
-            return "\\" + found.group(1)
-    call = _CALL.search(sample)
+    if "\\" in sample:
+        for found in _COMMAND.finditer(sample):
+            if found.group(1) not in _READ_COMMANDS:
+                return "\\" + found.group(1)
+    call = _CALL.search(sample) if "(" in sample else None
     if call is not None and call.group(1) not in ("x", "X"):
         return f"{call.group(1)}(…)"
-    if re.search(r"(?<=[\d)}])_\{?\w", sample):
+    if "_" in sample and _NUMBER_SUBSCRIPT.search(sample):
         return "a subscript (a number base or index)"
     return ""
+
+
+_NUMBER_SUBSCRIPT = re.compile(r"(?<=[\d)}])_\{?\w")
 
 
 # --------------------------------------------------------------------------------------------------------------
 # Tokens
 # --------------------------------------------------------------------------------------------------------------
 
+# The commonest tokens (spaces, words) first: the engine tries the alternatives in order at every token. No two
+# alternatives can match at the same place except as ordered here (binom before word, mixed before num).
 _TOKEN = re.compile(
     r"""
-    (?P<mixed>(?<![\d.,/])\d+\s+\d+/\d+(?![\d.,/]))
+    (?P<space>\s+)
+  | (?P<binom>binom\(\d+,\d+\))
+  | (?P<word>[A-Za-z]_[A-Za-z0-9]{1,3}(?![A-Za-z0-9])|[A-Za-z]+)
+  | (?P<mixed>(?<![\d.,/])\d+\s+\d+/\d+(?![\d.,/]))
   | (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|\d+(?:\.\d+)?|\.\d+)
   | (?P<op>\*\*|[-+*/^])
   | (?P<lp>\()
@@ -263,9 +308,6 @@ _TOKEN = re.compile(
   | (?P<approx>≈|~)
   | (?P<pct>%)
   | (?P<fact>!)
-  | (?P<binom>binom\(\d+,\d+\))
-  | (?P<word>[A-Za-z]_[A-Za-z0-9]{1,3}(?![A-Za-z0-9])|[A-Za-z]+)
-  | (?P<space>\s+)
   | (?P<other>.)
     """,
     re.VERBOSE,
@@ -277,8 +319,9 @@ FUNCTIONS = frozenset({"sqrt", "abs"})
 CONSTANTS = frozenset({"pi"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One token (a tuple: built for every token of every step, so it is cheap to make)."""
+
     kind: str
     text: str
     start: int

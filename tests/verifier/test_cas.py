@@ -107,3 +107,20 @@ def test_claims_are_read_through_notes_rates_and_contractions(text: str, left: s
 )
 def test_partial_calculations_are_not_claims(text: str) -> None:
     assert claims_in(text) == ()
+
+
+def test_the_shared_parse_cache_is_bounded_and_skips_long_texts() -> None:
+    # given the per-process cache of parsed texts (a problem's statement and reference are parsed once)
+    from verifier_worker.checkers import claims
+
+    info = claims._shared_step_math.cache_info()
+    assert info.maxsize is not None
+    assert info.maxsize <= 4096
+    # when a text longer than the shared bound is parsed / then it is parsed, but not kept
+    long_text = "3 + 4 = 7. " * (claims.MAX_SHARED_CHARS // 10 + 1)
+    before = claims._shared_step_math.cache_info().currsize
+    assert claims.step_math(long_text).claims
+    assert claims._shared_step_math.cache_info().currsize == before
+    # and a short one is kept, and the same immutable parse is returned again
+    first = claims.step_math("12 × 7 = 84, a shared parse")
+    assert claims.step_math("12 × 7 = 84, a shared parse") is first

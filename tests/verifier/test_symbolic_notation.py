@@ -98,3 +98,13 @@ def test_notation_is_read_as_the_intended_value() -> None:
 def test_huge_binomials_are_refused_quickly() -> None:
     with pytest.raises(cas.HostileInput):
         cas.evaluate(cas.parse_tokens(cas.tokenize(cas.normalize("C(5000, 2500)"))))
+
+
+def test_a_number_equal_to_an_expression_with_a_variable_is_an_equation() -> None:
+    # given "51 = 3x" after words (a lone number on the left is otherwise a label) / then it is an equation
+    assert [(c.left.text, c.right.text) for c in claims_in(r"According to the problem, \( 51 = 3x \).")] == [
+        ("51", "3 x")
+    ]
+    # while a lone number before a calculation stays a label, and two equations run together are not a chain
+    assert claims_in("So 10 = 76 + 10 apples") == ()
+    assert ("0", "y + 4 - 4") not in [(c.left.text, c.right.text) for c in claims_in("0 = y + 4 -4 = y")]

@@ -36,6 +36,8 @@ WORD_CLAIMS = [
     ("5 squared is 25.", "5 squared is 10."),
     ("Twice 15 is 30.", "Twice 15 is 25."),
     ("Two hundred and fifty divided by 5 is 50.", "Two hundred and fifty divided by 5 is 55."),
+    ("Daily earnings = $105 / 5. Daily earnings = $21.", "Daily earnings = $105 / 5. Daily earnings = $25."),
+    (r"\[ \text{Total time} = 20 + 23 \] \[ \text{Total time} = 43 \]", r"\[ \text{Total time} = 20 + 23 \] \[ \text{Total time} = 45 \]"),
 ]  # fmt: skip
 
 
@@ -71,6 +73,9 @@ def test_a_wrong_claim_in_words_is_the_first_error(right: str, wrong: str) -> No
         "Therefore, the remainder of 2004 divided by 12 is 0.",
         "When 2004 is divided by 12, the remainder is 0.",
         "2 hours times 30 is 60 minutes.",
+        "Cost per day = 3 + 4. Cost per week = 49.",
+        "Total = 3 + 4. Then he buys more: the total = 9 + 2 = 11.",
+        "Total = x + 4. Total = 9.",
     ],
 )
 def test_prose_with_numbers_makes_no_false_claim(prose: str) -> None:
@@ -89,3 +94,11 @@ def test_verbal_rewriting_is_bounded_on_long_input() -> None:
     result = verify(["twelve times " * 1_500 + "four is 48", ", which is 5" * 1_500, "half as much as " * 1_000 + "40"])
     assert time.perf_counter() - started < 2.0
     assert result.first_error_index is None
+
+
+def test_a_named_quantity_given_a_calculation_then_a_value_is_one_claim() -> None:
+    # given "Label = calculation. Label = value" (a named quantity written twice) / then it reads as one claim
+    claims = claims_in("Daily earnings = Total earnings / 5. Daily earnings = $105 / 5. Daily earnings = $21.")
+    assert [(c.left.text, c.right.text) for c in claims] == [("105 / 5", "21")]
+    # and two different names are two quantities, not a claim
+    assert claims_in("Cost per day = 3 + 4. Cost per week = 49.") == ()

@@ -154,7 +154,9 @@ def analyse(request: VerificationRequest, deadline: cas.Deadline, memo: PrefixMe
             steps.append(_restored(snapshot, position, step.index))
             continue
         started = time.perf_counter()
-        carried = _carried_expression(steps[-1]) if steps else _expression_of(request.problem.statement)
+        carried = ""
+        if continues_previous(step.text):  # "= 9 × 2": it carries on the expression the line before ended with
+            carried = _carried_expression(steps[-1]) if steps else _expression_of(request.problem.statement)
         steps.append(_analyse_step(position, step.index, step.text, cache, deadline, carried))
         costs[position] = (time.perf_counter() - started) * 1000
     after = _check_algebra(steps, deadline, request.problem.statement, cache, kept, costs)

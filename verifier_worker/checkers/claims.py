@@ -12,6 +12,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from .. import cas
 from ..cas import Node, Token
@@ -103,6 +104,8 @@ class StepMath:
     claims: tuple[Claim, ...]
     numbers: tuple[Fraction, ...]  # every number written in the step, in order
     hostile_reason: str = ""
+    # Values stated for a named quantity with no calculation: "Total Score = 570" (a result, not a given restated).
+    stated: tuple[Fraction, ...] = ()
 
 
 _OPERAND_END = ("num", "mixed", "rp", "pct", "fact", "var", "binom")
@@ -332,12 +335,80 @@ def _text_of(tokens: list[Token]) -> str:
     return " ".join(t.text for t in tokens)
 
 
+_LABEL_FILLER = frozenset({"the", "a", "an", "so", "then", "and", "thus", "therefore", "now", "our", "his", "her"})
+MAX_LABEL_WORDS = 10
+
+
+def _label_before(
+    run: list[tuple[str, Token]], roles: list[tuple[str, Token]], position_of: dict[int, int]
+) -> tuple[str, ...]:
+    """The words right before a run that starts with "=": "Daily earnings = $105 / 5" names "daily earnings"."""
+    if not run or run[0][0] != "sep":
+        return ()
+    if not position_of:
+        position_of.update((token.start, i) for i, (_, token) in enumerate(roles))
+    words: list[str] = []
+    index = position_of.get(run[0][1].start, 0) - 1
+    while index >= 0 and roles[index][1].kind == "word" and len(words) < MAX_LABEL_WORDS + 1:
+        words.append(roles[index][1].text.lower())
+        index -= 1
+    if len(words) > MAX_LABEL_WORDS or not words:
+        return ()  # a sentence, not a name
+    label = tuple(w for w in reversed(words) if w not in _LABEL_FILLER)
+    return label if label and any(len(w) > 1 for w in label) else ()
+
+
+def _named_quantity(
+    run: list[tuple[str, Token]],
+    raw_parts: list[tuple[list[Token], str, bool]],
+    parsed: list[tuple[Part | None, str]],
+    roles: list[tuple[str, Token]],
+    position_of: dict[int, int],
+    named_values: dict[tuple[str, ...], Part],
+    in_words: bool,
+    stated: list[Fraction],
+) -> Claim | None:
+    """ "Daily earnings = $105 / 5. Daily earnings = $21.": a named quantity given a calculation, then a value, is
+    the claim "105 / 5 = 21". Only a calculation followed by a lone number, with no variables, in one step."""
+    if raw_parts[0][0] or len(parsed) != 2 or parsed[1][1] != "eq":
+        return None
+    label = _label_before(run, roles, position_of)
+    if not label:
+        return None
+    part = parsed[1][0]
+    if part is None or cas.variables(part.node):
+        named_values.pop(label, None)
+        return None
+    earlier = named_values.get(label)
+    if cas.has_operator(part.node):
+        named_values[label] = part
+        return None
+    named_values.pop(label, None)
+    if isinstance(part.node, cas.Num):
+        stated.append(part.node.value)
+    if earlier is None:
+        return None
+    return Claim(earlier, part, soft=False, in_words=in_words)
+
+
+# A soft word that names a quantity's expression ("the total is 2(x + 3) + x = 3x + 6"), not a result ("gives").
+_COPULAS = frozenset({"is", "are", "equals"})
+
+
 def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
+    return read_claims(text, continuation)[0]
+
+
+def read_claims(text: str, continuation: bool = False) -> tuple[tuple[Claim, ...], tuple[Fraction, ...]]:
+    """The claims a step makes, and the values it states for named quantities without a calculation."""
     plain = cas.normalize(text)
     normalized = verbal.to_symbols(plain)
     in_words = normalized != plain
     roles = _classify(cas.tokenize(normalized))
     claims: list[Claim] = []
+    named_values: dict[tuple[str, ...], Part] = {}
+    stated: list[Fraction] = []
+    position_of: dict[int, int] = {}  # token start -> its place in roles, filled on first use
     for run, after_word in _runs(roles):
         raw_parts = _split_parts(run)
         if len(raw_parts) < 2:
@@ -359,21 +430,34 @@ def claims_in(text: str, continuation: bool = False) -> tuple[Claim, ...]:
                     trimmed = []
                 tokens = trimmed
             node = _parse_part(tokens)
-            if i == 0 and node is not None and not cas.has_operator(node) and not cas.variables(node):
-                node = None  # "10 = 76 + 10" after other text: a lone number on the left is a label
+            # "10 = 76 + 10" after other text: a lone number on the left is a label. "51 = 3x" alone is an equation,
+            # but "0 = y + 4 -4 = y" is two equations run together, not a chain.
+            lone_number = i == 0 and node is not None and not cas.has_operator(node) and not cas.variables(node)
             units = _units_between(tokens, roles)
             part = Part(node, _text_of(tokens), approximate, units) if node is not None else None
             parsed.append((part, separator))
+            if i == 0:
+                lone_left = lone_number
+        # "3(x + 2) - x = 3x + 6 - x = 2x + 6" is a chain of rewrites, and so is "the total is 0.25(80x) + 0.1(100x)
+        # = 20x" (a quantity's expression, rewritten); "the equation gives 0.8x - 4 = x - 5" is one equation.
+        read = sum(part is not None for part, _ in parsed)
+        named_claim = _named_quantity(run, raw_parts, parsed, roles, position_of, named_values, in_words, stated)
+        if named_claim is not None:
+            claims.append(named_claim)
+        named = not raw_parts[0][0] and run[0][0] == "soft" and run[0][1].text.lower() in _COPULAS
+        chain = read >= 3 or (read == 2 and named)
         for position, ((left, _), (right, separator)) in enumerate(itertools.pairwise(parsed)):
             if left is None or right is None:
+                continue
+            if position == 0 and lone_left and (len(raw_parts) > 2 or not cas.variables(right.node)):
                 continue
             continued = position + 2 < len(parsed) and parsed[position + 2][0] is not None
             soft = separator == "soft"
             if soft and (not cas.has_operator(left.node) or cas.has_operator(right.node) or _fraction(left.node)):
                 continue  # "4/7 is $24" says what a fraction of the whole is, not what 4 ÷ 7 is
-            rewrite = _is_rewrite(left.node, right.node) and (len(raw_parts) >= 3 or continuation)
+            rewrite = _is_rewrite(left.node, right.node) and (chain or continuation)
             claims.append(Claim(left, right, soft, rewrite, in_words, continued))
-    return tuple(claims)
+    return tuple(claims), tuple(stated)
 
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?|(?<![\w\d])\.\d+")
@@ -414,13 +498,32 @@ def continues_previous(text: str) -> bool:
     return bool(_LEADING_EQUALS.match(text))
 
 
+MAX_SHARED_CHARS = 2_000  # texts up to this long are parsed once per process (a problem's statement, its reference)
+
+
 def step_math(text: str, carried: str = "") -> StepMath:
-    """Parse one step. `carried` is the expression a "= ..." line continues from the previous step."""
+    """Parse one step. `carried` is the expression a "= ..." line continues from the previous step.
+
+    A StepMath is immutable, so the parse of a short text is shared by every submission in the process: the
+    problem's statement and reference solution are parsed once, not once per submission."""
+    if len(text) + len(carried) <= MAX_SHARED_CHARS:
+        return _shared_step_math(text, carried)
+    return _step_math(text, carried)
+
+
+@lru_cache(maxsize=4096)
+def _shared_step_math(text: str, carried: str) -> StepMath:
+    return _step_math(text, carried)
+
+
+def _step_math(text: str, carried: str) -> StepMath:
     try:
         if carried and continues_previous(text):
             cas.guard_text(text)
             joined = f"{carried} {_LEADING_EQUALS.sub('=', text, count=1)}"
-            return StepMath(claims=claims_in(joined, continuation=True), numbers=numbers_in(text))
-        return StepMath(claims=claims_in(text), numbers=numbers_in(text))
+            claims, stated = read_claims(joined, continuation=True)
+        else:
+            claims, stated = read_claims(text)
+        return StepMath(claims=claims, numbers=numbers_in(text), stated=stated)
     except cas.HostileInput as exc:
         return StepMath(claims=(), numbers=(), hostile_reason=str(exc))

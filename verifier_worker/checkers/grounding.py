@@ -7,6 +7,12 @@ computes a value outside that set is the first step that departs from any path t
 steps that carry the wrong value forward are not new errors. When every computed value is plausible, the first
 step that writes the wrong final value is where the solution went wrong.
 
+Some values outside the set are still on the path: a partial sum or product of a reference calculation ("15 + 30"
+when it adds 15 + 30 + 60), a unit conversion factor ("60 × 60"), the complement of a given share ("100% - 40%"), an
+equation whose solution is a given. A result stated without its calculation ("Total Score = 570") counts like a
+computed one. When the departing calculation is a reference one with one operand added or replaced, and that
+operand was stated in words in the step just before ("the sixth side takes 5 minutes"), that statement departs.
+
 With only a reference answer (no reference solution) the set is too thin to separate valid from invalid
 intermediate values, so grounding then only points at the first step that writes the wrong final value.
 """
@@ -14,12 +20,13 @@ intermediate values, so grounding then only points at the first step that writes
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from .. import cas
-from .algebra import Equation, is_assignment
+from .algebra import Equation
 from .arithmetic import ArithmeticFinding, format_number
 from .claims import StepMath
 
@@ -84,6 +91,64 @@ class Plausible:
     mentioned: set[float]
     exact: frozenset[float] = frozenset()
     given: frozenset[float] = frozenset()  # the problem's own numbers
+    # The reference's sums and products as multisets of their terms ("15 + 30 + 60"): a student's "15 + 30" is part
+    # of one, taken in another order, not a departure from the reference path.
+    sums: tuple[Terms, ...] = ()
+    products: tuple[Terms, ...] = ()
+
+
+Terms = frozenset[tuple[float, int]]  # (term, how many times it occurs); a subtracted term is negative
+MAX_TERMS = 12  # longer sums or products are not compared term by term
+
+
+def _terms(node: cas.Node, operation: str) -> list[float] | None:
+    """The terms of a sum (subtracted ones negated) or the factors of a product, evaluated; None when one does
+    not evaluate to a number, or there are too many."""
+    pending: list[tuple[cas.Node, int]] = [(node, 1)]
+    out: list[float] = []
+    while pending:
+        current, sign = pending.pop()
+        match current:
+            case cas.Binary("add", left, right) if operation == "add":
+                pending += [(left, sign), (right, sign)]
+                continue
+            case cas.Binary("sub", left, right) if operation == "add":
+                pending += [(left, sign), (right, -sign)]
+                continue
+            case cas.Binary("mul", left, right) if operation == "mul":
+                pending += [(left, sign), (right, sign)]
+                continue
+            case _:
+                try:
+                    out.append(round(sign * float(cas.evaluate(current)), 6))
+                except (cas.ParseFailure, cas.HostileInput, ArithmeticError, ValueError):
+                    return None
+        if len(out) > MAX_TERMS:
+            return None
+    return out
+
+
+def _counted(terms: list[float]) -> Terms:
+    return frozenset((term, terms.count(term)) for term in set(terms))
+
+
+def _operation(node: cas.Node) -> str:
+    return "add" if cas.is_binary(node, "add", "sub") else "mul" if cas.is_binary(node, "mul") else ""
+
+
+def part_of_reference(node: cas.Node, plausible: Plausible) -> bool:
+    """ "15 + 30" when the reference adds 15 + 30 + 60: some of the terms of one of the reference's sums (or
+    factors of one of its products), each at most as often, so a partial result on the reference path."""
+    operation = _operation(node)
+    terms = _terms(node, operation) if operation else None
+    if not terms:
+        return False
+    mine = dict(_counted(terms))
+    for reference in plausible.sums if operation == "add" else plausible.products:
+        counts = dict(reference)
+        if sum(mine.values()) < sum(counts.values()) and all(counts.get(t, 0) >= n for t, n in mine.items()):
+            return True
+    return False
 
 
 def plausible_values(
@@ -108,7 +173,15 @@ def plausible_values(
     mentioned.update(reference.numbers)
     exact = frozenset(round(float(v), 6) for v in results)
     given = frozenset(round(float(v), 6) for v in (*statement_numbers, *words_to_numbers(statement)))
-    return Plausible(_expand(results), _expand(mentioned), exact, given)
+    sums: list[Terms] = []
+    products: list[Terms] = []
+    for claim in reference.claims:
+        for side in (claim.left.node, claim.right.node):
+            operation = _operation(side)
+            terms = _terms(side, operation) if operation else None
+            if terms and len(terms) >= 2:
+                (sums if operation == "add" else products).append(_counted(terms))
+    return Plausible(_expand(results), _expand(mentioned), exact, given, tuple(sums), tuple(products))
 
 
 def _is_plausible(value: Fraction | float, plausible: set[float]) -> bool:
@@ -142,6 +215,14 @@ def first_departure(
             result = finding.stated if cas.has_operator(claim.left.node) else finding.computed
             if result is None or _is_plausible(result, plausible.results):
                 continue
+            calculation = claim.left.node if cas.has_operator(claim.left.node) else claim.right.node
+            if part_of_reference(calculation, plausible):
+                continue  # a partial sum or product of the reference's, on its path in another order
+            if restates_data(calculation, plausible):
+                continue
+            stated = stated_operand(calculation, position, steps_math, plausible)
+            if stated is not None:
+                return stated
             result_text = claim.right.text if cas.has_operator(claim.left.node) else claim.left.text
             return GroundingFinding(
                 position,
@@ -154,8 +235,8 @@ def first_departure(
             solution = _single_rational_solution(equation)
             if solution is None or _is_plausible(solution, plausible.results):
                 continue
-            if is_assignment(equation) and round(float(solution), 6) in plausible.given:
-                continue  # "O_s = 20" with 20 from the problem: it restates the data, it computes nothing
+            if any(round(float(solution) * scale, 6) in plausible.given for scale in (1, 100)):
+                continue  # "O_s = 20", "D - 8 = 60 - 8", "r = 2%" with 60, 2% from the problem: it restates data
             return GroundingFinding(
                 position,
                 solution,
@@ -163,7 +244,65 @@ def first_departure(
                 "",
                 f"its equation {equation.text} gives {equation.variable} = {format_number(solution)}",
             )
+        for value in steps_math[position].stated:
+            # "Total Score = 570": a result stated without its calculation.
+            if _is_plausible(value, plausible.results) or round(float(value), 6) in plausible.given:
+                continue
+            return GroundingFinding(position, value, "", "", "states a value the reference solution never uses")
     return None
+
+
+# Unit conversion factors: "60 × 60 = 3600" seconds in an hour is a fact about units, not about the problem.
+CONVERSIONS = frozenset(float(n) for n in (7, 12, 24, 30, 52, 60, 100, 365, 1000, 3600))
+
+
+def restates_data(calculation: cas.Node, plausible: Plausible) -> bool:
+    """A calculation that only restates what the problem gives, so it cannot be where a solution departs: a unit
+    conversion factor ("60 × 60", "24 × 7") or the complement of a given share ("100% - 40%", "1 - 1/4")."""
+    leaves = [round(float(leaf), 6) for leaf in cas.leaves(calculation)]
+    match calculation:
+        case cas.Binary("mul" | "div", _, _) if len(leaves) >= 2 and all(leaf in CONVERSIONS for leaf in leaves):
+            return True
+        case cas.Binary("sub", whole, share):
+            try:
+                whole_value, share_value = cas.evaluate(whole), cas.evaluate(share)
+            except (cas.ParseFailure, cas.HostileInput, ArithmeticError, ValueError):
+                return False
+            given = plausible.given | {1.0, 100.0}
+            shares = [round(float(leaf), 6) for leaf in cas.leaves(share)]
+            return whole_value == 1 and 0 < share_value < 1 and all(leaf in given for leaf in shares)
+        case _:
+            return False
+
+
+def stated_operand(
+    calculation: cas.Node, position: int, steps_math: Sequence[StepMath], plausible: Plausible
+) -> GroundingFinding | None:
+    """The departing calculation is one of the reference's with one operand added or replaced, and that operand is
+    a number the problem does not give, stated in words in the step just before (no calculation there: "the sixth
+    side takes 5 minutes"): that statement is where the wrong quantity came in."""
+    operation = _operation(calculation)
+    terms = _terms(calculation, operation) if operation and position > 0 else None
+    previous = steps_math[position - 1] if position > 0 else None
+    if not terms or previous is None or previous.claims:
+        return None
+    mine = Counter(terms)
+    best: tuple[int, Counter[float], Counter[float]] | None = None
+    for reference in plausible.sums if operation == "add" else plausible.products:
+        counts = Counter(dict(reference))
+        if not mine & counts:
+            continue
+        extra, missing = mine - counts, counts - mine
+        distance = sum(extra.values()) + sum(missing.values())
+        if best is None or distance < best[0]:
+            best = (distance, extra, missing)
+    if best is None or sum(best[1].values()) != 1 or sum(best[2].values()) > 1:
+        return None
+    (suspect,) = best[1].elements()
+    stated = [v for v in previous.numbers if round(float(v), 6) == abs(suspect)]
+    if abs(suspect) in plausible.given or not stated:
+        return None
+    return GroundingFinding(position - 1, stated[0], "", "", "states a quantity the reference does not use")
 
 
 def _single_rational_solution(equation: Equation) -> Fraction | None:

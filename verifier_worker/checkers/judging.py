@@ -17,6 +17,9 @@ fails in a step whose notation the parser drops is not a flag: the step is `unve
 
 Confidence: a flag at or above `types.CONFIDENT` (0.9) is shown as "First error", anything lower as "Check this
 step". Each rule's confidence is its measured precision (the constants below; docs/evaluation.md has the table).
+First error needs evidence that the step is the earliest wrong one, not only a wrong one: a slip whose correction,
+carried through the later steps, gives the expected answer (checkers/repair.py); a plain slip with a reference
+solution showing nothing left its path before it; a derivation from the problem's own equation.
 A step is `correct` only when a check passed on it, `unverified` when nothing in it could be checked.
 
 What each verdict carries for tutoring and analytics (types.py; docs/verifier.md):
@@ -35,6 +38,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Literal
 
 from .. import cas
 from ..types import (
@@ -47,7 +51,7 @@ from ..types import (
     Verdict,
     VerificationRequest,
 )
-from . import algebra, grounding
+from . import algebra, grounding, repair
 from .analysis import BUDGET_RAN_OUT, Analysis, StepAnalysis, parsed
 from .arithmetic import ArithmeticFinding, format_number
 from .claims import Claim, StepMath, numbers_in
@@ -55,25 +59,40 @@ from .final_answer import AnswerFinding, plain_number, question_of
 from .verbal import number_words_to_digits
 
 # Confidences are the precision each rule measured on the evaluation sets (ProcessBench GSM8K with and without the
-# reference solution, ProcessBench MATH, StepVerify; pooled; docs/evaluation.md has the table), rounded. Only a
-# plain arithmetic slip in a solution whose final answer is wrong, and a simple linear derivation from a checked
-# setup, reach "First error" (types.CONFIDENT); everything else is "Check this step", and the lowest go to review.
-ARITHMETIC_CONFIDENCE = 0.93  # plain arithmetic slip, final answer wrong: 42 of 45 right (the 3 misses: label noise)
-ALGEBRA_CONFIDENCE = 0.92  # simple linear derivation from a setup the reference supports: 5 of 9 (placement)
-GROUNDING_CONFIDENCE = 0.5  # first value the reference never uses: 441 of 893
+# reference solution, ProcessBench MATH, StepVerify; pooled; docs/evaluation.md has the table), rounded. "First
+# error" (types.CONFIDENT) needs evidence that the step is the EARLIEST wrong one, not only a wrong one: a slip whose
+# correction gives the expected answer, a plain slip with a reference solution showing nothing left its path
+# before, a simple derivation from the problem's own equation, a rewrite that is not an identity. Everything else is
+# "Check this step", and the lowest go to review.
+ARITHMETIC_CONFIDENCE = 0.93  # plain slip, final answer wrong, reference solution given, no departure before: 9 of 9
+# The slip's correction, carried through the later calculations, gives the expected answer (checkers/repair.py):
+# nothing else was wrong, so the slip is the first error: 36 of 36.
+REPAIRED_CONFIDENCE = 0.97
+# With the answer only, a slip whose correction does not give the expected answer: something else is wrong too,
+# and it may come before the slip, where nothing can show it: 5 of 6 (6 of 7 when first measured).
+UNEXPLAINED_SLIP_CONFIDENCE = 0.85
+# The slip writes a value the reference solution computes ("8 × 2 = 40" where 40 is the number of rooms): the value
+# may be right and only its calculation miswritten, or meant for another quantity: 0 of 5 when first measured (two
+# of them "correct" by the labels), 0 of 2 now (the rest located elsewhere).
+REFERENCE_VALUE_SLIP_CONFIDENCE = 0.3
+ALGEBRA_CONFIDENCE = 0.92  # simple linear derivation from an equation the problem states (or a bare-equation solution)
+# A linear derivation slip in a word problem the student modelled ("Let x be the number of machines"): the person
+# who located the first error put it in the modelling (a setup line, the "we get:" line) more often: 2 of 6.
+MODELLED_ALGEBRA_CONFIDENCE = 0.35
+GROUNDING_CONFIDENCE = 0.5  # first value the reference never uses: 466 of 922
 MOVED_PAST_CONFIDENCE = 0.45  # the step after the one that reached the expected answer: 65 of 143
-# Nothing located: the step that reaches or states the wrong answer (25 of 118 are the labelled first error). That
+# Nothing located: the step that reaches or states the wrong answer (31 of 108 are the labelled first error). That
 # step is certainly wrong, only maybe not the first; it stays at the default review threshold (0.5) so a wrong
 # answer alone does not hold a grade back for review.
 FINAL_STEP_CONFIDENCE = 0.5
-GUESS_CONFIDENCE = 0.35  # answer only: the first step that could have gone wrong: 59 of 158
+GUESS_CONFIDENCE = 0.35  # answer only: the first step that could have gone wrong: 59 of 156
 CORRECT_CONFIDENCE = 0.85
 # A correct step in a solution whose final answer is right, and the right final answer itself.
 CORROBORATED_CORRECT_CONFIDENCE = 0.95
 # A false equation in a solution whose final answer is right: often a typo, or our misreading: 2 of 6.
 ANSWER_RIGHT_SLIP_CONFIDENCE = 0.4
-UNSURE_CONFIDENCE = 0.5  # a direct check failed in algebraic text, or with no answer to corroborate: 72 of 151
-AFTER_DEPARTURE_CONFIDENCE = 0.3  # a real slip after the solution had already left the reference path: 4 of 16
+UNSURE_CONFIDENCE = 0.5  # a direct check failed in algebraic text, or with no answer to corroborate: 71 of 155
+AFTER_DEPARTURE_CONFIDENCE = 0.3  # a real slip after the solution had already left the reference path: 2 of 3
 # Not yet measured (no case in the evaluation sets): kept below "First error" until they are.
 SUBSTITUTION_CONFIDENCE = 0.8  # a variable's value substituted wrongly ("C = -7", then "2(7) + 5")
 MISCOPIED_CONFIDENCE = 0.6  # an operand from nowhere that looks like the last result copied wrongly
@@ -81,7 +100,11 @@ UNITS_CONFIDENCE = 0.5  # lengths multiplied, the result written as a length ("5
 
 CONFIDENCES = {
     "arithmetic": ARITHMETIC_CONFIDENCE,
+    "repaired": REPAIRED_CONFIDENCE,
+    "unexplained_slip": UNEXPLAINED_SLIP_CONFIDENCE,
+    "reference_value_slip": REFERENCE_VALUE_SLIP_CONFIDENCE,
     "algebra": ALGEBRA_CONFIDENCE,
+    "modelled_algebra": MODELLED_ALGEBRA_CONFIDENCE,
     "grounding": GROUNDING_CONFIDENCE,
     "final_step": FINAL_STEP_CONFIDENCE,
     "moved_past": MOVED_PAST_CONFIDENCE,
@@ -95,6 +118,10 @@ CONFIDENCES = {
 }
 
 
+# What else is known about a false calculation (see _Judge.slip_evidence): "" when nothing.
+SlipEvidence = Literal["", "reference value", "repairs", "unexplained"]
+
+
 @dataclass(frozen=True)
 class Judgement:
     verdicts: tuple[StepVerdict, ...]
@@ -105,6 +132,11 @@ class Judgement:
     unfinished: bool = False
 
 
+# "Let x be the number of ...", "Let's call the speed x", "n represents the number of cards": an unknown named.
+_NAMES_AN_UNKNOWN = re.compile(
+    r"(?i:\b(?:let(?:'s|\s+us)?|denote|call|define|suppose)\b)[^.;:\n]{0,60}?(?<![\w\\'’])[b-hj-zB-HJ-Z](?![\w'’(])"
+    r"|(?<![\w\\'’])[b-hj-zB-HJ-Z]\W{0,4}\s+(?i:be|represents?|denotes?|stands?\s+for)\s+the\b"
+)
 UNFINISHED_REASON = "no final answer yet: the last step is right and the solution has not reached the answer"
 _CONCLUSION = re.compile(r"\b(?:so|therefore|thus|hence|total|altogether|in all|finally|answer|overall)\b", re.I)
 
@@ -141,17 +173,24 @@ class _Judge:
     def verdicts(self) -> list[StepVerdict]:
         direct = {s.position: v for s in self.states if (v := self._direct_error(s)) is not None}
         first_direct = min(direct) if direct else None
-        if (
-            first_direct is not None
-            and not self._slip_explains_answer(first_direct)
-            and self._departure_before(first_direct) is not None
-        ):
-            # The slip is real, but the solution had already left every path the reference supports: the
-            # slip may not be the first error, so it is not shown as one with confidence.
+        departure = (
+            self._departure_before(first_direct)
+            if first_direct is not None and not self._slip_explains_answer(first_direct)
+            else None
+        )
+        if first_direct is not None and departure is not None:
             slip = direct[first_direct]
-            demoted = replace(slip.finding, rule=f"{slip.finding.rule}.after_departure") if slip.finding else None
-            confidence = min(slip.confidence, AFTER_DEPARTURE_CONFIDENCE)
-            direct[first_direct] = replace(slip, confidence=confidence, finding=demoted)
+            if slip.checker == "algebra":
+                # Equations solved after the solution left every path the reference supports: the setup they
+                # solve is where it went wrong (the slip in solving it is the first error 0 times in 11).
+                direct[departure.index] = departure
+            else:
+                # The slip is real, but the solution had already left every path the reference supports: the
+                # slip may not be the first error, so it is not shown as one with confidence.
+                demoted = replace(slip.finding, rule=f"{slip.finding.rule}.after_departure") if slip.finding else None
+                confidence = min(slip.confidence, AFTER_DEPARTURE_CONFIDENCE)
+                direct[first_direct] = replace(slip, confidence=confidence, finding=demoted)
+            first_direct = min(direct)
         located = self._locate_wrong_answer(first_direct)
         if located is not None:
             direct[located.index] = located  # position == index key below
@@ -172,17 +211,58 @@ class _Judge:
         return None
 
     def _slip_explains_answer(self, position: int) -> bool:
-        """Correcting this calculation gives the expected answer (as written, or as a percentage): the slip is where
-        the answer went wrong, even if earlier steps took a route the reference solution does not take."""
+        """Correcting a calculation in this step gives the expected answer: the slip is where the answer went wrong,
+        even if earlier steps took a route the reference solution does not take."""
+        return any(self.slip_repairs(position, finding) for finding in self.states[position].arithmetic)
+
+    def slip_repairs(self, position: int, finding: ArithmeticFinding) -> bool:
+        """This false calculation's correct result, carried through every later calculation that uses it, gives the
+        expected answer (as written, or as a percentage): nothing else in the solution was wrong
+        (checkers/repair.py)."""
         expected = plain_number(self.request.problem.reference_answer)
-        if expected is None or self.answer.outcome != "incorrect":
+        answer = self.answer.answer
+        if expected is None or answer is None or self.answer.outcome != "incorrect" or finding.outcome != "fails":
             return False
-        return any(
-            finding.outcome == "fails"
-            and isinstance(finding.computed, Fraction)
-            and expected in (finding.computed, finding.computed * 100)
-            for finding in self.states[position].arithmetic
-        )
+        if isinstance(finding.computed, Fraction) and expected in (finding.computed, finding.computed * 100):
+            return True  # the slip's own result is the expected answer (this step may state it)
+        written = plain_number(answer.text)
+        if written is None:
+            return False
+        arithmetic = [state.arithmetic for state in self.states]
+        corrected = repair.corrected_answer(arithmetic, position, finding, written, self._given())
+        return expected in corrected
+
+    def slip_evidence(self, position: int, finding: ArithmeticFinding) -> SlipEvidence:
+        """What else is known about a false calculation in a solution whose answer is wrong: its written result
+        is a reference value; its correction gives the expected answer; or, with the answer only, it does not."""
+        if self.answer.outcome != "incorrect":
+            return ""
+        if self.slip_writes_reference_value(finding):
+            return "reference value"
+        if self.slip_repairs(position, finding):
+            return "repairs"
+        return "" if self.request.problem.reference_steps else "unexplained"
+
+    def slip_writes_reference_value(self, finding: ArithmeticFinding) -> bool:
+        """The false calculation's written result is a value the reference solution computes: the value may be
+        right and only the calculation before it miswritten, or it may be meant for another quantity."""
+        if not self.request.problem.reference_steps:
+            return False
+        _, written = repair.calculation_side(finding)
+        return written is not None and round(float(written), 6) in self._plausible().exact
+
+    def _given(self) -> frozenset[Fraction]:
+        return frozenset(parsed(self.request.problem.statement, self.cache).numbers)
+
+    def modelled(self, position: int) -> bool:
+        """The equations are the student's reading of a word problem: a step up to this one names an unknown for a
+        quantity ("Let x be the number of machines"), and the problem states no equation of its own."""
+        if any(cas.variables(c.left.node) or cas.variables(c.right.node) for c in self._statement_claims()):
+            return False
+        return any(_NAMES_AN_UNKNOWN.search(state.text[:2000]) for state in self.states[: position + 1])
+
+    def _statement_claims(self) -> tuple[Claim, ...]:
+        return parsed(self.request.problem.statement, self.cache).claims if self.request.problem.statement else ()
 
     def setup_was_right(self, found: algebra.AlgebraFinding) -> bool:
         """The equation before the slip solves to a value the reference supports (the answer, or with a reference
@@ -270,7 +350,11 @@ class _Judge:
             return None
         wrong_value = plain_number(answer.answer.text)
         steps_math = [s.math for s in self.states]
-        mention = grounding.first_mention(steps_math, wrong_value, answer_position) if wrong_value else None
+        # Where the wrong final value is first written; a value the problem gives is first written as data.
+        given = wrong_value is not None and wrong_value in self._given()
+        mention = (
+            grounding.first_mention(steps_math, wrong_value, answer_position) if wrong_value and not given else None
+        )
         limit = answer_position if mention is None else mention
         if mention is not None and wrong_value is not None and self._reference_computes(wrong_value):
             # The wrong answer is a value a valid solution passes through: the student stopped early or turned
@@ -290,7 +374,9 @@ class _Judge:
             )
             if finding is not None:
                 return _grounding_verdict(finding)
-            return self._answer_verdict(limit, answer_position, "")
+            # Every value is one the reference supports: the step that first writes the wrong final value is where
+            # the solution went wrong (when that value is a reference value, the student stopped there too early).
+            return self._answer_verdict(limit if mention is None else mention, answer_position, "")
         guess = self._first_reasoning_step(limit) if self.use_grounding else None
         return self._answer_verdict(limit if guess is None else guess, answer_position, "guess")
 
@@ -594,7 +680,11 @@ def _arithmetic_verdict(
     answer_outcome: str,
     plain: bool,
     operands: tuple[Operand, ...] = (),
+    evidence: SlipEvidence = "",
 ) -> StepVerdict:
+    """The verdict on a false calculation. Its confidence says how sure it is the FIRST error, from what else is
+    known (see the constants): the final answer right, the written result a reference value, the correction giving
+    the expected answer, plain notation, a reference solution to rule out an earlier wrong turn."""
     claim = finding.claim
     assert finding.computed is not None
     assert finding.stated is not None
@@ -606,10 +696,18 @@ def _arithmetic_verdict(
         )
     else:
         explanation = f"{left} is {format_number(finding.computed)}, not {format_number(finding.stated)}."
-    confidence = ARITHMETIC_CONFIDENCE if answer_outcome != "correct" else ANSWER_RIGHT_SLIP_CONFIDENCE
-    rule = "arithmetic.plain" if answer_outcome != "correct" else "arithmetic.answer_right"
-    if not plain:
+    if answer_outcome == "correct":
+        confidence, rule = ANSWER_RIGHT_SLIP_CONFIDENCE, "arithmetic.answer_right"
+    elif evidence == "reference value":
+        confidence, rule = REFERENCE_VALUE_SLIP_CONFIDENCE, "arithmetic.reference_value"
+    elif evidence == "repairs":
+        confidence, rule = REPAIRED_CONFIDENCE, "arithmetic.repairs"
+    elif not plain:
         confidence, rule = UNSURE_CONFIDENCE, "arithmetic.unsure"
+    elif evidence == "unexplained":
+        confidence, rule = UNEXPLAINED_SLIP_CONFIDENCE, "arithmetic.unexplained"
+    else:
+        confidence, rule = ARITHMETIC_CONFIDENCE, "arithmetic.plain"
     if claim.in_words:
         rule += ".in_words"
     calculation = claim.left if cas.has_operator(claim.left.node) else claim.right
@@ -632,26 +730,22 @@ def _arithmetic_verdict(
     )
 
 
-def _algebra_verdict(position: int, found: algebra.AlgebraFinding, simple: bool) -> StepVerdict:
+def _algebra_verdict(
+    position: int, found: algebra.AlgebraFinding, simple: bool, *, modelled: bool = False
+) -> StepVerdict:
     assert found.previous is not None
     previous, current = found.previous, found.equation
     variable = current.variable
     explanation = f"{current.text} does not follow from {previous.text}."
     solutions = previous.solutions or frozenset()
-    finding = Finding(
-        "algebra",
-        "equation",
-        (),
-        current.text,
-        "",
-        previous.text,
-        "algebra.simple" if simple else "algebra.unsure",
-    )
+    rule = "algebra.modelled" if modelled else "algebra.simple" if simple else "algebra.unsure"
+    confidence = MODELLED_ALGEBRA_CONFIDENCE if modelled else ALGEBRA_CONFIDENCE if simple else UNSURE_CONFIDENCE
+    finding = Finding("algebra", "equation", (), current.text, "", previous.text, rule)
     if found.reason == "one side rewritten":
         return StepVerdict(
             index=position,
             verdict="incorrect",
-            confidence=ALGEBRA_CONFIDENCE if simple else UNSURE_CONFIDENCE,
+            confidence=confidence,
             explanation=(
                 f"{current.text} does not follow from {previous.text}: the other side stays the same, but "
                 f"{found.detail}, so they are not the same expression."
@@ -671,7 +765,7 @@ def _algebra_verdict(position: int, found: algebra.AlgebraFinding, simple: bool)
     return StepVerdict(
         index=position,
         verdict="incorrect",
-        confidence=ALGEBRA_CONFIDENCE if simple else UNSURE_CONFIDENCE,
+        confidence=confidence,
         explanation=explanation,
         hint="Check that this equation follows from the one before it: do the same thing to both sides.",
         checker="algebra",
@@ -716,7 +810,8 @@ def _arithmetic_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
             plain = _plain_step(state) and judge.corroborated()
             side = finding.claim.left if cas.has_operator(finding.claim.left.node) else finding.claim.right
             operands = judge.operands(side.node, state.position)
-            return _arithmetic_verdict(state.position, finding, judge.answer.outcome, plain, operands)
+            evidence = judge.slip_evidence(state.position, finding)
+            return _arithmetic_verdict(state.position, finding, judge.answer.outcome, plain, operands, evidence)
     return None
 
 
@@ -728,7 +823,7 @@ def _algebra_rule(judge: _Judge, state: StepAnalysis) -> StepVerdict | None:
             return _rewrite_verdict(state.position, found, judge.corroborated())
         if found.outcome == "fails" and found.previous is not None:
             simple = _simple_derivation(state, found) and judge.corroborated() and judge.setup_was_right(found)
-            return _algebra_verdict(state.position, found, simple)
+            return _algebra_verdict(state.position, found, simple, modelled=simple and judge.modelled(state.position))
     return None
 
 
