@@ -35,13 +35,13 @@ from django.db import transaction
 from django.utils import timezone
 from grading import exports, selectors, services as grading
 from grading.models import Submission
-from tests.factories import UserFactory
+from tests.factories import UserFactory, grant_create_classes
 from tutor.classroom import moodle, services
 
 def ms(f):
     t = time.perf_counter(); f(); return (time.perf_counter() - t) * 1000
 
-teacher = UserFactory(username="teacher")
+teacher = grant_create_classes(UserFactory(username="teacher"))
 course = services.course_create(teacher=teacher, name="Big class")
 students = [UserFactory(username=f"s{i:02d}") for i in range(40)]
 for s in students:
