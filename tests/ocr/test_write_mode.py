@@ -89,11 +89,28 @@ def log_in(page, username: str) -> None:
     page.get_by_role("heading", level=1).wait_for()
 
 
-def draw(page, canvas, text: str, size: float = GLYPH_PX) -> int:
-    """Draw `text` on the canvas with the mouse along the font's pen paths; returns the number of strokes."""
+def steady_box(page, canvas) -> dict[str, float]:
+    """The canvas in view, measured once the page has stopped moving (fonts and typesetting can shift it)."""
+    canvas.scroll_into_view_if_needed()
+    page.evaluate("document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r())))")
     box = canvas.bounding_box()
+    for _ in range(50):
+        page.wait_for_timeout(50)
+        again = canvas.bounding_box()
+        if again == box:
+            break
+        box = again
+    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"], box
+    return box
+
+
+def draw(page, canvas, text: str, size: float = GLYPH_PX) -> int:
+    """Draw `text` on the canvas with the mouse along the font's pen paths; returns the number of strokes.
+
+    The canvas is measured again before each stroke, so ink lands where the pen is even if the page moved."""
     strokes, _width, _height = line(text, size=size)
     for stroke in strokes:
+        box = steady_box(page, canvas)
         x, y = stroke[0]
         page.mouse.move(box["x"] + x, box["y"] + y)
         page.mouse.down()
