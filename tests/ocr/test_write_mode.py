@@ -100,7 +100,8 @@ def steady_box(page, canvas) -> dict[str, float]:
         if again == box:
             break
         box = again
-    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"], box
+    assert box["y"] >= 0, box
+    assert box["y"] + box["height"] <= page.viewport_size["height"], box
     return box
 
 
