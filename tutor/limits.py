@@ -3,9 +3,10 @@
 - Logins: django-axes locks out a username from one address after AXES_FAILURE_LIMIT wrong passwords for
   AXES_COOLOFF_TIME (settings); the lockout page says when to try again, and `lockout_recorded` writes one
   `login.locked_out` audit event per lockout.
-- Joining a class and submitting: `rate_limit` counts requests per user in fixed windows in the shared cache
-  (Redis when REDIS_URL is set; with the local-memory cache each process counts on its own). A refusal says how
-  long to wait and writes one `limit.exceeded` audit event per user, action and window.
+- Joining a class, signing up with a class code and submitting: `rate_limit` counts requests per user (per
+  client address for someone not signed in) in fixed windows in the shared cache (Redis when REDIS_URL is set;
+  with the local-memory cache each process counts on its own). A refusal says how long to wait and writes one
+  `limit.exceeded` audit event per user (or address), action and window.
 
 The cache never decides whether the site works: if it is unreachable, requests are let through (and logged).
 """
@@ -63,13 +64,14 @@ class Refusal:
         return f"{minutes} minutes"
 
 
-def rate_limit(*, action: str, user: AbstractBaseUser | AnonymousUser, rate: str) -> Refusal | None:
-    """Count one `action` by `user`; None while within `rate`, else a Refusal (recorded in the audit log once
-    per window)."""
+def rate_limit(*, action: str, user: AbstractBaseUser | AnonymousUser, rate: str, address: str = "") -> Refusal | None:
+    """Count one `action` by `user` (by `address`, the client's IP, when nobody is signed in); None while within
+    `rate`, else a Refusal (recorded in the audit log once per window)."""
     limit = Rate.parse(rate)
     now = time.time()
     window = int(now // limit.seconds)
-    key = f"limit:{action}:{user.pk}:{window}"
+    who = f"user:{user.pk}" if user.is_authenticated else f"address:{address or 'unknown'}"
+    key = f"limit:{action}:{who}:{window}"
     try:
         count = 1 if cache.add(key, 1, limit.seconds + 5) else cache.incr(key)
     except Exception:  # the cache is down: never lock everyone out because of it
@@ -78,35 +80,38 @@ def rate_limit(*, action: str, user: AbstractBaseUser | AnonymousUser, rate: str
     if count <= limit.count:
         return None
     refusal = Refusal(action=action, retry_after=max(1, int(limit.seconds - now % limit.seconds)))
-    _record_once(f"{key}:recorded", limit.seconds + 5, user, refusal, limit)
+    _record_once(f"{key}:recorded", limit.seconds + 5, user, refusal, limit, address)
     return refusal
 
 
-def _record_once(key: str, seconds: int, user: AbstractBaseUser | AnonymousUser, refusal: Refusal, rate: Rate) -> None:
+def _record_once(
+    key: str, seconds: int, user: AbstractBaseUser | AnonymousUser, refusal: Refusal, rate: Rate, address: str
+) -> None:
     try:
         first = cache.add(key, 1, seconds)
     except Exception:
         first = True
-    if not first or not isinstance(user, User):
+    if not first:
         return
+    details: dict[str, Any] = {"action": refusal.action, "limit": rate.count, "per_seconds": rate.seconds}
+    account = user if isinstance(user, User) else None
+    if account is None:
+        details["ip_address"] = address
     with transaction.atomic():
-        record(
-            event_type=AuditEventType.LIMIT_EXCEEDED,
-            target=user,
-            actor=user,
-            details={"action": refusal.action, "limit": rate.count, "per_seconds": rate.seconds},
-        )
+        record(event_type=AuditEventType.LIMIT_EXCEEDED, target=account, actor=account, details=details)
 
 
-def _client_address(request: HttpRequest | None) -> str:
-    return str(getattr(request, "axes_ip_address", "") or "")
+def client_address(request: HttpRequest | None) -> str:
+    """The client's address as django-axes worked it out (its proxy settings), else the socket's."""
+    address = getattr(request, "axes_ip_address", "") or (request.META.get("REMOTE_ADDR", "") if request else "")
+    return str(address or "")
 
 
 def lockout_recorded(*, request: HttpRequest | None, username: str | None, ip_address: str | None = None) -> bool:
     """Write the `login.locked_out` audit event, once per username, address and lockout."""
     from django.conf import settings
 
-    address = ip_address or _client_address(request)
+    address = ip_address or client_address(request)
     name = (username or "")[:150]
     cooloff = int(settings.AXES_COOLOFF_TIME.total_seconds())
     try:

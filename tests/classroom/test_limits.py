@@ -134,3 +134,36 @@ def test_rates_parse(text, expected):
 def test_a_bad_rate_is_refused():
     with pytest.raises(ValueError, match="not a rate"):
         limits.Rate.parse("ten per minute")
+
+
+def test_class_code_guessing_through_sign_up_is_limited_per_address(client, settings):
+    # Given a class that takes sign-ups, and someone not signed in trying codes from one address
+    settings.RATE_LIMIT_SIGNUP = "3/10m"
+    course = ProblemFactory().assignment.course
+    course.allow_signup = True
+    course.save(update_fields=["allow_signup"])
+    data = {
+        "username": "new.kid",
+        "name": "New Kid",
+        "email": "",
+        "password1": "a-long-pass-1",
+        "password2": "a-long-pass-1",
+    }
+    for code in ("AAAA2222", "BBBB3333", "CCCC4444"):
+        response = client.post(reverse("signup"), {**data, "join_code": code}, REMOTE_ADDR="203.0.113.7")
+        assert response.status_code == 400
+    # When they go on, even with the right code
+    response = client.post(reverse("signup"), {**data, "join_code": course.join_code}, REMOTE_ADDR="203.0.113.7")
+    # Then they are told to wait, nothing is made, what they typed (but the passwords) is kept, and it is audited once
+    body = response.content.decode()
+    assert response.status_code == 429
+    assert "Too many sign-up attempts from this network. Wait 10 minutes" in body
+    assert 'value="new.kid"' in body
+    assert "a-long-pass-1" not in body
+    assert not Enrollment.objects.filter(course=course).exclude(role="teacher").exists()
+    client.post(reverse("signup"), {**data, "join_code": course.join_code}, REMOTE_ADDR="203.0.113.7")
+    [event] = AuditEvent.objects.filter(event_type="limit.exceeded")
+    assert (event.details["action"], event.details["ip_address"], event.actor_id) == ("signup", "203.0.113.7", None)
+    # And another address is not held back by it
+    response = client.post(reverse("signup"), {**data, "join_code": course.join_code}, REMOTE_ADDR="198.51.100.9")
+    assert response["Location"] == reverse("course_detail", args=[course.pk])

@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from tutor import limits
+
 from . import access as access_rules
 from . import content, roster, selectors, timezones
 from .access import Capability
@@ -444,6 +446,17 @@ def signup(request: HttpRequest) -> HttpResponse:
     """Create a student account with a class code, for classes whose teacher allows it."""
     if request.user.is_authenticated:
         return redirect("home")
+    if request.method == "POST":
+        refusal = limits.rate_limit(
+            action="signup", user=request.user, rate=settings.RATE_LIMIT_SIGNUP, address=limits.client_address(request)
+        )
+        if refusal is not None:
+            # Nothing is checked (so the class code is not tested either); what they typed, but the passwords, stays.
+            form = SignupForm(
+                initial={k: request.POST.get(k, "")[:200] for k in ("join_code", "username", "name", "email")}
+            )
+            message = f"Too many sign-up attempts from this network. Wait {refusal.wait} and try again."
+            return render(request, "registration/signup.html", {"form": form, "refusal": message}, status=429)
     form = SignupForm(request.POST or None, initial={"join_code": request.GET.get("code", "")[:20]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -170,6 +170,7 @@ AXES_DISABLE_ACCESS_LOG = True
 # The client address is REMOTE_ADDR: behind a reverse proxy, have it set that (docs/deploying.md).
 # Requests per user, in fixed windows ("10/m", "10/10m", "30/h").
 RATE_LIMIT_JOIN = os.environ.get("RATE_LIMIT_JOIN", "10/10m")
+RATE_LIMIT_SIGNUP = os.environ.get("RATE_LIMIT_SIGNUP", "10/10m")  # per client address
 RATE_LIMIT_SUBMIT = os.environ.get("RATE_LIMIT_SUBMIT", "10/m")
 RATE_LIMIT_PREVIEW = os.environ.get("RATE_LIMIT_PREVIEW", "120/m")
 
