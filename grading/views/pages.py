@@ -4,7 +4,7 @@ a student may submit now from the submission policy."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -196,6 +196,18 @@ def problem_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     if getattr(request, "htmx", False):
         return render(request, "classroom/problem_detail.html#step-preview", context)
     return render(request, "classroom/problem_detail.html", context)
+
+
+def problem_page_keeping_text(
+    request: HttpRequest, problem: Problem, access: CourseAccess, *, text: str, error: str, status: int = 400
+) -> HttpResponse:
+    """The problem page after a refused submit from elsewhere (the Write mode): the work goes back into the typing
+    box with the reason above it, so nothing the student wrote is lost."""
+    form = SolutionForm({"text": text}, preview_url=reverse("problem_preview", args=[problem.pk]))
+    form.is_valid()
+    form.add_error(None, error)
+    context = _problem_context(cast(AuthedRequest, request), problem, access, form, text)
+    return render(request, "classroom/problem_detail.html", context, status=status)
 
 
 @login_required

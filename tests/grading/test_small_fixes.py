@@ -114,3 +114,20 @@ def test_the_attempts_table_scrolls_inside_its_card_on_a_phone(client, world):
     body = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
     assert '<div class="table-scroll">\n<table class="attempts">' in body
     assert "the box on the right" not in body
+
+
+def test_work_submitted_after_the_deadline_passed_is_shown_back_to_copy(client, world):
+    # Given a student who opened the problem while it was open, and a deadline that passed while they typed
+    problem, _, student = world
+    assignment = problem.assignment
+    assignment.due_at = timezone.now() - timedelta(minutes=1)
+    assignment.late_policy = assignment.LatePolicy.REFUSE
+    assignment.save()
+    client.force_login(student)
+    # When they submit / Then nothing is saved, they are told why, and their text is on the page to copy
+    response = client.post(reverse("problem_submit", args=[problem.pk]), {"text": "3x = 15\nx = 5 after 20 minutes"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert Submission.objects.count() == 0
+    assert 'data-testid="kept-work"' in body
+    assert "readonly>3x = 15\nx = 5 after 20 minutes</textarea>" in body

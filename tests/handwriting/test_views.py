@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from grading import services as grading_services
 from grading.models import Submission
+from tests.factories import SubmissionFactory
 from tutor.handwriting.models import HandwrittenLine, LineRecognition
 
 from .conftest import ink
@@ -159,7 +160,6 @@ def test_submitting_confirmed_lines_goes_to_the_feedback_page(client, classroom,
         (json.dumps([{"text": 5}]), "could not be read"),
         (json.dumps([{"text": "x", "recognition": True}]), "could not be read"),
         (json.dumps([{"text": "x"}] * 31), "at most 30 lines"),
-        (json.dumps([{"text": "x = 1", "recognition": 999999}]), "was not found"),
         ("[" * 50_000, "could not be read"),
     ],
 )
@@ -170,6 +170,30 @@ def test_a_bad_submit_says_why_and_saves_nothing(client, classroom, raw, message
     assert message in response.content.decode()
     assert Submission.objects.count() == 0
     assert HandwrittenLine.objects.count() == 0
+
+
+def test_a_refused_submit_keeps_the_confirmed_lines_in_the_typing_box(client, classroom):
+    # Given a student whose attempts are used up, with two confirmed lines (one claims a reading that is not theirs)
+    assignment = classroom.problem.assignment
+    client.force_login(classroom.student)
+    lines = [{"text": "2x = 6", "recognition": 999999}, {"text": "x = 3", "recognition": None}]
+    # When they submit / Then the reason is shown, and the lines are in the box, as text, nothing saved
+    response = submit(client, classroom.problem, lines)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "was not found" in body
+    assert "Your confirmed lines are in the box below as text" in body
+    assert "2x = 6\nx = 3</textarea>" in body
+    assert Submission.objects.count() == 0
+    assignment.max_attempts = 1
+    assignment.save(update_fields=["max_attempts"])
+    SubmissionFactory(problem=classroom.problem, student=classroom.student)
+    response = submit(client, classroom.problem, [{"text": "x = 3", "recognition": None}])
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert 'data-testid="kept-work"' in body  # no box to submit from any more: the work is shown to copy
+    assert "readonly>x = 3</textarea>" in body
+    assert Submission.objects.count() == 1
 
 
 def test_the_teacher_sees_handwriting_and_the_recognition_on_feedback_and_audit_pages(

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from grading.services import GradingError
+from grading.views.pages import problem_page_keeping_text
 from tutor.classroom.selectors import problem_get
 from verifier_worker.handwriting.strokes import DEFAULT_LIMITS
 
@@ -61,11 +62,17 @@ def recognition(request: AuthedRequest, recognition_id: int) -> JsonResponse:
 @login_required
 @require_POST
 def submit(request: AuthedRequest, pk: int) -> HttpResponse:
-    problem, _access = problem_get(user=request.user, problem_id=pk)
+    problem, access = problem_get(user=request.user, problem_id=pk)
+    lines = []
     try:
         lines = parse_confirmed_lines(request.POST.get("lines", ""))
         submission = services.handwritten_submission_create(student=request.user, problem=problem, lines=lines)
     except (services.HandwritingError, GradingError) as exc:
-        messages.error(request, exc.message)
-        return redirect(reverse("problem_detail", args=[problem.pk]) + "#write-mode")
+        text = "\n".join(line.text.strip() for line in lines if line.text.strip())
+        if not text:  # nothing readable came (a malformed payload): back to the Write mode with the reason
+            messages.error(request, exc.message)
+            return redirect(reverse("problem_detail", args=[problem.pk]) + "#write-mode")
+        # The ink cannot be put back on the canvas, but the confirmed lines go into the typing box, kept.
+        error = f"{exc.message} Your confirmed lines are in the box below as text, so nothing is lost."
+        return problem_page_keeping_text(request, problem, access, text=text, error=error)
     return redirect("submission_detail", pk=submission.pk)
