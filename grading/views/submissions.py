@@ -65,7 +65,12 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
             step.index: StepOverrideForm(step=step.index, initial={"step_index": step.index, "verdict": step.verdict})
             for step in feedback.steps
         }
-        context["rubric"] = grades.rubric_of(submission) if problem.scoring == "rubric" else ()
+        ticks = {int(k): bool(v) for k, v in (submission.rubric_ticks or {}).items()}
+        context["rubric"] = (
+            [(item, ticks.get(i)) for i, item in enumerate(grades.rubric_of(submission))]
+            if problem.scoring == "rubric"
+            else ()
+        )
     if submission.student_id == request.user.pk:
         context["decision"] = policy.submit_decision(problem=problem, student_id=submission.student_id)
     path = tutoring_history.attempt_history(student_id=submission.student_id, problem=problem)

@@ -258,7 +258,7 @@ def test_load_demo_is_idempotent(settings):
     call_command("load_demo")
     assert [m.objects.count() for m in (Course, Enrollment, Assignment, Problem)] == counts
     assignment = Assignment.objects.get()
-    assert assignment.problems.count() == 3
+    assert assignment.problems.count() == 4  # the fourth is scored by a rubric
     assert assignment.verifier_backend == settings.VERIFIER_DEFAULT_BACKEND
     assert all(p.reference_answer and p.reference_solution for p in assignment.problems.all())
     from django.contrib.auth import authenticate

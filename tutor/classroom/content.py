@@ -44,8 +44,11 @@ PROBLEM_FIELDS = (
     "points",
     "scoring",
     "final_answer_percent",
+    "rubric",
 )
-GRADE_AFFECTING = frozenset({"reference_answer", "reference_solution", "points", "scoring", "final_answer_percent"})
+GRADE_AFFECTING = frozenset(
+    {"reference_answer", "reference_solution", "points", "scoring", "final_answer_percent", "rubric"}
+)
 COURSE_FIELDS = ("name", "description", "time_zone", "allow_signup")
 
 

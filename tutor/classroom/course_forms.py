@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -13,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from .forms import CourseForm, ProblemForm
-from .models import Course, Problem, field_bounds
+from .models import RUBRIC_MAX_ITEMS, RUBRIC_NAME_MAX_CHARS, Course, Problem, field_bounds, rubric_problems
 
 
 class CourseSettingsForm(CourseForm):
@@ -28,11 +30,93 @@ class MoveForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
 
 
+RUBRIC_WHEN = {
+    "": Problem.RubricRule.TEACHER,
+    "teacher": Problem.RubricRule.TEACHER,
+    "by me": Problem.RubricRule.TEACHER,
+    "final answer correct": Problem.RubricRule.FINAL_ANSWER_CORRECT,
+    "no error": Problem.RubricRule.NO_ERROR,
+}
+NO_ERROR_BEFORE = re.compile(r"^no error before step\s+(\d{1,3})$")
+
+
+def rubric_text(items: list[dict[str, Any]]) -> str:
+    """The stored rubric as the lines the form shows: `points | name | when`."""
+    lines = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        points = Decimal(str(item.get("points", "0"))).normalize()
+        rule = item.get("rule", "")
+        when = {
+            Problem.RubricRule.FINAL_ANSWER_CORRECT: "final answer correct",
+            Problem.RubricRule.NO_ERROR: "no error",
+            Problem.RubricRule.NO_ERROR_BEFORE: f"no error before step {item.get('step', 0)}",
+        }.get(rule, "")
+        lines.append(" | ".join(part for part in (f"{points:f}", str(item.get("name", "")), when) if part))
+    return "\n".join(lines)
+
+
+def parse_rubric(text: str) -> list[dict[str, Any]]:
+    """`points | name | when` per line (when: empty for "I tick it", "final answer correct", "no error" or
+    "no error before step k") into the stored form; every line's problem is reported, with its number."""
+    items: list[dict[str, Any]] = []
+    errors: list[str] = []
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > RUBRIC_MAX_ITEMS:
+        raise forms.ValidationError(f"A rubric has at most {RUBRIC_MAX_ITEMS} items; this one has {len(lines)}.")
+    for number, line in enumerate(lines, start=1):
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) not in (2, 3):
+            errors.append(f"Line {number}: write points | name, or points | name | when.")
+            continue
+        try:
+            points = Decimal(parts[0].replace(",", "."))
+        except InvalidOperation:
+            errors.append(f"Line {number}: “{parts[0][:20]}” is not a number of points.")
+            continue
+        when = " ".join(parts[2].lower().split()) if len(parts) == 3 else ""
+        step = 0
+        match = NO_ERROR_BEFORE.match(when)
+        if match:
+            rule, step = Problem.RubricRule.NO_ERROR_BEFORE, int(match[1])
+        elif when in RUBRIC_WHEN:
+            rule = RUBRIC_WHEN[when]
+        else:
+            errors.append(
+                f"Line {number}: “{parts[2][:40]}” is not a rule; leave it empty (you tick it), or write "
+                "final answer correct, no error, or no error before step 3."
+            )
+            continue
+        points_text = f"{points:f}" if points.is_finite() else parts[0]
+        items.append({"name": parts[1], "points": points_text, "rule": str(rule), "step": step})
+    if errors:
+        raise forms.ValidationError(errors)
+    return items
+
+
 class ProblemEditForm(ProblemForm):
     scoring = forms.ChoiceField(choices=Problem.Scoring.choices, label="How the score is computed")
     final_answer_percent = forms.IntegerField(
         label="Share of the points for a correct final answer (%)",
         help_text="With the steps rule; the work before the first error earns the rest.",
+    )
+    rubric = forms.CharField(
+        required=False,
+        max_length=RUBRIC_MAX_ITEMS * (RUBRIC_NAME_MAX_CHARS + 60),
+        label="Rubric items (with the rubric rule)",
+        widget=forms.Textarea(
+            attrs={
+                "rows": 4,
+                "class": "no-math",
+                "placeholder": "2 | Sets up the equation\n1 | Final answer | final answer correct",
+            }
+        ),
+        help_text=(
+            "One item per line: points | name | when. Leave “when” out for an item you tick yourself, or write "
+            "final answer correct, no error, or no error before step 3 to have it ticked by the checker's verdicts. "
+            "The items' points add up to the problem's."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -51,16 +135,22 @@ class ProblemEditForm(ProblemForm):
             "points": problem.points,
             "scoring": problem.scoring,
             "final_answer_percent": problem.final_answer_percent,
+            "rubric": rubric_text(problem.rubric),
         }
-        form = cls(data, initial=initial)
-        if not problem.rubric:
-            # No page writes rubric items yet; a rubric rule without items would score by the steps rule.
-            field = form.fields["scoring"]
-            assert isinstance(field, forms.ChoiceField)
-            field.choices = [
-                (value, label) for value, label in Problem.Scoring.choices if value != Problem.Scoring.RUBRIC
-            ]
-        return form
+        return cls(data, initial=initial)
+
+    def clean_rubric(self) -> list[dict[str, Any]]:
+        return parse_rubric(self.cleaned_data.get("rubric") or "")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "rubric" in data and "points" in data and "scoring" in data:
+            # The model's rule (tutor.classroom.models.rubric_problems), shown next to the field.
+            for problem in rubric_problems(
+                data["rubric"], data["points"], required=data["scoring"] == Problem.Scoring.RUBRIC
+            ):
+                self.add_error("rubric", problem)
+        return data
 
     def clean_final_answer_percent(self) -> int:
         value = int(self.cleaned_data["final_answer_percent"])
@@ -79,6 +169,7 @@ class ProblemEditForm(ProblemForm):
             "points": data["points"],
             "scoring": data["scoring"],
             "final_answer_percent": data["final_answer_percent"],
+            "rubric": data["rubric"],
         }
 
 

@@ -308,6 +308,68 @@ class Problem(models.Model):
     def __str__(self) -> str:
         return self.title or f"Problem {self.position}"
 
+    def clean(self) -> None:
+        """A rubric is valid on its own, and with the rubric rule it has items whose points add up to the
+        problem's (the grade is the ticked items' sum, grading.scoring)."""
+        from django.core.exceptions import ValidationError
+
+        problems = rubric_problems(self.rubric, self.points, required=self.scoring == self.Scoring.RUBRIC)
+        if problems:
+            raise ValidationError({"rubric": problems})
+
+
+RUBRIC_MAX_ITEMS = 20
+RUBRIC_NAME_MAX_CHARS = 200
+
+
+def rubric_problems(items: Any, points: Any, *, required: bool) -> list[str]:
+    """What is wrong with a rubric (stored form: a list of {"name", "points", "rule", "step"}), in a teacher's
+    words; empty when nothing is. `required`: the problem is scored by its rubric, so it needs items that add up to
+    its points."""
+    from decimal import Decimal, InvalidOperation
+
+    if not isinstance(items, list):
+        return ["The rubric must be a list of items."]
+    if not items:
+        return ["Write the rubric's items, or choose another way to compute the score."] if required else []
+    if len(items) > RUBRIC_MAX_ITEMS:
+        return [f"A rubric has at most {RUBRIC_MAX_ITEMS} items; this one has {len(items)}."]
+    found: list[str] = []
+    total = Decimal(0)
+    rules = {choice.value for choice in Problem.RubricRule}
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            found.append(f"Rubric item {number} could not be read.")
+            continue
+        name = str(item.get("name", "")).strip()
+        if not name or len(name) > RUBRIC_NAME_MAX_CHARS:
+            found.append(f"Rubric item {number} needs a name of 1 to {RUBRIC_NAME_MAX_CHARS} characters.")
+        try:
+            value = Decimal(str(item.get("points", "")))
+        except InvalidOperation:
+            value = Decimal(-1)
+        if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")) or value > 9999:
+            found.append(f"Rubric item {number}: its points must be a number above 0 with at most 2 decimals.")
+        else:
+            total += value
+        rule = item.get("rule", "")
+        if rule not in rules:
+            found.append(f"Rubric item {number} has a rule this site does not know.")
+        step = item.get("step", 0)
+        if rule == Problem.RubricRule.NO_ERROR_BEFORE and (not isinstance(step, int) or not 1 <= step <= 60):
+            found.append(f"Rubric item {number}: say before which step (1 to 60).")
+    if not found and required:
+        try:
+            expected = Decimal(str(points)).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            return found
+        if total != expected:
+            found.append(
+                f"The rubric's items add up to {total.normalize():f} points; the problem is worth "
+                f"{expected.normalize():f}. Make them equal."
+            )
+    return found
+
 
 class ManagedAccount(models.Model):
     """An account a teacher created by importing a roster. The teachers of that class may set its password

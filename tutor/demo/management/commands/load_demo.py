@@ -1,6 +1,6 @@
-"""Demo data for `make run`: one class, a teacher, students and an assignment with three problems, with graded
-work in it, a reviewed grading history (tutor/demo/reviewed_history.py) and a tutoring path with hints and a fix
-from here (tutor/demo/tutoring_path.py).
+"""Demo data for `make run`: one class, a teacher, students and an assignment with four problems (the fourth scored by
+a rubric), with graded work in it, a reviewed grading history (tutor/demo/reviewed_history.py) and a tutoring path
+with hints and a fix from here (tutor/demo/tutoring_path.py).
 
 Idempotent: a second run finds everything in place and adds nothing.
 """
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from grading import services as grading
 from grading.models import StudentException, Submission
-from tutor.classroom import services
+from tutor.classroom import content, services
 from tutor.classroom.management.commands.teacher_grant import create_course_permission
 from tutor.classroom.models import Assignment, Course, Enrollment
 
@@ -74,6 +74,29 @@ PROBLEMS = (
     ),
 )
 
+# A problem scored by a rubric (written on its edit page): two items ticked by the checker's verdicts, one by
+# the teacher, so Alice's right answer waits in the review queue for the teacher's tick.
+RUBRIC_PROBLEM = services.ProblemInput(
+    title="A path around a garden",
+    statement=(
+        "A rectangular garden is 12 m long and 7 m wide. A path 1 m wide goes all the way around the outside. "
+        "What is the area of the path, in m²? Say in words what each step works out."
+    ),
+    reference_answer="42",
+    reference_solution=("(12 + 2) × (7 + 2) = 126", "12 × 7 = 84", "126 − 84 = 42"),
+    points=Decimal(4),
+)
+RUBRIC = [
+    {"name": "Garden and path together", "points": "1", "rule": "no_error_before", "step": 2},
+    {"name": "Area of the path", "points": "2", "rule": "final_answer_correct", "step": 0},
+    {"name": "Says what each step works out", "points": "1", "rule": "", "step": 0},
+]
+RUBRIC_WORK = (
+    "With the path, the garden is 14 m by 9 m: 14 × 9 = 126\n"
+    "The garden alone: 12 × 7 = 84\n"
+    "The path is the difference: 126 − 84 = 42"
+)
+
 
 class Command(BaseCommand):
     help = "Create the demo class, users and assignment (safe to run again)."
@@ -91,6 +114,7 @@ class Command(BaseCommand):
             assignment = self._assignment(course, users["teacher"])
             self._graded_work(assignment, users)
             self._running_the_course(assignment, users)
+            self._rubric_problem(assignment, users)
         # A reviewed grading history for the insight pages (analytics, agreement, training data).
         seed_reviewed_history(course=course, stdout=self.stdout)
         # A student's path from a wrong solution to a right one, with two hints and one fix from here.
@@ -198,3 +222,15 @@ class Command(BaseCommand):
                 accept=False,
                 reply="5 times -2 is -10, not -2: step 1 should be 5x - 10 = 2x + 8. Try again with that.",
             )
+
+    def _rubric_problem(self, assignment: Assignment, users: dict[str, User]) -> None:
+        """Problem 4, scored by a rubric the teacher wrote on its edit page, with Alice's attempt waiting for the
+        teacher's tick."""
+        teacher, alice = users["teacher"], users["alice"]
+        problem = assignment.problems.filter(title=RUBRIC_PROBLEM.title).first()
+        if problem is None:
+            problem = services.problem_create(actor=teacher, assignment=assignment, problem=RUBRIC_PROBLEM)
+            content.problem_update(actor=teacher, problem=problem, fields={"scoring": "rubric", "rubric": RUBRIC})
+        if not Submission.objects.filter(problem=problem, student=alice).exists():
+            submission = grading.submission_create(student=alice, problem=problem, text=RUBRIC_WORK)
+            grading.submission_grade(submission_id=submission.pk, grading_version=submission.grading_version)
