@@ -104,6 +104,11 @@ class RubricItem:
             return f"Ticked when there is no error before step {self.step}"
         return RUBRIC_RULES.get(self.rule, self.rule)
 
+    @property
+    def condition(self) -> str:
+        """The rule as a clause: "when the final answer is verified correct"."""
+        return self.describe().removeprefix("Ticked ")
+
 
 @dataclass(frozen=True)
 class StepVerdictIn:
@@ -207,17 +212,34 @@ def _steps_parts(data: ScoreInput, points: Decimal) -> tuple[ScorePart, ...]:
     return (work, answer)
 
 
+@dataclass(frozen=True)
+class RubricState:
+    item: RubricItem
+    ticked: bool
+    by: Literal["teacher", "rule", "waiting"]  # a teacher's tick or untick; the item's rule; nobody yet
+
+
+def rubric_states(data: ScoreInput) -> tuple[RubricState, ...]:
+    """Each rubric item, whether it is ticked and who decided: a teacher's decision wins over the item's rule."""
+    states = []
+    for position, item in enumerate(data.rubric):
+        teacher = data.rubric_ticks.get(position)
+        if teacher is not None:
+            states.append(RubricState(item, teacher, "teacher"))
+            continue
+        rule = _rule_ticks(item, data)
+        states.append(RubricState(item, bool(rule), "waiting" if rule is None else "rule"))
+    return tuple(states)
+
+
 def _rubric_parts(data: ScoreInput) -> tuple[tuple[ScorePart, ...], str]:
     parts: list[ScorePart] = []
     waiting: list[str] = []
-    for position, item in enumerate(data.rubric):
-        ticked = data.rubric_ticks.get(position)
-        if ticked is None:
-            ticked = _rule_ticks(item, data)
-        if ticked is None:
+    for state in rubric_states(data):
+        item = state.item
+        if state.by == "waiting":
             waiting.append(item.name)
-            ticked = False
-        parts.append(ScorePart(item.name, item.points if ticked else Decimal(0), item.points))
+        parts.append(ScorePart(item.name, item.points if state.ticked else Decimal(0), item.points))
     needs = f"Rubric items wait for the teacher: {', '.join(waiting)}." if waiting else ""
     return tuple(parts), needs
 

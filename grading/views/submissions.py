@@ -21,7 +21,7 @@ from tutor.classroom.access import Capability
 from tutor.classroom.timezones import use_class_time_zone
 
 from .. import feedback as feedback_views
-from .. import policy, progress, selectors, services
+from .. import policy, progress, scoring, selectors, services
 from ..forms import (
     FinalAnswerOverrideForm,
     RegradeForm,
@@ -65,9 +65,8 @@ def _feedback_context(request: HttpRequest, submission: Submission, **extra: Any
             step.index: StepOverrideForm(step=step.index, initial={"step_index": step.index, "verdict": step.verdict})
             for step in feedback.steps
         }
-        ticks = {int(k): bool(v) for k, v in (submission.rubric_ticks or {}).items()}
         context["rubric"] = (
-            [(item, ticks.get(i)) for i, item in enumerate(grades.rubric_of(submission))]
+            scoring.rubric_states(grades.score_input(submission, list(submission.steps.order_by("index"))))
             if problem.scoring == "rubric"
             else ()
         )

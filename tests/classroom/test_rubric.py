@@ -76,7 +76,7 @@ def test_a_teacher_writes_a_rubric_and_the_grade_follows_it(client, world):
     page = client.get(reverse("submission_detail", args=[submission.pk])).content.decode()
     assert page.count('data-testid="rubric-item"') == 3
     assert "Ticked by a teacher" in page
-    assert "Ticked when the final answer is verified correct" in page
+    assert "Ticked by its rule (when the final answer is verified correct)" in page
 
 
 @pytest.mark.parametrize(
