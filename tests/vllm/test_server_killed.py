@@ -49,15 +49,26 @@ def wait_healthy(url: str, timeout: float) -> None:
     pytest.fail(f"the vLLM server did not come back within {timeout}s")
 
 
+class Watched(OpenAIVerifier):
+    """Says when the generation request (not a one-token score request) has gone to the server."""
+
+    generating = threading.Event()
+
+    def post(self, path, payload):  # type: ignore[no-untyped-def]
+        if int(payload.get("max_tokens") or 0) > 1:
+            self.generating.set()
+        return super().post(path, payload)
+
+
 @pytest.mark.timeout(900)
 def test_server_killed_mid_run_raises_unavailable_and_a_retry_grades(vllm_server, caplog):
     pid_file = Path(os.environ["VLLM_TEST_PID_FILE"])
     # given a long verification in flight: 8 chains that must run to the token cap
-    slow = OpenAIVerifier(
+    slow = Watched(
         base_url=vllm_server.url,
         model=vllm_server.model,
         tokenizer_path=str(vllm_server.model_dir),
-        max_tokens=1500,
+        max_tokens=1400,  # with the ~550-token prompt and the score question, within the server's 2048
         timeout=30,
         max_retries=2,
         extra_body={"ignore_eos": True},
@@ -73,7 +84,8 @@ def test_server_killed_mid_run_raises_unavailable_and_a_retry_grades(vllm_server
     caplog.set_level(logging.WARNING, logger="verifier_worker.backends.openai")
     worker = threading.Thread(target=run)
     worker.start()
-    time.sleep(1.5)
+    # the kill lands while the 8 chains are being written, however fast this machine writes them
+    assert Watched.generating.wait(timeout=60), "the generation request was never sent"
     assert worker.is_alive(), "the verification finished before the server could be killed"
     # when the server (API process and engine) is killed
     os.killpg(int(pid_file.read_text()), signal.SIGKILL)
@@ -82,8 +94,10 @@ def test_server_killed_mid_run_raises_unavailable_and_a_retry_grades(vllm_server
     assert not worker.is_alive()
     assert "result" not in outcome
     assert isinstance(outcome.get("error"), VerifierUnavailable), outcome
-    attempts = [r for r in caplog.records if "attempt" in r.getMessage()]
+    # (the one generation request, tried 3 times: max_retries=2)
+    attempts = [r.getMessage() for r in caplog.records if "attempt" in r.getMessage()]
     assert len(attempts) == 3
+    assert "attempt 3/3 failed" in attempts[-1]
     # and once the server is back, the same verification succeeds (what the Celery retry does)
     restart(pid_file)
     wait_healthy(vllm_server.url, timeout=600)  # 40-75 s on an idle machine
