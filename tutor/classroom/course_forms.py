@@ -46,14 +46,17 @@ def rubric_text(items: list[dict[str, Any]]) -> str:
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
-        points = Decimal(str(item.get("points", "0"))).normalize()
+        try:
+            points = f"{Decimal(str(item.get('points', '0'))).normalize():f}"
+        except InvalidOperation:  # stored by hand; shown as it is, so the teacher can correct it
+            points = str(item.get("points", ""))
         rule = item.get("rule", "")
         when = {
             Problem.RubricRule.FINAL_ANSWER_CORRECT: "final answer correct",
             Problem.RubricRule.NO_ERROR: "no error",
             Problem.RubricRule.NO_ERROR_BEFORE: f"no error before step {item.get('step', 0)}",
         }.get(rule, "")
-        lines.append(" | ".join(part for part in (f"{points:f}", str(item.get("name", "")), when) if part))
+        lines.append(" | ".join(part for part in (points, str(item.get("name", "")), when) if part))
     return "\n".join(lines)
 
 

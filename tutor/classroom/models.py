@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal, InvalidOperation
 from typing import Any, Self, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -311,8 +313,6 @@ class Problem(models.Model):
     def clean(self) -> None:
         """A rubric is valid on its own, and with the rubric rule it has items whose points add up to the
         problem's (the grade is the ticked items' sum, grading.scoring)."""
-        from django.core.exceptions import ValidationError
-
         problems = rubric_problems(self.rubric, self.points, required=self.scoring == self.Scoring.RUBRIC)
         if problems:
             raise ValidationError({"rubric": problems})
@@ -326,8 +326,6 @@ def rubric_problems(items: Any, points: Any, *, required: bool) -> list[str]:
     """What is wrong with a rubric (stored form: a list of {"name", "points", "rule", "step"}), in a teacher's
     words; empty when nothing is. `required`: the problem is scored by its rubric, so it needs items that add up to
     its points."""
-    from decimal import Decimal, InvalidOperation
-
     if not isinstance(items, list):
         return ["The rubric must be a list of items."]
     if not items:
@@ -348,7 +346,7 @@ def rubric_problems(items: Any, points: Any, *, required: bool) -> list[str]:
             value = Decimal(str(item.get("points", "")))
         except InvalidOperation:
             value = Decimal(-1)
-        if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")) or value > 9999:
+        if not value.is_finite() or not 0 < value <= 9999 or value != value.quantize(Decimal("0.01")):
             found.append(f"Rubric item {number}: its points must be a number above 0 with at most 2 decimals.")
         else:
             total += value
