@@ -48,3 +48,6 @@ def test_the_path_from_a_wrong_attempt_to_a_fixed_one(bus, client):
         assert "2 (levels 1, 2)" in html
         assert "fixed from step 2" in html
         assert "Score trend:" in html
+        # the kept step is said to be reused; what that saved (machine time) is for the teacher only
+        assert "Step 1: checked before, exactly as written here, so not checked again" in html
+        assert ("saved)." in html) is (viewer == bus.teacher)
