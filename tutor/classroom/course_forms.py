@@ -30,12 +30,16 @@ class MoveForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
 
 
+# How a rubric line names its rule ("no error before step k" is read by NO_ERROR_BEFORE), both ways.
+RULE_PHRASES = {
+    Problem.RubricRule.FINAL_ANSWER_CORRECT: "final answer correct",
+    Problem.RubricRule.NO_ERROR: "no error",
+}
 RUBRIC_WHEN = {
     "": Problem.RubricRule.TEACHER,
     "teacher": Problem.RubricRule.TEACHER,
     "by me": Problem.RubricRule.TEACHER,
-    "final answer correct": Problem.RubricRule.FINAL_ANSWER_CORRECT,
-    "no error": Problem.RubricRule.NO_ERROR,
+    **{phrase: rule for rule, phrase in RULE_PHRASES.items()},
 }
 NO_ERROR_BEFORE = re.compile(r"^no error before step\s+(\d{1,3})$")
 
@@ -51,11 +55,11 @@ def rubric_text(items: list[dict[str, Any]]) -> str:
         except InvalidOperation:  # stored by hand; shown as it is, so the teacher can correct it
             points = str(item.get("points", ""))
         rule = item.get("rule", "")
-        when = {
-            Problem.RubricRule.FINAL_ANSWER_CORRECT: "final answer correct",
-            Problem.RubricRule.NO_ERROR: "no error",
-            Problem.RubricRule.NO_ERROR_BEFORE: f"no error before step {item.get('step', 0)}",
-        }.get(rule, "")
+        when = (
+            f"no error before step {item.get('step', 0)}"
+            if rule == Problem.RubricRule.NO_ERROR_BEFORE
+            else RULE_PHRASES.get(rule, "")
+        )
         lines.append(" | ".join(part for part in (points, str(item.get("name", "")), when) if part))
     return "\n".join(lines)
 
