@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -29,6 +30,7 @@ from tutor.classroom import backends
 from verifier_worker import registry, segmentation
 from verifier_worker.types import (
     Budget,
+    RunMetadata,
     StepInput,
     VerificationRequest,
     VerificationResult,
@@ -317,22 +319,18 @@ def submission_grade(
     return _store_result(claim, grading_version, result, plan)
 
 
-def _run_row(claim: Claim, grading_version: int, *, result: VerificationResult | None, error: str) -> VerificationRun:
-    run = result.run if result is not None else None
-    return VerificationRun.objects.create(
-        submission_id=claim.submission_id,
-        grading_version=grading_version,
-        backend=run.backend if run else claim.backend,
-        model_id=run.model if run else "",
-        prompt_version=run.prompt_version if run else "",
-        parameters={
-            **(run.parameters if run else {}),
-            "budget": {"parallel": claim.request.budget.parallel, "rounds": claim.request.budget.rounds},
-            **({"notes": list(run.notes)} if run and run.notes else {}),
-        },
-        prompt=run.prompt if run else "",
-        raw_output=run.raw_output if run else "",
-        chains=[
+def run_fields(run: RunMetadata | None) -> dict[str, Any]:
+    """What a verifier's run record keeps of its metadata (the grading's VerificationRun, a replay's row)."""
+    if run is None:
+        return {"model_id": "", "prompt_version": "", "parameters": {}, "prompt": "", "raw_output": "", "chains": [],
+                "prompt_tokens": 0, "completion_tokens": 0, "latency_ms": None}  # fmt: skip
+    return {
+        "model_id": run.model,
+        "prompt_version": run.prompt_version,
+        "parameters": {**run.parameters, **({"notes": list(run.notes)} if run.notes else {})},
+        "prompt": run.prompt,
+        "raw_output": run.raw_output,
+        "chains": [
             {
                 "text": c.text,
                 "tokens": c.tokens,
@@ -340,11 +338,23 @@ def _run_row(claim: Claim, grading_version: int, *, result: VerificationResult |
                 "score": c.score,
                 "finish_reason": c.finish_reason,
             }
-            for c in (run.chains if run else ())
+            for c in run.chains
         ],
-        prompt_tokens=run.prompt_tokens if run else 0,
-        completion_tokens=run.completion_tokens if run else 0,
-        latency_ms=run.latency_ms if run else None,
+        "prompt_tokens": run.prompt_tokens,
+        "completion_tokens": run.completion_tokens,
+        "latency_ms": run.latency_ms,
+    }
+
+
+def _run_row(claim: Claim, grading_version: int, *, result: VerificationResult | None, error: str) -> VerificationRun:
+    run = result.run if result is not None else None
+    fields = run_fields(run)
+    budget = {"parallel": claim.request.budget.parallel, "rounds": claim.request.budget.rounds}
+    return VerificationRun.objects.create(
+        submission_id=claim.submission_id,
+        grading_version=grading_version,
+        backend=run.backend if run else claim.backend,
+        **{**fields, "parameters": {**fields["parameters"], "budget": budget}},
         started_at=claim.started_at,
         finished_at=timezone.now(),
         error=error,

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grading.models import Submission
-from grading.services.pipeline import verification_request
+from grading.services.pipeline import run_fields, verification_request
 from tutor.audit.events import AuditEventType
 from tutor.audit.services import record
 from tutor.classroom import access
@@ -148,27 +148,13 @@ def _finish(replay: ReplayRun, *, result: VerificationResult | None, error: str)
         if result is None:
             replay.status, replay.error = ReplayRun.Status.FAILED, error
         else:
-            run = result.run
             replay.status = ReplayRun.Status.DONE
             replay.verdicts = result_verdicts(result)
             replay.first_error_index = result.first_error_index
             replay.final_answer_verdict = result.final_answer_verdict
             replay.undecided_reason = result.undecided_reason
-            replay.model_id, replay.prompt_version = run.model, run.prompt_version
-            replay.parameters = {**run.parameters, **({"notes": list(run.notes)} if run.notes else {})}
-            replay.prompt, replay.raw_output = run.prompt, run.raw_output
-            replay.chains = [
-                {
-                    "text": c.text,
-                    "tokens": c.tokens,
-                    "first_error_index": c.first_error_index,
-                    "score": c.score,
-                    "finish_reason": c.finish_reason,
-                }
-                for c in run.chains
-            ]
-            replay.prompt_tokens, replay.completion_tokens = run.prompt_tokens, run.completion_tokens
-            replay.latency_ms = run.latency_ms
+            for name, value in run_fields(result.run).items():  # recorded as the grading's own run is
+                setattr(replay, name, value)
         replay.save()
         return replay
 
