@@ -5,9 +5,11 @@ may do what is the access module's (refusals are 404s from the selectors, or the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -35,7 +37,7 @@ from .course_forms import (
     RosterUploadForm,
     SignupForm,
 )
-from .errors import ClassroomError, ProblemSetError
+from .errors import ClassroomError
 from .forms import AssignmentForm
 from .models import Course, Enrollment, Problem
 from .moodle import parse_moodle_xml
@@ -285,57 +287,66 @@ def problem_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- Moodle XML -------------------------------------------------------------------------------------------------
 
 
+def _preview_then_confirm(
+    request: AuthedRequest,
+    context: dict[str, Any],
+    upload_form: type[forms.Form],
+    preview: Callable[[bytes, str], dict[str, Any]],
+    confirm: Callable[[bytes, str], HttpResponse | dict[str, Any]],
+) -> HttpResponse | int:
+    """Upload → preview → confirm, all or nothing: the previewed file travels to the confirmation in the page
+    (CarriedFileForm), nothing is stored between. Fills `context` (the upload form, the preview or the errors) and
+    returns the status to render it with, or the response `confirm` chose. Errors are the app's ClassroomError."""
+    context["upload_form"] = upload_form()
+    if request.method != "POST":
+        return 200
+    try:
+        if request.POST.get("step") == "confirm":
+            carried = CarriedFileForm(request.POST)
+            if not carried.is_valid():
+                context["import_errors"] = ["The file was lost on the way; upload it again."]
+                return 400
+            outcome = confirm(carried.cleaned_data["content"], carried.cleaned_data["filename"])
+            if isinstance(outcome, HttpResponse):
+                return outcome
+            context |= outcome
+            return 200
+        form = upload_form(request.POST, request.FILES)
+        context["upload_form"] = form
+        if not form.is_valid():
+            return 400
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        context |= {**preview(data, upload.name), "carried": CarriedFileForm.carrying(data, upload.name)}
+        return 200
+    except ClassroomError as exc:  # ProblemSetError and RosterError list every problem in `messages`
+        context["import_errors"] = exc.messages
+        return 400
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def moodle_import(request: AuthedRequest, pk: int) -> HttpResponse:
     """Upload → preview (what will be imported, what is skipped and why) → confirm (all or nothing)."""
     course, access = selectors.course_get(user=request.user, course_id=pk, capability=Capability.AUTHOR)
     timezones.use_class_time_zone(course)
-    context: dict[str, Any] = {"course": course, "access": access, "upload_form": MoodleUploadForm()}
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if request.POST.get("step") == "confirm":
-            carried = CarriedFileForm(request.POST)
-            if not carried.is_valid():
-                context["import_errors"] = ["The file was lost on the way; upload it again."]
-            else:
-                try:
-                    assignment = content.moodle_import(
-                        actor=request.user,
-                        course=course,
-                        content=carried.cleaned_data["content"],
-                        filename=carried.cleaned_data["filename"],
-                    )
-                except ProblemSetError as exc:
-                    context["import_errors"] = exc.errors
-                except ClassroomError as exc:
-                    context["import_errors"] = exc.messages
-                else:
-                    count = assignment.problems.count()
-                    messages.success(
-                        request, f"Imported “{assignment.title}” with {count} problem{'s' if count != 1 else ''}."
-                    )
-                    return redirect("assignment_detail", pk=assignment.pk)
-        else:
-            upload_form = MoodleUploadForm(request.POST, request.FILES)
-            context["upload_form"] = upload_form
-            if upload_form.is_valid():
-                upload = upload_form.cleaned_data["file"]
-                data = upload.read()
-                try:
-                    preview = parse_moodle_xml(data, upload.name)
-                except ProblemSetError as exc:
-                    context["import_errors"] = exc.errors
-                else:
-                    status = 200
-                    context |= {
-                        "preview": preview,
-                        "title": content.moodle_title(course, str(preview.data.fields["title"])),
-                        "carried": CarriedFileForm.carrying(data, upload.name),
-                        "filename": upload.name,
-                    }
-    return render(request, "classroom/moodle_import.html", context, status=status)
+
+    def preview(data: bytes, filename: str) -> dict[str, Any]:
+        parsed = parse_moodle_xml(data, filename)
+        title = content.moodle_title(course, str(parsed.data.fields["title"]))
+        return {"preview": parsed, "title": title, "filename": filename}
+
+    def confirm(data: bytes, filename: str) -> HttpResponse:
+        assignment = content.moodle_import(actor=request.user, course=course, content=data, filename=filename)
+        count = assignment.problems.count()
+        messages.success(request, f"Imported “{assignment.title}” with {count} problem{'s' if count != 1 else ''}.")
+        return redirect("assignment_detail", pk=assignment.pk)
+
+    context: dict[str, Any] = {"course": course, "access": access}
+    outcome = _preview_then_confirm(request, context, MoodleUploadForm, preview, confirm)
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    return render(request, "classroom/moodle_import.html", context, status=outcome)
 
 
 MOODLE_EXAMPLES = ("questions", "stack")
@@ -361,40 +372,18 @@ def moodle_example(request: AuthedRequest, name: str) -> HttpResponse:
 def roster_import(request: AuthedRequest, pk: int) -> HttpResponse:
     course, access = selectors.course_get(user=request.user, course_id=pk, capability=Capability.MANAGE)
     timezones.use_class_time_zone(course)
-    context: dict[str, Any] = {"course": course, "access": access, "upload_form": RosterUploadForm()}
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if request.POST.get("step") == "confirm":
-            carried = CarriedFileForm(request.POST)
-            if not carried.is_valid():
-                context["import_errors"] = ["The file was lost on the way; upload it again."]
-            else:
-                try:
-                    result = roster.roster_import(
-                        actor=request.user, course=course, content=carried.cleaned_data["content"]
-                    )
-                except roster.RosterError as exc:
-                    context["import_errors"] = exc.errors
-                except ClassroomError as exc:
-                    context["import_errors"] = exc.messages
-                else:
-                    context["result"] = result
-                    status = 200
-        else:
-            form = RosterUploadForm(request.POST, request.FILES)
-            context["upload_form"] = form
-            if form.is_valid():
-                upload = form.cleaned_data["file"]
-                data = upload.read()
-                try:
-                    preview = roster.roster_preview(course=course, content=data)
-                except roster.RosterError as exc:
-                    context["import_errors"] = exc.errors
-                else:
-                    status = 200
-                    context |= {"preview": preview, "carried": CarriedFileForm.carrying(data, upload.name)}
-    return render(request, "classroom/roster_import.html", context, status=status)
+
+    def preview(data: bytes, filename: str) -> dict[str, Any]:
+        return {"preview": roster.roster_preview(course=course, content=data)}
+
+    def confirm(data: bytes, filename: str) -> dict[str, Any]:
+        return {"result": roster.roster_import(actor=request.user, course=course, content=data)}
+
+    context: dict[str, Any] = {"course": course, "access": access}
+    outcome = _preview_then_confirm(request, context, RosterUploadForm, preview, confirm)
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    return render(request, "classroom/roster_import.html", context, status=outcome)
 
 
 def _member(request: AuthedRequest, pk: int, enrollment_pk: int) -> tuple[Course, Enrollment]:
